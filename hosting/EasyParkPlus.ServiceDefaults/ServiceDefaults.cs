@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EasyParkPlus.ServiceDefaults;
+
+public sealed class PostgresOptions
+{
+    public const string Section = "Postgres";
+
+    [Required]
+    public string ConnectionString { get; set; } = "";
+}
+
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>
+    /// Short environment variables an operator sets (documented in the README), mapped onto the
+    /// configuration keys the options classes bind. The long form (<c>Postgres__ConnectionString</c>) works too.
+    /// </summary>
+    private static readonly Dictionary<string, string> ShortVariables = new()
+    {
+        ["EASYPARK_POSTGRES"] = "Postgres:ConnectionString",
+        ["EASYPARK_REDIS"] = "Redis:Configuration",
+        ["EASYPARK_GATEWAY_URL"] = "Gateway:BaseUrl",
+        ["EASYPARK_API_URL"] = "Api:BaseUrl",
+        ["EASYPARK_OTLP_ENDPOINT"] = "Telemetry:OtlpEndpoint",
+    };
+
+    /// <summary>What every EasyParkPlus process shares: configuration, JSON logs, PostgreSQL, health checks.</summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        var mapped = ShortVariables
+            .Select(pair => (pair.Value, Environment.GetEnvironmentVariable(pair.Key)))
+            .Where(pair => !string.IsNullOrEmpty(pair.Item2))
+            .ToDictionary(pair => pair.Item1, pair => pair.Item2);
+        builder.Configuration.AddInMemoryCollection(mapped);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+
+        builder.Services.AddOptions<PostgresOptions>()
+            .BindConfiguration(PostgresOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
+            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            return dataSource.Build();
+        });
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [HealthEndpoints.ReadyTag]);
+        return builder;
+    }
+}

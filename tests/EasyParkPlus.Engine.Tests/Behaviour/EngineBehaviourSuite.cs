@@ -1,0 +1,387 @@
+using System.Diagnostics;
+using EasyParkPlus.Engine.Store;
+using EasyParkPlus.Engine.Testing;
+
+namespace EasyParkPlus.Engine.Tests.Behaviour;
+
+/// <summary>
+/// The engine's behaviour, written once and run against every store (in memory and PostgreSQL), so the two
+/// cannot drift. Everything runs under the virtual clock of the test environment.
+/// </summary>
+public abstract class EngineBehaviourSuite
+{
+    protected const string Queue = "test";
+
+    protected abstract Task<IWorkflowStore> CreateStoreAsync();
+
+    protected async Task<(WorkflowTestEnvironment Env, StepActivities Activities)> StartAsync()
+    {
+        var activities = new StepActivities();
+        var store = await CreateStoreAsync();
+        var env = WorkflowTestEnvironment.Create(b => b
+            .AddWorkflow<ThreeSteps>().AddWorkflow<Collector>().AddWorkflow<LongWait>().AddWorkflow<Retrying>()
+            .AddWorkflow<RetryingUntilExhausted>().AddWorkflow<Rejecting>().AddWorkflow<Heartbeating>().AddWorkflow<ChargeThenWait>()
+            .AddWorkflow<Child>().AddWorkflow<Parent>().AddWorkflow<Counter>().AddWorkflow<Failing>()
+            .AddSingletonActivities<IStepActivities>(activities), store, taskQueue: Queue);
+        return (env, activities);
+    }
+
+    private static WorkflowOptions Options(string id) => new(id, Queue);
+
+    [Fact]
+    public async Task ThreeActivities_RunInOrder_AndHistoryRecordsEachStep()
+    {
+        var (env, activities) = await StartAsync();
+        await using var _ = env;
+
+        var handle = await env.Client.StartWorkflowAsync((ThreeSteps wf) => wf.RunAsync("go"), Options("three-1"));
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal("go!!!", result);
+        Assert.Equal(["go", "go!", "go!!"], activities.Calls.Select(c => c.Detail));
+        var history = await handle.FetchHistoryAsync();
+        Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(e => e.EventId));
+        Assert.Equal(3, history.Count(e => e.Attributes is ActivityTaskScheduled));
+        Assert.Equal(3, history.Count(e => e.Attributes is ActivityTaskCompleted));
+        Assert.IsType<WorkflowExecutionCompleted>(history[^1].Attributes);
+        foreach (var completed in history.Where(e => e.Attributes is ActivityTaskCompleted).Select(e => (ActivityTaskCompleted)e.Attributes))
+        {
+            Assert.IsType<ActivityTaskScheduled>(history[(int)completed.ScheduledEventId - 1].Attributes);
+        }
+    }
+
+    [Fact]
+    public async Task Signals_AreDeliveredInOrder_AndQueriesSeeTheState()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+
+        var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-1"));
+        await handle.SignalAsync(wf => wf.AddAsync("a"));
+        await handle.SignalAsync(wf => wf.AddAsync("b"));
+
+        Assert.Equal(["a", "b"], await handle.QueryAsync(wf => wf.Items));
+        Assert.Equal("now: 2 item(s)", await handle.QueryAsync(wf => wf.Describe("now")));
+
+        await handle.SignalAsync(wf => wf.CloseAsync());
+        Assert.Equal("a,b", await handle.GetResultAsync());
+    }
+
+    [Fact]
+    public async Task Signal_WithRepeatedRequestId_IsDeliveredOnce()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-dedupe"));
+
+        await handle.SignalAsync(wf => wf.AddAsync("x"), requestId: "gate-7/event-1");
+        await handle.SignalAsync(wf => wf.AddAsync("x"), requestId: "gate-7/event-1");
+        await handle.SignalAsync(wf => wf.AddAsync("y"), requestId: "gate-7/event-2");
+
+        Assert.Equal(["x", "y"], await handle.QueryAsync(wf => wf.Items));
+    }
+
+    [Fact]
+    public async Task Signal_UnknownName_IsRefusedAndChangesNothing()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-unknown"));
+        var before = (await handle.FetchHistoryAsync()).Count;
+
+        await Assert.ThrowsAsync<WorkflowInvalidArgumentException>(() => handle.SignalAsync("NoSuchSignal", []));
+
+        Assert.Equal(before, (await handle.FetchHistoryAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ThirtyDayTimerThenFifteenMinuteGrace_CompletesInVirtualTime_WellUnderASecond()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var start = env.Time.GetUtcNow();
+        var wall = Stopwatch.StartNew();
+
+        var handle = await env.Client.StartWorkflowAsync((LongWait wf) => wf.RunAsync(TimeSpan.FromDays(30), TimeSpan.FromMinutes(15)), Options("long-1"));
+        var result = await handle.GetResultAsync();
+
+        wall.Stop();
+        Assert.Equal(start + TimeSpan.FromDays(30), result.WokeAt);
+        Assert.False(result.Arrived);
+        Assert.Equal(start + TimeSpan.FromDays(30) + TimeSpan.FromMinutes(15), result.DecidedAt);
+        Assert.True(wall.Elapsed < TimeSpan.FromSeconds(1), $"took {wall.Elapsed.TotalMilliseconds:0} ms of wall time");
+    }
+
+    [Fact]
+    public async Task WaitCondition_SignalBeforeTimeout_ReturnsTrueAndCancelsTheTimer()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var start = env.Time.GetUtcNow();
+        var handle = await env.Client.StartWorkflowAsync((LongWait wf) => wf.RunAsync(TimeSpan.FromHours(1), TimeSpan.FromMinutes(15)), Options("long-2"));
+
+        await env.SkipTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(10));
+        await handle.SignalAsync(wf => wf.ArriveAsync());
+        var result = await handle.GetResultAsync();
+
+        Assert.True(result.Arrived);
+        Assert.Equal(start + TimeSpan.FromMinutes(70), result.DecidedAt);
+        Assert.Contains(await handle.FetchHistoryAsync(), e => e.Attributes is TimerCanceled);
+    }
+
+    [Fact]
+    public async Task FlakyActivity_IsRetriedWithExponentialBackoff()
+    {
+        var (env, activities) = await StartAsync();
+        await using var __ = env;
+
+        var attempt = await env.Client.ExecuteWorkflowAsync((Retrying wf) => wf.RunAsync(4), Options("retry-1"));
+
+        Assert.Equal(5, attempt);
+        var times = activities.Calls.Where(c => c.Activity == "Flaky").Select(c => c.At).ToList();
+        var gaps = times.Zip(times.Skip(1), (a, b) => b - a).ToList();
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5)], gaps);
+        var history = await env.Client.GetWorkflowHistoryAsync("retry-1");
+        var started = Assert.Single(history, e => e.Attributes is ActivityTaskStarted);
+        Assert.Equal(5, ((ActivityTaskStarted)started.Attributes).Attempt);
+    }
+
+    [Fact]
+    public async Task RetriesExhausted_SurfaceAsActivityFailureWithTheLastCause()
+    {
+        var (env, activities) = await StartAsync();
+        await using var __ = env;
+
+        var result = await env.Client.ExecuteWorkflowAsync((RetryingUntilExhausted wf) => wf.RunAsync(), Options("retry-2"));
+
+        Assert.Equal("3:transient failure 3", result);
+        Assert.Equal(3, activities.Count("Flaky"));
+    }
+
+    [Fact]
+    public async Task NonRetryableError_FailsTheActivityAtOnce()
+    {
+        var (env, activities) = await StartAsync();
+        await using var __ = env;
+
+        var result = await env.Client.ExecuteWorkflowAsync((Rejecting wf) => wf.RunAsync(), Options("reject-1"));
+
+        Assert.Equal("CardDeclined after 1", result);
+        Assert.Equal(1, activities.Count("Reject"));
+    }
+
+    [Fact]
+    public async Task HeartbeatTimeout_EndsTheHungAttempt_AndTheNextAttemptSeesTheLastDetails()
+    {
+        var (env, activities) = await StartAsync();
+        await using var __ = env;
+
+        var result = await env.Client.ExecuteWorkflowAsync((Heartbeating wf) => wf.RunAsync(), Options("heartbeat-1"));
+
+        Assert.Equal("job resumed from 42", result);
+        var calls = activities.Calls.Where(c => c.Activity == "Slow").ToList();
+        Assert.Equal(2, calls.Count);
+        Assert.Equal("attempt 2 resumes at 42", calls[1].Detail);
+        Assert.True(calls[1].At - calls[0].At < TimeSpan.FromMinutes(1), "the second attempt came after the heartbeat timeout, not the start-to-close timeout");
+    }
+
+    [Fact]
+    public async Task Cancel_RunsCompensation_AndClosesAsCanceled()
+    {
+        var (env, activities) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((ChargeThenWait wf) => wf.RunAsync("pi_1"), Options("cancel-1"));
+
+        await handle.CancelAsync("driver cancelled");
+
+        var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.WaitAsync());
+        Assert.Equal(WorkflowStatus.Canceled, failure.Status);
+        Assert.Equal(["Charge", "Refund"], activities.Calls.Select(c => c.Activity));
+        var history = await handle.FetchHistoryAsync();
+        Assert.Contains(history, e => e.Attributes is WorkflowExecutionCancelRequested);
+        Assert.Contains(history, e => e.Attributes is TimerCanceled);
+        Assert.IsType<WorkflowExecutionCanceled>(history[^1].Attributes);
+    }
+
+    [Fact]
+    public async Task ChildWorkflow_ResultReachesTheParent()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+
+        var result = await env.Client.ExecuteWorkflowAsync((Parent wf) => wf.RunAsync(5), Options("parent-1"));
+
+        Assert.Equal("child returned 10", result);
+        var child = await env.Client.DescribeWorkflowAsync("parent-1-child");
+        Assert.Equal(WorkflowStatus.Completed, child.Execution.Status);
+        Assert.Equal("parent-1", child.Execution.ParentWorkflowId);
+        var history = await env.Client.GetWorkflowHistoryAsync("parent-1");
+        Assert.Contains(history, e => e.Attributes is ChildWorkflowExecutionStarted);
+        Assert.Contains(history, e => e.Attributes is ChildWorkflowExecutionClosed { Status: WorkflowStatus.Completed });
+    }
+
+    [Fact]
+    public async Task ChildWorkflow_FailureReachesTheParentAsTypedException()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+
+        var result = await env.Client.ExecuteWorkflowAsync((Parent wf) => wf.RunAsync(-1), Options("parent-2"));
+
+        Assert.Equal("child failed: InvalidInput", result);
+    }
+
+    [Fact]
+    public async Task ParentTerminated_TerminatesItsRunningChild()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Parent wf) => wf.RunAsync(60), Options("parent-3"));
+        Assert.Equal(WorkflowStatus.Running, (await env.Client.DescribeWorkflowAsync("parent-3-child")).Execution.Status);
+
+        await handle.TerminateAsync("operator stopped it");
+
+        Assert.Equal(WorkflowStatus.Terminated, (await env.Client.DescribeWorkflowAsync("parent-3")).Execution.Status);
+        Assert.Equal(WorkflowStatus.Terminated, (await env.Client.DescribeWorkflowAsync("parent-3-child")).Execution.Status);
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_StartsFreshRuns_AndTheResultFollowsTheChain()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+
+        var result = await env.Client.ExecuteWorkflowAsync((Counter wf) => wf.RunAsync(0, 3), Options("counter-1"));
+
+        Assert.Equal(3, result);
+        var runs = await env.Client.ListAllWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = "counter-1" }).ToListAsync();
+        Assert.Equal(3, runs.Count);
+        Assert.Equal(2, runs.Count(r => r.Status == WorkflowStatus.ContinuedAsNew));
+        Assert.Single(runs, r => r.Status == WorkflowStatus.Completed);
+        Assert.All(runs, r => Assert.True(r.HistoryLength < 10, "each run starts a fresh, short history"));
+    }
+
+    [Fact]
+    public async Task Start_SameIdWhileRunning_IsRefused_OrReturnsTheExistingRun()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var first = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("a"), Options("conflict-1"));
+
+        var refused = await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(
+            () => env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("b"), Options("conflict-1")));
+        var existing = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("c"),
+            Options("conflict-1") with { IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting });
+
+        Assert.Equal(first.FirstRunId, refused.RunId);
+        Assert.Equal(first.FirstRunId, existing.FirstRunId);
+        Assert.Single(await env.Client.ListAllWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = "conflict-1" }).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Start_RepeatedRequestId_IsIdempotent_EvenAfterTheRunClosed()
+    {
+        var (env, activities) = await StartAsync();
+        await using var __ = env;
+        var options = Options("idempotent-1") with { RequestId = "checkin-42" };
+
+        var first = await env.Client.StartWorkflowAsync((ThreeSteps wf) => wf.RunAsync("x"), options);
+        await first.GetResultAsync();
+        var again = await env.Client.StartWorkflowAsync((ThreeSteps wf) => wf.RunAsync("x"), options);
+
+        Assert.Equal(first.FirstRunId, again.FirstRunId);
+        Assert.Equal(3, activities.Count("Step"));
+    }
+
+    [Fact]
+    public async Task SignalWithStart_StartsWhenAbsent_AndOnlySignalsWhenRunning()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+
+        var first = await env.Client.SignalWithStartWorkflowAsync((Collector wf) => wf.RunAsync("o"), wf => wf.AddAsync("first"), Options("sws-1"));
+        var second = await env.Client.SignalWithStartWorkflowAsync((Collector wf) => wf.RunAsync("o"), wf => wf.AddAsync("second"), Options("sws-1"));
+
+        Assert.Equal(first.FirstRunId, second.FirstRunId);
+        Assert.Equal(["first", "second"], await first.QueryAsync(wf => wf.Items));
+    }
+
+    [Fact]
+    public async Task Describe_ShowsPendingActivityWithAttemptAndLastFailure_AndPendingTimers()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        await env.Client.StartWorkflowAsync((Retrying wf) => wf.RunAsync(10), Options("describe-1"));
+
+        var during = await env.Client.DescribeWorkflowAsync("describe-1");
+        var pending = Assert.Single(during.PendingActivities);
+        Assert.Equal("Flaky", pending.ActivityType);
+        Assert.Equal(2, pending.Attempt);
+        Assert.Equal(PendingActivityState.Backoff, pending.State);
+        Assert.Equal("transient failure 1", pending.LastFailure?.Message);
+
+        await env.Client.StartWorkflowAsync((LongWait wf) => wf.RunAsync(TimeSpan.FromDays(2), TimeSpan.FromMinutes(1)), Options("describe-2"));
+        var timers = (await env.Client.DescribeWorkflowAsync("describe-2")).PendingTimers;
+        Assert.Equal(env.Time.GetUtcNow() + TimeSpan.FromDays(2), Assert.Single(timers).FireAt);
+    }
+
+    [Fact]
+    public async Task List_FiltersByTypeStatusTimeAndSearchAttributes_AndPages()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var t0 = env.Time.GetUtcNow();
+        for (var i = 0; i < 5; i++)
+        {
+            await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync(i % 2 == 0 ? "even" : "odd"), Options($"list-{i}"));
+            await env.SkipTimeAsync(TimeSpan.FromMinutes(1));
+        }
+        await env.Client.ExecuteWorkflowAsync((ThreeSteps wf) => wf.RunAsync("z"), Options("list-other"));
+        await env.Client.GetWorkflowHandle<Collector>("list-0").SignalAsync(wf => wf.CloseAsync());
+
+        var running = await env.Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowType = "Collector", Statuses = [WorkflowStatus.Running] });
+        var even = await env.Client.ListWorkflowsAsync(new WorkflowListQuery { SearchAttributes = new Dictionary<string, object?> { ["Owner"] = "even" } });
+        var window = await env.Client.ListWorkflowsAsync(new WorkflowListQuery { StartedAfter = t0 + TimeSpan.FromMinutes(1), StartedBefore = t0 + TimeSpan.FromMinutes(3) });
+        var paged = await env.Client.ListAllWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = "list-", PageSize = 2 }).ToListAsync();
+
+        Assert.Equal(["list-4", "list-3", "list-2", "list-1"], running.Executions.Select(e => e.WorkflowId));
+        Assert.Equal(["list-4", "list-2", "list-0"], even.Executions.Select(e => e.WorkflowId));
+        Assert.Equal(["list-2", "list-1"], window.Executions.Select(e => e.WorkflowId));
+        Assert.Equal(6, paged.Count);
+        Assert.Equal(6, paged.Select(e => e.RunId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task WorkflowThrowingApplicationFailure_ClosesAsFailed()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Failing wf) => wf.RunAsync(), Options("fail-1"));
+
+        var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.WaitAsync());
+
+        Assert.Equal(WorkflowStatus.Failed, failure.Status);
+        var cause = Assert.IsType<ApplicationFailureException>(failure.InnerException);
+        Assert.Equal("RuleBroken", cause.ErrorType);
+    }
+
+    [Fact]
+    public async Task Terminate_ClosesAtOnce_WithTheReason()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("t"), Options("terminate-1"));
+
+        await handle.TerminateAsync("stuck at the gate");
+
+        var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.WaitAsync());
+        Assert.Equal(WorkflowStatus.Terminated, failure.Status);
+        Assert.Contains("stuck at the gate", failure.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<WorkflowNotFoundException>(() => handle.SignalAsync(wf => wf.AddAsync("late")));
+    }
+}
+
+public sealed class InMemoryEngineBehaviourTests : EngineBehaviourSuite
+{
+    protected override Task<IWorkflowStore> CreateStoreAsync() => Task.FromResult<IWorkflowStore>(new InMemoryWorkflowStore());
+}

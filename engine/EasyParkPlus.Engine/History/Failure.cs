@@ -74,30 +74,48 @@ public sealed record Failure
         {
             ApplicationFailureException app => new()
             {
-                Kind = FailureKind.Application, Message = app.Message, ErrorType = app.ErrorType, NonRetryable = app.NonRetryable,
-                Details = app.Details, StackTrace = app.RecordedStackTrace ?? app.StackTrace, Cause = cause,
+                Kind = FailureKind.Application,
+                Message = app.Message,
+                ErrorType = app.ErrorType,
+                NonRetryable = app.NonRetryable,
+                Details = app.Details,
+                StackTrace = app.RecordedStackTrace ?? app.StackTrace,
+                Cause = cause,
             },
             CanceledFailureException canceled => new() { Kind = FailureKind.Canceled, Message = canceled.Message, Cause = cause },
             OperationCanceledException oce => new() { Kind = FailureKind.Canceled, Message = oce.Message },
             TerminatedFailureException terminated => new() { Kind = FailureKind.Terminated, Message = terminated.Message },
             TimeoutFailureException timeout => new()
             {
-                Kind = FailureKind.Timeout, Message = timeout.Message, TimeoutType = timeout.TimeoutType, Cause = cause,
+                Kind = FailureKind.Timeout,
+                Message = timeout.Message,
+                TimeoutType = timeout.TimeoutType,
+                Cause = cause,
             },
             ActivityFailureException activity => new()
             {
-                Kind = FailureKind.Activity, Message = activity.Message, ActivityType = activity.ActivityType,
-                EventId = activity.ScheduledEventId, Attempt = activity.Attempt, Cause = cause,
+                Kind = FailureKind.Activity,
+                Message = activity.Message,
+                ActivityType = activity.ActivityType,
+                EventId = activity.ScheduledEventId,
+                Attempt = activity.Attempt,
+                Cause = cause,
             },
             ChildWorkflowFailureException child => new()
             {
-                Kind = FailureKind.ChildWorkflow, Message = child.Message, WorkflowId = child.WorkflowId,
-                WorkflowType = child.WorkflowType, Cause = cause,
+                Kind = FailureKind.ChildWorkflow,
+                Message = child.Message,
+                WorkflowId = child.WorkflowId,
+                WorkflowType = child.WorkflowType,
+                Cause = cause,
             },
             _ => new()
             {
-                Kind = FailureKind.Application, Message = exception.Message, ErrorType = exception.GetType().Name,
-                StackTrace = exception.StackTrace, Cause = cause,
+                Kind = FailureKind.Application,
+                Message = exception.Message,
+                ErrorType = exception.GetType().Name,
+                StackTrace = exception.StackTrace,
+                Cause = cause,
             },
         };
     }

@@ -96,6 +96,9 @@ internal sealed class WorkflowInstance : IDisposable
 
     public int HistoryLength => (int)(_nextEventId - 1);
 
+    /// <summary>Whether the run started any child workflow.</summary>
+    public bool HasChildren => _childSequence > 0;
+
     public bool ContinueAsNewSuggested => HistoryLength >= _suggestContinueAsNewAfter;
 
     public Random Random => _random;

@@ -230,7 +230,11 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
     {
         var key = new ExecutionKey(instance.Info.WorkflowId, instance.Info.RunId);
         var expected = newEvents.Count > 0 ? newEvents[0].EventId : instance.LastEventId + 1;
-        return WorkflowTaskCommit.Create(key, instance.Info.WorkflowType, instance.Info.TaskQueue, expected, newEvents, instance.TraceParent, TryEagerClaim);
+        return WorkflowTaskCommit.Create(key, instance.Info.WorkflowType, instance.Info.TaskQueue, expected, newEvents, instance.TraceParent, TryEagerClaim) with
+        {
+            RunHasParent = instance.Info.ParentWorkflowId is not null,
+            RunHasChildren = instance.HasChildren,
+        };
     }
 
     /// <summary>Takes a new activity task for this worker at once when it serves the queue and has a free slot.</summary>

@@ -63,6 +63,12 @@ public sealed record WorkflowTaskCommit
     /// <summary>Queues whose idle workers in other processes must be woken for tasks created unclaimed.</summary>
     public IReadOnlyCollection<string> NotifyQueues { get; init; } = [];
 
+    /// <summary>Whether the run is a child (its close must reach the parent). Lets a store keep childless commits on its fast path.</summary>
+    public bool RunHasParent { get; init; }
+
+    /// <summary>Whether the run ever started a child (its close may have to terminate or cancel children).</summary>
+    public bool RunHasChildren { get; init; }
+
     /// <summary>The trace context activities and children inherit.</summary>
     public string? TraceParent { get; init; }
 

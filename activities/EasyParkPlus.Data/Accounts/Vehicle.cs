@@ -1,0 +1,47 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace EasyParkPlus.Data.Accounts;
+
+public enum FuelType
+{
+    Ice,
+    Ev,
+}
+
+public enum VehicleKind
+{
+    Car,
+    Motorcycle,
+    Van,
+    Truck,
+}
+
+public class Vehicle
+{
+    public Guid Id { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    // Normalised with Domain.LicensePlate.Normalize (upper-case letters and digits only).
+    public required string Plate { get; set; }
+
+    public FuelType Fuel { get; set; }
+
+    public VehicleKind Kind { get; set; }
+
+    public string? Nickname { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class VehicleConfiguration : IEntityTypeConfiguration<Vehicle>
+{
+    public void Configure(EntityTypeBuilder<Vehicle> builder)
+    {
+        builder.ToTable("vehicles", Schemas.Accounts);
+        builder.Property(vehicle => vehicle.Id).ValueGeneratedNever();
+        builder.HasIndex(vehicle => new { vehicle.CustomerId, vehicle.Plate }).IsUnique();
+        builder.HasIndex(vehicle => vehicle.Plate);
+    }
+}

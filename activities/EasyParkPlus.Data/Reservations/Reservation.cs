@@ -1,0 +1,53 @@
+using EasyParkPlus.Data.Storage;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Reservations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace EasyParkPlus.Data.Reservations;
+
+public class Reservation
+{
+    public Guid Id { get; set; }
+
+    public required string WorkflowId { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    public required string FacilityId { get; set; }
+
+    public SpaceType SpaceType { get; set; }
+
+    public string? Plate { get; set; }
+
+    public DateTimeOffset SlotStart { get; set; }
+
+    public DateTimeOffset SlotEnd { get; set; }
+
+    public ReservationStatus Status { get; set; }
+
+    public Money Prepaid { get; set; }
+
+    public Money Refunded { get; set; }
+
+    public Guid? ParkingSessionId { get; set; }
+
+    public DateTimeOffset? CancelledAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public uint Version { get; set; }
+}
+
+internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reservation>
+{
+    public void Configure(EntityTypeBuilder<Reservation> builder)
+    {
+        builder.ToTable("reservations", Schemas.Reservation);
+        builder.Property(reservation => reservation.Id).ValueGeneratedNever();
+        builder.HasIndex(reservation => reservation.WorkflowId).IsUnique();
+        builder.Property(reservation => reservation.Version).IsXminVersion();
+    }
+}

@@ -1,0 +1,8 @@
+namespace EasyParkPlus.Domain;
+
+public enum SpaceType
+{
+    Regular,
+    Ev,
+    Accessible,
+}

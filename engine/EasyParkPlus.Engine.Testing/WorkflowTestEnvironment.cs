@@ -60,13 +60,15 @@ public sealed class WorkflowTestEnvironment : IAsyncDisposable
     /// <param name="taskQueue">The task queue served.</param>
     /// <param name="loggerFactory">Where logs go; nowhere when null.</param>
     /// <param name="configureServices">Extra services activities need.</param>
+    /// <param name="configureEngine">Engine options (e.g. a shorter deadlock timeout).</param>
     public static WorkflowTestEnvironment Create(
         Action<WorkflowEngineBuilder> configure,
         IWorkflowStore? store = null,
         DateTimeOffset? start = null,
         string taskQueue = "test",
         ILoggerFactory? loggerFactory = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        Action<WorkflowEngineOptions>? configureEngine = null)
     {
         var time = new VirtualTimeProvider(start ?? DefaultStart);
         store ??= new InMemoryWorkflowStore();
@@ -76,7 +78,11 @@ public sealed class WorkflowTestEnvironment : IAsyncDisposable
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(store);
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
-        var builder = services.AddWorkflowEngine(o => o.Identity = "test-worker").AddWorker(taskQueue);
+        var builder = services.AddWorkflowEngine(o =>
+        {
+            o.Identity = "test-worker";
+            configureEngine?.Invoke(o);
+        }).AddWorker(taskQueue);
         configure(builder);
         configureServices?.Invoke(services);
         return new WorkflowTestEnvironment(services.BuildServiceProvider(), time, store, taskQueue);

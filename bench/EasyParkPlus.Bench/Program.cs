@@ -1,1 +1,17 @@
-Console.WriteLine("bench");
+using EasyParkPlus.Bench.Engine;
+
+// The benchmark tool: measurements are made here, not in timed tests.
+//   engine  throughput, latency, commits per workflow and memory of the workflow engine
+//   worker  hosts an engine worker process (used by the crash-recovery test and by hand)
+return args.FirstOrDefault() switch
+{
+    "engine" => await EngineBenchmark.RunAsync(args[1..]),
+    "worker" => await WorkerProcess.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: EasyParkPlus.Bench engine [options] | worker [options]   (see bench/README.md)");
+    return 2;
+}

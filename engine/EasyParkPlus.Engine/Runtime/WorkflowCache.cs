@@ -48,19 +48,19 @@ internal sealed class WorkflowCache(int capacity)
         }
         catch
         {
-            Release(entry, evict: entry.Instance is null);
+            Release(entry, evict: entry.Instance is null, held: false);
             throw;
         }
         return new Lease(this, entry);
     }
 
-    /// <summary>Exclusive use of the run's instance only if one is cached and free right now.</summary>
-    public Lease? TryAcquireCached(ExecutionKey key)
+    /// <summary>Exclusive use of the run's instance if one is cached (waiting while it is in use), otherwise null.</summary>
+    public async Task<Lease?> AcquireCachedAsync(ExecutionKey key, CancellationToken cancellationToken)
     {
         Entry? entry;
         lock (_gate)
         {
-            if (!_entries.TryGetValue(key, out entry) || entry.Instance is null || !entry.Gate.Wait(0))
+            if (!_entries.TryGetValue(key, out entry) || entry.Instance is null)
             {
                 return null;
             }
@@ -68,7 +68,22 @@ internal sealed class WorkflowCache(int capacity)
             _recency.Remove(entry.Node);
             _recency.AddFirst(entry.Node);
         }
-        return new Lease(this, entry);
+        try
+        {
+            await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Release(entry, evict: false, held: false);
+            throw;
+        }
+        var lease = new Lease(this, entry);
+        if (entry.Instance is null)
+        {
+            lease.Dispose();
+            return null;
+        }
+        return lease;
     }
 
     /// <summary>Drops up to half the idle instances (called when the process runs short of memory).</summary>
@@ -100,7 +115,7 @@ internal sealed class WorkflowCache(int capacity)
         return drop.Count;
     }
 
-    private void Release(Entry entry, bool evict)
+    private void Release(Entry entry, bool evict, bool held = true)
     {
         WorkflowInstance? disposed = null;
         lock (_gate)
@@ -125,7 +140,10 @@ internal sealed class WorkflowCache(int capacity)
                 _recency.RemoveLast();
             }
         }
-        entry.Gate.Release();
+        if (held)
+        {
+            entry.Gate.Release();
+        }
         disposed?.Dispose();
     }
 

@@ -48,6 +48,9 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
 
     internal WorkflowCache Cache { get; }
 
+    /// <summary>How many workflow instances this process keeps live in memory right now.</summary>
+    public int CachedWorkflowCount => Cache.Count;
+
     internal string Identity => _options.Identity;
 
     internal WorkflowEngineOptions Options => _options;
@@ -102,6 +105,7 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         var free = state.FreeWorkflowSlots;
         if (free <= 0)
         {
+            state.WorkflowPollerStarved = true;
             return 0;
         }
         var claims = await _store.ClaimWorkflowTasksAsync(queue, free, Identity, _time.GetUtcNow(), _options.WorkflowTaskLease, cancellationToken).ConfigureAwait(false);
@@ -125,8 +129,7 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref state.WorkflowTasksRunning);
-            state.WorkflowWake.Set();
+            state.ReleaseWorkflowSlot();
         }
     }
 
@@ -172,7 +175,9 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
             var result = await _store.CommitWorkflowTaskAsync(commit, now, cancellationToken).ConfigureAwait(false);
             if (result == CommitResult.Committed)
             {
-                AfterCommit(commit, instance);
+                var eager = AfterCommit(commit, instance);
+                lease.Dispose();
+                LaunchEager(eager);
                 EngineTelemetry.WorkflowTaskLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return;
             }
@@ -259,7 +264,19 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         }
     }
 
-    private void AfterCommit(WorkflowTaskCommit commit, WorkflowInstance instance)
+    /// <summary>
+    /// Runs the activities this worker claimed in the commit. Called after the instance's lease is released, so an
+    /// activity that finishes at once can report back through the cached instance (the eager path).
+    /// </summary>
+    private void LaunchEager(List<(ActivityTaskClaim Claim, QueueState Queue)> eager)
+    {
+        foreach (var (claim, queue) in eager)
+        {
+            Track(RunActivityAsync(claim, queue));
+        }
+    }
+
+    private List<(ActivityTaskClaim Claim, QueueState Queue)> AfterCommit(WorkflowTaskCommit commit, WorkflowInstance instance)
     {
         foreach (var id in commit.CanceledActivities)
         {
@@ -281,6 +298,7 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         {
             EngineTelemetry.WorkflowsClosed.Add(1, new KeyValuePair<string, object?>("status", close.Status.ToString()));
         }
+        var eagerClaims = new List<(ActivityTaskClaim, QueueState)>();
         foreach (var task in commit.ActivityTasks)
         {
             if (task.Eager is { } eager)
@@ -288,9 +306,10 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
                 var claim = new ActivityTaskClaim(commit.Key, instance.Info.WorkflowType, task.ScheduledEventId, task.ActivityType, task.TaskQueue,
                     task.Input, 1, eager.ClaimToken, task.StartToCloseTimeout, task.HeartbeatTimeout, task.Deadline, task.RetryPolicy,
                     task.ScheduledTime, task.ScheduledTime, null, null, null, task.TraceParent);
-                Track(RunActivityAsync(claim, _queues[task.TaskQueue]));
+                eagerClaims.Add((claim, _queues[task.TaskQueue]));
             }
         }
+        return eagerClaims;
     }
 
     /// <summary>Clears a timer hint once the poller has looked past it.</summary>
@@ -343,13 +362,14 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
                 return null;
             }
             lease.Instance = instance;
-            AfterCommit(commit, instance);
+            var eager = AfterCommit(commit, instance);
+            lease.Dispose();
+            LaunchEager(eager);
             return new StartOutcome(execution.RunId, true);
         }
         finally
         {
             queue.ReleaseWorkflowSlot();
-            queue.WorkflowWake.Set();
         }
     }
 
@@ -362,6 +382,7 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         var free = state.FreeActivitySlots;
         if (free <= 0)
         {
+            state.ActivityPollerStarved = true;
             return 0;
         }
         var claims = await _store.ClaimActivityTasksAsync(queue, free, Identity, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -404,7 +425,6 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         {
             _running.TryRemove((claim.Key, claim.ScheduledEventId), out _);
             queue.ReleaseActivitySlot();
-            queue.ActivityWake.Set();
         }
     }
 
@@ -525,10 +545,11 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
     /// </summary>
     private async Task<bool> TryCompleteEagerlyAsync(ActivityTaskClaim claim, HistoryEventAttributes[] outcome, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (!_options.EagerActivities || Cache.TryAcquireCached(claim.Key) is not { } lease)
+        if (!_options.EagerActivities || await Cache.AcquireCachedAsync(claim.Key, cancellationToken).ConfigureAwait(false) is not { } lease)
         {
             return false;
         }
+        List<(ActivityTaskClaim, QueueState)> eager;
         using (lease)
         {
             var instance = lease.Instance!;
@@ -546,15 +567,16 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
                 return false;
             }
             var commit = BuildCommit(instance, [.. inputs, .. newEvents]) with { CompletedActivity = claim.Reference };
-            if (await _store.CommitWorkflowTaskAsync(commit, now, cancellationToken).ConfigureAwait(false) == CommitResult.Committed)
+            if (await _store.CommitWorkflowTaskAsync(commit, now, cancellationToken).ConfigureAwait(false) != CommitResult.Committed)
             {
-                AfterCommit(commit, instance);
-                return true;
+                lease.Evict();
+                ReleaseEagerSlots(commit);
+                return false;
             }
-            lease.Evict();
-            ReleaseEagerSlots(commit);
-            return false;
+            eager = AfterCommit(commit, instance);
         }
+        LaunchEager(eager);
+        return true;
     }
 
     // ======================================================================= timers, expiry, purge
@@ -719,7 +741,20 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
             return false;
         }
 
-        public void ReleaseWorkflowSlot() => Interlocked.Decrement(ref WorkflowTasksRunning);
+        /// <summary>Set when the poller found no free slot: the next freed slot wakes it (otherwise wake-ups come from the store).</summary>
+        public bool WorkflowPollerStarved { get; set; }
+
+        public bool ActivityPollerStarved { get; set; }
+
+        public void ReleaseWorkflowSlot()
+        {
+            Interlocked.Decrement(ref WorkflowTasksRunning);
+            if (WorkflowPollerStarved)
+            {
+                WorkflowPollerStarved = false;
+                WorkflowWake.Set();
+            }
+        }
 
         public bool TryReserveActivitySlot()
         {
@@ -731,7 +766,15 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
             return false;
         }
 
-        public void ReleaseActivitySlot() => Interlocked.Decrement(ref _activitiesRunning);
+        public void ReleaseActivitySlot()
+        {
+            Interlocked.Decrement(ref _activitiesRunning);
+            if (ActivityPollerStarved)
+            {
+                ActivityPollerStarved = false;
+                ActivityWake.Set();
+            }
+        }
     }
 
     [LoggerMessage(1101, LogLevel.Error, "Workflow task of {WorkflowId} crashed the worker loop")]

@@ -21,8 +21,8 @@ public abstract class EngineBehaviourSuite
         var env = WorkflowTestEnvironment.Create(b => b
             .AddWorkflow<ThreeSteps>().AddWorkflow<Collector>().AddWorkflow<LongWait>().AddWorkflow<Retrying>()
             .AddWorkflow<RetryingUntilExhausted>().AddWorkflow<Rejecting>().AddWorkflow<Heartbeating>().AddWorkflow<ChargeThenWait>()
-            .AddWorkflow<Child>().AddWorkflow<Parent>().AddWorkflow<Counter>().AddWorkflow<Failing>()
-            .AddSingletonActivities<IStepActivities>(activities), store, taskQueue: Queue);
+            .AddWorkflow<Child>().AddWorkflow<Parent>().AddWorkflow<Counter>().AddWorkflow<Failing>().AddWorkflow<Ledger>()
+            .AddSingletonActivities<IStepActivities>(activities), store, taskQueue: Queue, configureEngine: o => o.SuggestContinueAsNewAfterEvents = 40);
         return (env, activities);
     }
 
@@ -378,6 +378,59 @@ public abstract class EngineBehaviourSuite
         Assert.Equal(WorkflowStatus.Terminated, failure.Status);
         Assert.Contains("stuck at the gate", failure.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<WorkflowNotFoundException>(() => handle.SignalAsync(wf => wf.AddAsync("late")));
+    }
+
+    [Fact]
+    public async Task LongSignalStream_ContinuesAsNewWhenSuggested_KeepingEachHistoryShort()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Ledger wf) => wf.RunAsync(0), Options("ledger-1"));
+
+        for (var i = 0; i < 100; i++)
+        {
+            await handle.SignalAsync(wf => wf.AddAsync(10));
+        }
+
+        Assert.Equal(1000, await handle.GetResultAsync<long>());
+        var runs = await env.Client.ListAllWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = "ledger-1" }).ToListAsync();
+        Assert.True(runs.Count > 3, $"{runs.Count} runs");
+        Assert.All(runs, r => Assert.True(r.HistoryLength <= 50, $"a run grew to {r.HistoryLength} events"));
+    }
+
+    [Fact]
+    public async Task Query_FromAProcessWithoutAWorker_ReplaysHistory_WithoutRunningActivities()
+    {
+        var (env, activities) = await StartAsync();
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Ledger wf) => wf.RunAsync(5), Options("ledger-2"));
+        await handle.SignalAsync(wf => wf.AddAsync(20));
+        var stepsBefore = activities.Count("Step");
+
+        var registry = new EasyParkPlus.Engine.Runtime.WorkflowRegistry();
+        registry.AddWorkflow(typeof(Ledger));
+        var apiProcess = new WorkflowClient(env.Store, registry, env.Time, null, new EasyParkPlus.Engine.Hosting.WorkflowEngineOptions(), runtime: null);
+        var total = await apiProcess.GetWorkflowHandle<Ledger>("ledger-2").QueryAsync(wf => wf.Total);
+
+        Assert.Equal(25, total);
+        Assert.Equal(stepsBefore, activities.Count("Step"));
+    }
+
+    [Fact]
+    public async Task ClosedRuns_ArePurgedAfterTheRetentionPeriod_RunningOnesStay()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        await env.Client.ExecuteWorkflowAsync((ThreeSteps wf) => wf.RunAsync("old"), Options("purge-1"));
+        await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("still running"), Options("purge-2"));
+        await env.SkipTimeAsync(TimeSpan.FromDays(31));
+
+        var purged = await env.Store.PurgeClosedAsync(env.Time.GetUtcNow() - TimeSpan.FromDays(30), 100);
+
+        Assert.Equal(1, purged);
+        Assert.Null(await env.Store.GetExecutionAsync("purge-1", null));
+        Assert.Empty(await env.Store.ReadHistoryAsync(new ExecutionKey("purge-1", "any"), 0));
+        Assert.Equal(WorkflowStatus.Running, (await env.Client.DescribeWorkflowAsync("purge-2")).Execution.Status);
     }
 }
 

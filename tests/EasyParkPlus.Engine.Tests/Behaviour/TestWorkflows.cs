@@ -307,3 +307,42 @@ public sealed class Failing
     [WorkflowRun]
     public Task RunAsync() => throw new ApplicationFailureException("business rule broken", "RuleBroken");
 }
+
+/// <summary>Handles an unbounded stream of signals, continuing as new when the engine suggests it.</summary>
+[Workflow]
+public sealed class Ledger
+{
+    private long _total;
+    private int _pending;
+
+    [WorkflowQuery]
+    public long Total => _total;
+
+    [WorkflowSignal]
+    public Task AddAsync(long amount)
+    {
+        _total += amount;
+        _pending++;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task<long> RunAsync(long carried)
+    {
+        _total += carried;
+        while (true)
+        {
+            await Workflow.WaitConditionAsync(() => _pending > 0);
+            _pending = 0;
+            await Workflow.ExecuteActivityAsync((IStepActivities x) => x.StepAsync("booked"), Options.Quick);
+            if (_total >= 1000)
+            {
+                return _total;
+            }
+            if (Workflow.ContinueAsNewSuggested)
+            {
+                throw Workflow.CreateContinueAsNewException((Ledger l) => l.RunAsync(_total));
+            }
+        }
+    }
+}

@@ -154,12 +154,14 @@ public sealed class GateStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    // Idempotent: a gate that exists keeps its password (an operator may have rotated it).
+    // Idempotent: a gate that exists keeps its password (an operator may have rotated it), and a
+    // facility that is not seeded yet gets no gate (false) instead of a foreign-key failure.
     public async Task<bool> EnsureGateAsync(string gateId, string facilityId, string lane, string secretHash, string? description,
         CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO gates.gates (id, facility_id, lane, secret_hash, description) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO gates.gates (id, facility_id, lane, secret_hash, description)
+            SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM parking.facilities WHERE id = $2)
             ON CONFLICT (id) DO NOTHING
             """);
         command.Parameters.Add(new() { Value = gateId });

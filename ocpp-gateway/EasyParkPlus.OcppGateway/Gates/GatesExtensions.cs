@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace EasyParkPlus.OcppGateway.Gates;
 
@@ -41,9 +42,18 @@ public static class GatesExtensions
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            if (options.Value.SeedDevelopmentGates)
+            if (!options.Value.SeedDevelopmentGates)
+            {
+                return;
+            }
+            try
             {
                 GatesLog.Seeded(logger, await GateSeeder.SeedAsync(store, options.Value.DevelopmentPassword, cancellationToken));
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+            {
+                // The api migrates the database; a gateway started first simply has no dev gates yet.
+                GatesLog.SeedingSkipped(logger, ex.MessageText);
             }
         }
 

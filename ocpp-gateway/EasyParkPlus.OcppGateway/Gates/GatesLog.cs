@@ -41,4 +41,7 @@ internal static partial class GatesLog
 
     [LoggerMessage(6012, LogLevel.Information, "Forwarded gate command for {GateId} to instance {Instance}")]
     public static partial void Forwarded(ILogger logger, string gateId, string instance);
+
+    [LoggerMessage(6013, LogLevel.Warning, "Development gates not seeded: {Reason}")]
+    public static partial void SeedingSkipped(ILogger logger, string reason);
 }

@@ -23,6 +23,8 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         var exitId = NewId("out");
         var entryTime = new DateTimeOffset(2026, 12, 6, 7, 15, 2, 250, TimeSpan.FromHours(-5));
         var exitTime = entryTime.AddHours(2).AddMinutes(7);
+        var entryDelivered = host.AttemptCommitted(entryId, 1);
+        var exitDelivered = host.AttemptCommitted(exitId, 1);
 
         var entryAck = await entryGate.ReportAsync(entryId, "entry", "abc-1234", entryTime, "cam://bos/in/1.jpg");
         var exitAck = await exitGate.ReportAsync(exitId, "exit", "ABC 1234", exitTime);
@@ -45,7 +47,9 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         Assert.Equal((ExitGate, "BOS", GateEventDirection.Exit, "ABC1234", (string?)null),
             (exit.GateId, exit.FacilityId, exit.Direction, exit.Plate, exit.PhotoRef));
         Assert.Equal(exitTime, exit.Timestamp);
-        Assert.Null(await db.ScalarAsync<object>("SELECT 1 FROM gates.events WHERE event_id IN ($1, $2) AND delivered_at IS NULL", entryId, exitId));
+        Assert.True(await entryDelivered);
+        Assert.True(await exitDelivered);
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM gates.events WHERE event_id IN ($1, $2) AND delivered_at IS NULL", entryId, exitId));
     }
 
     [Fact]

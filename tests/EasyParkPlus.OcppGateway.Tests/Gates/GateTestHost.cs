@@ -146,13 +146,13 @@ public sealed class GatewayHost : IAsyncDisposable
     public IServiceProvider Services => _factory.Services;
 
     public static Task<GatewayHost> StartAsync(string connectionString, RecordingSink? sink = null, VirtualTimeProvider? clock = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null, string environment = "Testing")
     {
         sink ??= new RecordingSink();
         clock ??= new VirtualTimeProvider(Start);
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.UseEnvironment("Testing");
+            web.UseEnvironment(environment);
             web.UseSetting("Postgres:ConnectionString", connectionString);
             web.UseSetting("Gateway:InternalApiKey", InternalKey);
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

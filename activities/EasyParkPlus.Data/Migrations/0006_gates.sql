@@ -49,3 +49,13 @@ CREATE TABLE gates.commands (
     completed_at  timestamptz
 );
 CREATE INDEX ix_gate_commands_gate_time ON gates.commands (gate_id, created_at);
+
+-- Which gateway instance holds each connected gate's WebSocket, so a command that arrives at
+-- another instance is forwarded to internal_url. A row is replaced when the gate connects
+-- elsewhere and removed when its socket closes.
+CREATE TABLE gates.gate_owners (
+    gate_id       text PRIMARY KEY REFERENCES gates.gates (id),
+    instance_id   text NOT NULL,
+    internal_url  text NOT NULL,
+    claimed_at    timestamptz NOT NULL
+);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace EasyParkPlus.OcppGateway.Gates;
 
@@ -10,6 +11,7 @@ namespace EasyParkPlus.OcppGateway.Gates;
 public sealed class GateSocketSession(
     GateConnectionRegistry registry,
     GateEventIngest ingest,
+    IGateOwnership ownership,
     TimeProvider time,
     IOptions<GateOptions> options,
     ILogger<GateSocketSession> logger)
@@ -23,6 +25,8 @@ public sealed class GateSocketSession(
             replaced.FailPending();
             _ = CloseQuietlyAsync(replaced.Socket, WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection");
         }
+        // Recorded so a command arriving at another instance is forwarded here.
+        await ownership.ClaimAsync(gate.Id, cancellationToken);
         GatesLog.Connected(logger, gate.Id);
         var maxBytes = options.Value.MaxMessageBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
@@ -56,10 +60,27 @@ public sealed class GateSocketSession(
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            registry.Remove(connection);
+            if (registry.Remove(connection))
+            {
+                // Only the current connection releases: a replacement has already claimed the gate.
+                await ReleaseQuietlyAsync(gate.Id);
+            }
             connection.FailPending();
             connection.Dispose();
             GatesLog.Disconnected(logger, gate.Id);
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(string gateId)
+    {
+        try
+        {
+            await ownership.ReleaseAsync(gateId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            // A stale claim only costs one failed forward (answered 503), and the next connect overwrites it.
+            GatesLog.MessageFailed(logger, ex, gateId);
         }
     }
 

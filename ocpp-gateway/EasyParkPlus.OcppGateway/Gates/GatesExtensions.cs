@@ -21,7 +21,7 @@ public static class GatesExtensions
         services.AddHostedService(provider => provider.GetRequiredService<GateEventDelivery>());
         services.AddSingleton<GateCommandSender>();
         services.AddSingleton<GateCommandDispatcher>();
-        services.TryAddSingleton<IGateOwnership, SingleInstanceGateOwnership>();
+        services.TryAddSingleton<IGateOwnership, PostgresGateOwnership>();
         services.AddHttpClient(GateCommandDispatcher.HttpClientName);
         if (builder.Environment.IsDevelopment())
         {
@@ -59,14 +59,4 @@ public static class GatesExtensions
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
-}
-
-// One gateway instance: a gate not connected here is connected nowhere.
-public sealed class SingleInstanceGateOwnership : IGateOwnership
-{
-    public Task ClaimAsync(string gateId, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task ReleaseAsync(string gateId, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task<Uri?> FindOtherOwnerAsync(string gateId, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
 }

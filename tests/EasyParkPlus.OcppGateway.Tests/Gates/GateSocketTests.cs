@@ -167,6 +167,9 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         Assert.Equal("application/problem+json", offline.Content.Headers.ContentType?.MediaType);
         Assert.Equal(GatewayHost.Start, host.Clock.GetUtcNow());
 
+        using var noKey = await host.Http.PostAsJsonAsync($"internal/v1/gates/{EntryGate}/open", new { sessionId = "s1" });
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+
         using var unknown = await host.Http.SendAsync(host.InternalPost("internal/v1/gates/NOPE-GATE-9/open", new { sessionId = "s1" }));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
 

@@ -25,13 +25,13 @@ public sealed class GateSocketSession(
             replaced.FailPending();
             _ = CloseQuietlyAsync(replaced.Socket, WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection");
         }
-        // Recorded so a command arriving at another instance is forwarded here.
-        await ownership.ClaimAsync(gate.Id, cancellationToken);
         GatesLog.Connected(logger, gate.Id);
         var maxBytes = options.Value.MaxMessageBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
         try
         {
+            // Recorded so a command arriving at another instance is forwarded here.
+            await ownership.ClaimAsync(gate.Id, cancellationToken);
             while (socket.State == WebSocketState.Open && !cancellationToken.IsCancellationRequested)
             {
                 var (kind, length, tooLarge) = await ReceiveMessageAsync(socket, buffer, maxBytes, cancellationToken);

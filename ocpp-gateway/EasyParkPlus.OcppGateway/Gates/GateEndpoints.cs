@@ -21,7 +21,7 @@ public static class GateEndpoints
 
     // Credentials are checked before the upgrade, so an unknown gate never gets a socket.
     private static async Task ConnectAsync(HttpContext context, string gateId, GateAuthenticator authenticator, GateSocketSession session,
-        IHostApplicationLifetime lifetime, ILogger<GateSocketSession> logger)
+        IGateOwnership ownership, IHostApplicationLifetime lifetime, ILogger<GateSocketSession> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -36,6 +36,9 @@ public static class GateEndpoints
             await Unauthorized(context).ExecuteAsync(context);
             return;
         }
+        // Claimed before the upgrade, so by the time the controller is connected a command that
+        // arrives at another instance is already routed here.
+        await ownership.ClaimAsync(gate.Id, context.RequestAborted);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         await session.RunAsync(gate, socket, stopping.Token);

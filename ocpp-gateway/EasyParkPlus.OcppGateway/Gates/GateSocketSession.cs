@@ -30,8 +30,6 @@ public sealed class GateSocketSession(
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
         try
         {
-            // Recorded so a command arriving at another instance is forwarded here.
-            await ownership.ClaimAsync(gate.Id, cancellationToken);
             while (socket.State == WebSocketState.Open && !cancellationToken.IsCancellationRequested)
             {
                 var (kind, length, tooLarge) = await ReceiveMessageAsync(socket, buffer, maxBytes, cancellationToken);

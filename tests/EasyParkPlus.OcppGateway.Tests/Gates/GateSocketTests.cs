@@ -196,6 +196,27 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM gates.commands WHERE gate_id = $1 AND session_id = 's1'", EntryGate));
     }
 
+    [Fact]
+    public async Task Reconnect_NewSocketReplacesOld_CommandsGoToTheNewOne()
+    {
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var stale = await host.ConnectGateAsync(ExitGate);
+        await using var fresh = await host.ConnectGateAsync(ExitGate);
+
+        // The gateway closes the socket the controller has abandoned.
+        var buffer = new byte[256];
+        var closing = await stale.Socket.ReceiveAsync(buffer, CancellationToken.None);
+        Assert.Equal(WebSocketMessageType.Close, closing.MessageType);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, stale.Socket.CloseStatus);
+
+        using var request = host.InternalPost($"internal/v1/gates/{ExitGate}/message", new { text = "Welcome back" });
+        var call = host.Http.SendAsync(request);
+        var message = await fresh.ReceiveAsync();
+        await fresh.SendAsync(new { type = "ack", commandId = message.GetProperty("commandId").GetString() });
+        using var response = await call;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Theory]
     [InlineData(EntryGate, "wrong-password")]
     [InlineData("BOS-GATE-IN-99", Password)]

@@ -73,6 +73,16 @@ public sealed class ParkingActivities(
 
     public async Task<SpaceAssignment> AllocateSpaceAsync(SpaceRequest request)
     {
+        // A session that has moved past entry keeps the space it had: running this step again late
+        // (a replayed retry) must not occupy a space for a car that has already left.
+        var recorded = await db.ParkingSessions.AsNoTracking()
+            .Where(s => s.Id == request.SessionId && s.Status != ParkingSessionStatus.Active)
+            .Select(s => new { s.SpaceId, Label = db.Spaces.Where(space => space.Id == s.SpaceId).Select(space => space.Label).FirstOrDefault() })
+            .SingleOrDefaultAsync(CancellationToken);
+        if (recorded is not null)
+        {
+            return new SpaceAssignment(true, recorded.SpaceId, recorded.Label, null);
+        }
         var allocation = await allocator.AllocateAsync(
             request.FacilityId, request.SpaceType, request.SessionId, request.EntryAt, request.ReservationId, CancellationToken);
         if (!allocation.IsAllocated)

@@ -154,7 +154,7 @@ public sealed class ParkingEndToEndTests
         Assert.Equal("paid", await system.ScalarAsync<string>("SELECT status FROM billing.invoices WHERE id = $1", invoice.InvoiceId));
     }
 
-    private static async Task<Guid> RegisterDriverWithSavedCardAsync(ParkingSystem system, string testCard = "pm_card_visa")
+    internal static async Task<Guid> RegisterDriverWithSavedCardAsync(ParkingSystem system, string testCard = "pm_card_visa")
     {
         var customerId = Guid.NewGuid();
         var stripe = system.Services.GetRequiredService<StripeClient>();

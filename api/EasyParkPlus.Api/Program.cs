@@ -1,6 +1,8 @@
+using System.Text.Json.Serialization;
 using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Api;
 using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Endpoints;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Engine.Hosting;
@@ -11,6 +13,9 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 
 builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<AvailabilityOptions>().BindConfiguration(AvailabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 var apiOptions = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
 
 // One NpgsqlDataSource for Data, the engine and the health check (AddEasyParkData's registration wins).
@@ -19,6 +24,13 @@ builder.Services.AddHostedService<StartupTasks>();
 builder.AddStripe();
 builder.AddEasyParkAuth();
 builder.Services.AddEasyParkProblemDetails();
+builder.Services.AddEasyParkTelemetry(builder.Configuration);
+builder.Services.AddEasyParkOpenApi();
+builder.Services.AddMemoryCache();
+builder.Services.AddSingleton<RedisConnection>();
+builder.Services.AddSingleton<AvailabilityCache>();
+builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
 var engine = builder.Services.AddWorkflowEngine().UsePostgres();
 if (apiOptions.RunWorker)
@@ -31,14 +43,25 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.M
 var app = builder.Build();
 
 app.UseMiddleware<CorrelationId>();
+app.UseMiddleware<RequestLogging>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRouting();
 app.UseAuthentication();
+app.UseMiddleware<RateLimitMiddleware>();
 app.UseAuthorization();
+app.UseMiddleware<IdempotencyMiddleware>();
 
 app.MapHealthEndpoints();
+app.MapEasyParkOpenApi();
 var v1 = app.MapGroup("/api/v1");
 v1.MapAuthEndpoints();
+v1.MapVehicleEndpoints();
+v1.MapFacilityEndpoints();
+v1.MapBillingEndpoints();
+v1.MapSubscriptionReadEndpoints();
+v1.MapAnalyticsEndpoints();
+v1.MapWorkflowEndpoints();
 
 app.Run();
 

@@ -35,6 +35,8 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.Message),
             JsonException json => (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint.", json.Message),
             WorkflowNotFoundException => (StatusCodes.Status404NotFound, "No such workflow.", exception.Message),
+            WorkflowInvalidArgumentException => (StatusCodes.Status400BadRequest, "The workflow does not accept this input.", exception.Message),
+            WorkflowQueryFailedException => (StatusCodes.Status409Conflict, "The workflow could not answer the query.", exception.Message),
             WorkflowAlreadyStartedException => (StatusCodes.Status409Conflict, "The workflow is already running.", exception.Message),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "The client closed the request.", (string?)null),

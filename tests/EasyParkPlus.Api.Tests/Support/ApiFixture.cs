@@ -52,8 +52,13 @@ public class ApiFixture : IAsyncLifetime
         ["EasyPark:Seed:AccessibleSpacesPerFacility"] = "2",
         ["EasyPark:Seed:ChargersPerFacility"] = "4",
         ["Logging:LogLevel:Default"] = "Warning",
-        ["RateLimit:PermitsPerMinute"] = "100000",
+        ["RateLimit:PermitsPerWindow"] = "1000000",
     };
+
+    /// <summary>Extra registrations for the api under test (e.g. a test workflow on the engine builder).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     public virtual async Task InitializeAsync()
     {
@@ -67,6 +72,7 @@ public class ApiFixture : IAsyncLifetime
             {
                 web.UseSetting(key, value);
             }
+            web.ConfigureServices(ConfigureServices);
         });
         _factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
@@ -78,6 +84,8 @@ public class ApiFixture : IAsyncLifetime
     {
         if (_factory is not null)
         {
+            // Stop the host (worker, Kestrel) while its services are alive, then dispose the factory.
+            await _factory.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>().StopAsync();
             await _factory.DisposeAsync();
         }
         if (Stripe is not null)

@@ -48,13 +48,16 @@ public static class ConsoleEndpoints
             .WithSummary("Per facility: occupancy by space type, chargers with state and power against the budget, sessions in progress, today's revenue (Operator).");
 
         // The pages themselves are public (they hold no data); every figure they show comes from an Operator endpoint.
-        app.MapGet("/console", () => TypedResults.Redirect("/console/")).ExcludeFromDescription();
         app.MapGet("/console/{**path}", (string? path, IWebHostEnvironment env, HttpContext http) => ServeFile(path, env, http)).ExcludeFromDescription();
         return app;
     }
 
     internal static IResult ServeFile(string? path, IWebHostEnvironment env, HttpContext http)
     {
+        if (string.IsNullOrEmpty(path) && http.Request.Path.Value?.EndsWith('/') != true)
+        {
+            return TypedResults.Redirect("/console/");
+        }
         var relative = string.IsNullOrEmpty(path) ? "index.html" : path;
         // Only plain names below wwwroot/console: no traversal, no hidden files.
         if (relative.Split('/').Any(segment => segment.Length == 0 || segment.StartsWith('.')))

@@ -22,11 +22,12 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
 });
 const step = message => console.log(`step: ${message}`);
+const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
 try {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   const problems = [];
   page.on('pageerror', error => problems.push(`page error: ${error.message}`));
   page.on('console', message => { if (message.type() === 'error') problems.push(`console error: ${message.text()}`); });
+  page.on('response', response => { if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`); });
   page.setDefaultTimeout(20_000);
 
   await page.goto(`${base}/console/`);
@@ -74,6 +75,11 @@ try {
 
   if (problems.length) throw new Error(problems.join('\n'));
   console.log('console journey: ok');
+} catch (error) {
+  // Leave evidence: what the page showed when the step failed.
+  await page.screenshot({ path: join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
+  console.log(`page at failure (${page.url()}):\n${await page.locator('main').innerText().catch(() => '?')}`);
+  throw error;
 } finally {
   await browser.close();
 }

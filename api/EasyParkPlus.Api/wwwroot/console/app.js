@@ -1,6 +1,6 @@
 // The operator console: hash routes #/login, #/dashboard, #/workflows, #/workflows/{id}.
 import { api, session, newKey, ApiError } from './api.js';
-import { h, clear, money, kw, when, time } from './dom.js';
+import { h, append, clear, money, kw, when, time } from './dom.js';
 import { occupancyChart, powerChart, revenueChart } from './charts.js';
 
 const main = document.getElementById('main');
@@ -52,7 +52,7 @@ async function route() {
 
 function render(title, ...content) {
   document.title = `${title} · EasyParkPlus console`;
-  clear(main).append(h('h1', {}, title), ...content);
+  append(clear(main), [h('h1', {}, title), content]);
   main.focus({ preventScroll: true });
 }
 
@@ -97,7 +97,7 @@ async function dashboardView() {
     ]);
     chosen ??= board.facilities[0]?.id ?? null;
     const occupancy = chosen ? await api(`analytics/occupancy?facilityId=${encodeURIComponent(chosen)}&period=day`).catch(() => null) : null;
-    clear(body).append(
+    append(clear(body), [
       h('section', { 'aria-labelledby': 'fac-h' }, h('h2', { id: 'fac-h' }, 'Facilities'),
         h('div', { class: 'grid' }, board.facilities.map(f => facilityCard(f, board.powerBudgetW)))),
       h('div', { class: 'grid two' },
@@ -112,7 +112,7 @@ async function dashboardView() {
       h('section', { class: 'card', 'aria-labelledby': 'run-h' },
         h('h2', { id: 'run-h' }, 'Sessions in progress'),
         running.workflows.length ? workflowTable(running.workflows, 'running-table') : h('p', { class: 'muted' }, 'Nothing running.'),
-        h('p', {}, h('a', { href: '#/workflows?status=Running' }, 'All running workflows →'))));
+        h('p', {}, h('a', { href: '#/workflows?status=Running' }, 'All running workflows →')))]);
     updated.textContent = `Updated ${time(board.generatedAt)} UTC · refreshes every ${board.refreshSeconds} s`;
     return board.refreshSeconds;
   }
@@ -190,9 +190,9 @@ async function listView(params) {
   const query = new URLSearchParams(params);
   query.set('pageSize', '50');
   const page = await api(`workflows?${query}`);
-  clear(results).append(
+  append(clear(results), [
     h('p', { class: 'muted' }, `${page.workflows.length} shown${page.nextPageToken ? ' (more exist: narrow the search)' : ''}`),
-    page.workflows.length ? workflowTable(page.workflows, 'workflow-table') : h('p', {}, 'No workflows match.'));
+    page.workflows.length ? workflowTable(page.workflows, 'workflow-table') : h('p', {}, 'No workflows match.')]);
 }
 
 function field(id, label, input) {
@@ -216,7 +216,7 @@ async function detailView(id) {
   const e = detail.execution;
   const showTasks = h('input', { type: 'checkbox', id: 'show-tasks' });
   const timeline = h('ol', { class: 'timeline', id: 'timeline' });
-  const drawTimeline = () => clear(timeline).append(history
+  const drawTimeline = () => append(clear(timeline), history
     .filter(ev => showTasks.checked || kindOf(ev.eventType) !== 'task')
     .map(ev => h('li', { class: `ev ${kindOf(ev.eventType)}` },
       h('span', { class: 'ev-time' }, time(ev.timestamp)),
@@ -351,7 +351,7 @@ function confirmDialog(title, text, { reasonRequired }) {
   const error = document.getElementById('confirm-error');
   error.textContent = '';
   const reason = h('input', { id: 'confirm-reason', name: 'reason', maxlength: 500, required: reasonRequired, autocomplete: 'off' });
-  clear(document.getElementById('confirm-fields')).append(field('confirm-reason', reasonRequired ? 'Reason (required, audited)' : 'Reason (audited)', reason));
+  append(clear(document.getElementById('confirm-fields')), [field('confirm-reason', reasonRequired ? 'Reason (required, audited)' : 'Reason (audited)', reason)]);
   return new Promise(resolve => {
     const form = document.getElementById('confirm-form');
     const done = value => {

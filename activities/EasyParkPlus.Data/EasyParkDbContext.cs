@@ -64,6 +64,8 @@ public sealed class EasyParkDbContext(DbContextOptions<EasyParkDbContext> option
 
     public DbSet<OccupancyEvent> OccupancyEvents => Set<OccupancyEvent>();
 
+    public DbSet<OperatorAlert> OperatorAlerts => Set<OperatorAlert>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder) =>
         configurationBuilder.Properties<Money>().HaveConversion<MoneyConverter>();
 

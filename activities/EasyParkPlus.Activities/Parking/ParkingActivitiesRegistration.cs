@@ -1,0 +1,19 @@
+using EasyParkPlus.Activities.Billing;
+using EasyParkPlus.Activities.Reservations;
+using EasyParkPlus.Engine.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EasyParkPlus.Activities.Parking;
+
+public static class ParkingActivitiesRegistration
+{
+    // Parking, reservation and billing activities, scoped (a fresh DbContext per attempt). They need
+    // AddEasyParkData, AddStripe and an IGatewayClient registered by the host.
+    public static WorkflowEngineBuilder AddParkingActivities(this WorkflowEngineBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        return builder.AddScopedActivities<ParkingActivities>()
+            .AddScopedActivities<ReservationActivities>()
+            .AddScopedActivities<BillingActivities>();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.Activities.Parking;
+using EasyParkPlus.Activities.Payments;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Seeding;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Hosting;
+using EasyParkPlus.Engine.Postgres;
+using EasyParkPlus.TestSupport;
+using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.Workflows.Parking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EasyParkPlus.Workflows.Tests.EndToEnd;
+
+/// <summary>
+/// The parking workflows as production hosts them: a fresh PostgreSQL database with the data migrations and
+/// the launch seed, the engine on its PostgreSQL store, a worker hosted by <see cref="IHost"/>, the Stripe
+/// client over HTTP against the stand-in, and a gate double that records commands.
+/// </summary>
+public sealed class ParkingSystem : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ParkingSystem(IHost host, string connectionString, StripeStandIn stripe, RecordingGatewayClient gates)
+    {
+        _host = host;
+        ConnectionString = connectionString;
+        Stripe = stripe;
+        Gates = gates;
+    }
+
+    public string ConnectionString { get; }
+
+    public StripeStandIn Stripe { get; }
+
+    public RecordingGatewayClient Gates { get; }
+
+    public IWorkflowClient Client => _host.Services.GetRequiredService<IWorkflowClient>();
+
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<ParkingSystem> StartAsync(string prefix, SeedOptions? seed = null)
+    {
+        var database = await TestPostgres.CreateDatabaseAsync(prefix);
+        // Hundreds of workflows at once each hold a connection for a moment.
+        var connectionString = new NpgsqlConnectionStringBuilder(database) { MaxPoolSize = 150 }.ConnectionString;
+        await EasyParkDatabase.MigrateAsync(connectionString);
+        await EasyParkSeeder.SeedAsync(connectionString, seed ?? new SeedOptions());
+        var stripe = await StripeStandIn.StartAsync();
+        var gates = new RecordingGatewayClient();
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Stripe:ApiKey"] = StripeStandIn.ApiKey,
+            ["Stripe:BaseUrl"] = stripe.BaseUrl,
+            ["Stripe:WebhookSecret"] = "whsec_parking_tests",
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddEasyParkData(connectionString);
+        builder.Services.AddStripe();
+        builder.Services.AddSingleton<IGatewayClient>(gates);
+        builder.Services.AddWorkflowEngine(o =>
+            {
+                o.Identity = "parking-e2e";
+                o.ExpiryPollInterval = TimeSpan.FromMilliseconds(250);
+            })
+            .UsePostgres()
+            .AddParkingWorkflows()
+            .AddParkingActivities()
+            .AddWorker(ParkingWorkflowIds.TaskQueue);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new ParkingSystem(host, connectionString, stripe, gates);
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task<List<object?[]>> RowsAsync(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        await Stripe.DisposeAsync();
+        await TestPostgres.DropDatabaseAsync(ConnectionString);
+    }
+}
+
+/// <summary>
+/// Gate commands recorded instead of sent: the HTTP gateway client is built in parallel by the gateway engineer.
+/// <see cref="GateOpened"/> lets a test wait for a number of openings without polling.
+/// </summary>
+public sealed class RecordingGatewayClient : IGatewayClient
+{
+    private readonly ConcurrentQueue<(string GateId, string SessionId, string? Message)> _openings = new();
+
+    public IReadOnlyList<(string GateId, string SessionId, string? Message)> Openings => [.. _openings];
+
+    public event Action? GateOpened;
+
+    public Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken)
+    {
+        _openings.Enqueue((gateId, sessionId, message));
+        GateOpened?.Invoke();
+        return Task.CompletedTask;
+    }
+
+    public Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<StartTransactionResult> StartTransactionAsync(string stationId, int evseId, string idToken, int remoteStartId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Parking tests send no charger commands.");
+
+    public Task<bool> StopTransactionAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Parking tests send no charger commands.");
+
+    public Task<int> ReservePowerAsync(string facilityId, PowerRequest request, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Parking tests send no charger commands.");
+
+    public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Parking tests send no charger commands.");
+}

@@ -1,0 +1,242 @@
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Pricing;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Testing;
+using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Parking;
+using EasyParkPlus.Workflows.Reservations;
+
+namespace EasyParkPlus.Workflows.Tests.Parking;
+
+public sealed class ParkingSessionWorkflowTests
+{
+    internal static WorkflowTestEnvironment CreateEnvironment(FakeParkingWorld world) =>
+        WorkflowTestEnvironment.Create(b => b.AddParkingWorkflows()
+            .AddSingletonActivities<IParkingActivities>(world)
+            .AddSingletonActivities<IBillingActivities>(world)
+            .AddSingletonActivities<IReservationActivities>(world), taskQueue: ParkingWorkflowIds.TaskQueue);
+
+    private static async Task<WorkflowHandle<ParkingSession, ParkingSessionResult>> EnterAsync(
+        WorkflowTestEnvironment env, Guid? customerId = null, ParkingSessionSettings? settings = null, string facility = "BOS")
+    {
+        var sessionId = Guid.NewGuid();
+        var input = new ParkingSessionInput(sessionId, facility, "ABC123", SpaceType.Regular, env.Time.GetUtcNow(), "BOS-G1", CustomerId: customerId)
+        {
+            Settings = settings,
+        };
+        return await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input),
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(sessionId), ParkingWorkflowIds.TaskQueue));
+    }
+
+    private static async Task<ParkingSessionResult> StayAndExitAsync(WorkflowTestEnvironment env, WorkflowHandle<ParkingSession, ParkingSessionResult> handle, TimeSpan stay)
+    {
+        var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
+        await env.SkipTimeAsync(stay);
+        await handle.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry + stay, "BOS-G2")));
+        return await handle.GetResultAsync();
+    }
+
+    [Fact]
+    public async Task RunAsync_ThreeHoursTenMinutesWithSavedCard_Charges14DollarsAtExit()
+    {
+        var world = new FakeParkingWorld();
+        var customer = Guid.NewGuid();
+        world.CustomersWithCard.Add(customer);
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, customer);
+
+        var result = await StayAndExitAsync(env, handle, new TimeSpan(3, 10, 0));
+
+        Assert.Equal(ParkingOutcome.Completed, result.Outcome);
+        Assert.Equal(1400, result.TotalCents);
+        Assert.Equal([(PriceLineCodes.ParkingFirstHours, 3m, 900L), (PriceLineCodes.ParkingHours, 1m, 500L)],
+            result.Lines.Select(l => (l.Code, l.Quantity, l.AmountCents)));
+        var charge = Assert.Single(world.Calls, c => c.Call == "charge").Payload as SavedCardCharge;
+        Assert.Equal((1400L, $"{handle.WorkflowId}/exit-charge"), (charge!.AmountCents, charge.IdempotencyKey));
+        Assert.Equal((PaymentChannel.SavedCard, 1400L), (result.Channel, result.PaidCents));
+        Assert.Equal(["BOS-G1", "BOS-G2"], world.GateOpenings.Select(g => g.GateId));
+        Assert.Equal(0, world.OccupiedCount);
+        Assert.NotNull(result.ReceiptNumber);
+        // Payment is taken before the exit gate opens and the space is released after it.
+        var order = world.Calls.Select(c => c.Call).Where(c => c is "charge" or "gate" or "release" or "receipt").ToList();
+        Assert.Equal(["gate", "charge", "gate", "release", "receipt"], order);
+        Assert.Equal(ParkingStates.Completed, (await handle.QueryAsync(wf => wf.Status)).State);
+    }
+
+    [Fact]
+    public async Task RunAsync_ThirtyHourStay_Costs60Dollars()
+    {
+        var world = new FakeParkingWorld();
+        var customer = Guid.NewGuid();
+        world.CustomersWithCard.Add(customer);
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, customer);
+
+        var result = await StayAndExitAsync(env, handle, TimeSpan.FromHours(30));
+
+        Assert.Equal(6000, result.TotalCents);
+        Assert.Equal([(PriceLineCodes.ParkingDailyMaximum, 3000L), (PriceLineCodes.ParkingHours, 3000L)], result.Lines.Select(l => (l.Code, l.AmountCents)));
+        Assert.Equal(6000, ((SavedCardCharge)Assert.Single(world.Calls, c => c.Call == "charge").Payload).AmountCents);
+    }
+
+    [Fact]
+    public async Task RunAsync_StayWithinGrace_IsFreeAndTakesNoPayment()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env);
+
+        var result = await StayAndExitAsync(env, handle, TimeSpan.FromMinutes(9));
+
+        Assert.Equal((0L, PaymentChannel.None), (result.TotalCents, result.Channel));
+        Assert.Equal(PriceLineCodes.ParkingGrace, Assert.Single(result.Lines).Code);
+        Assert.DoesNotContain(world.Calls, c => c.Call is "charge" or "booth" or "alert");
+        Assert.Contains(world.Calls, c => c.Call == "receipt");
+        Assert.Equal(0, world.OccupiedCount);
+    }
+
+    [Fact]
+    public async Task RunAsync_StayJustPastGrace_IsBilledFromEntry()
+    {
+        var world = new FakeParkingWorld();
+        var customer = Guid.NewGuid();
+        world.CustomersWithCard.Add(customer);
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, customer);
+
+        var result = await StayAndExitAsync(env, handle, TimeSpan.FromMinutes(11));
+
+        Assert.Equal(300, result.TotalCents);
+    }
+
+    [Fact]
+    public async Task RunAsync_FacilityFull_IsDeniedWithAClearReasonAndNoGateOpens()
+    {
+        var world = new FakeParkingWorld { Capacity = 1 };
+        await using var env = CreateEnvironment(world);
+        var first = await EnterAsync(env);
+        await env.RunUntilIdleAsync();
+
+        var second = await EnterAsync(env);
+        var denied = await second.GetResultAsync();
+
+        Assert.Equal(ParkingOutcome.Denied, denied.Outcome);
+        Assert.Contains("full", denied.DenialReason, StringComparison.OrdinalIgnoreCase);
+        var status = await second.QueryAsync(wf => wf.Status);
+        Assert.Equal((ParkingStates.Denied, denied.DenialReason), (status.State, status.DenialReason));
+        Assert.Single(world.GateOpenings);
+        Assert.Equal(ParkingStates.Parked, (await first.QueryAsync(wf => wf.Status)).State);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoPaymentAtPayStation_RaisesAlertAfterTimeoutAndKeepsWaiting()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, settings: new ParkingSessionSettings { PayStationTimeout = TimeSpan.FromMinutes(15) });
+        var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
+        await env.SkipTimeAsync(TimeSpan.FromHours(2));
+        await handle.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry + TimeSpan.FromHours(2), "BOS-G2")));
+
+        await env.SkipTimeAsync(TimeSpan.FromMinutes(14));
+        Assert.Empty(world.Alerts);
+        await env.SkipTimeAsync(TimeSpan.FromMinutes(2));
+
+        var alert = Assert.Single(world.Alerts);
+        Assert.Equal(OperatorAlertKinds.PayStationTimeout, alert.Kind);
+        Assert.Equal(entry + TimeSpan.FromHours(2) + TimeSpan.FromMinutes(15), world.TimeOf("alert"));
+        var waiting = await handle.QueryAsync(wf => wf.Status);
+        Assert.Equal((ParkingStates.AwaitingPayment, 600L), (waiting.State, waiting.AmountDueCents));
+        Assert.Single(world.GateOpenings);
+
+        await env.SkipTimeAsync(TimeSpan.FromHours(1));
+        await handle.SignalAsync(wf => wf.PaymentReceivedAtBoothAsync(new BoothPayment(600, "booth-7/tx-1", env.Time.GetUtcNow())));
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal((PaymentChannel.PayStation, 600L, 600L), (result.Channel, result.PaidCents, result.TotalCents));
+        Assert.Single(world.Alerts);
+        Assert.Equal(["BOS-G1", "BOS-G2"], world.GateOpenings.Select(g => g.GateId));
+    }
+
+    [Fact]
+    public async Task RunAsync_StayBeyondOverstayLimit_RaisesOneOperatorAlert()
+    {
+        var world = new FakeParkingWorld();
+        var customer = Guid.NewGuid();
+        world.CustomersWithCard.Add(customer);
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, customer, new ParkingSessionSettings { OverstayLimit = TimeSpan.FromHours(48) });
+        var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
+
+        await env.SkipTimeAsync(TimeSpan.FromHours(47));
+        Assert.Empty(world.Alerts);
+        await env.SkipTimeAsync(TimeSpan.FromHours(2));
+
+        var alert = Assert.Single(world.Alerts);
+        Assert.Equal((OperatorAlertKinds.Overstay, "BOS"), (alert.Kind, alert.FacilityId));
+        Assert.Equal(entry + TimeSpan.FromHours(48), world.TimeOf("alert"));
+        var status = await handle.QueryAsync(wf => wf.Status);
+        Assert.Equal(ParkingStates.Parked, status.State);
+        Assert.Contains(OperatorAlertKinds.Overstay, status.Alerts);
+
+        await env.SkipTimeAsync(TimeSpan.FromHours(3));
+        await handle.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry + TimeSpan.FromHours(52), "BOS-G2")));
+        var result = await handle.GetResultAsync();
+        Assert.Equal(3000 + 3000 + 2000, result.TotalCents);
+        Assert.Single(world.Alerts);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubscriberLeaves_PaysNothingAndInvoiceShowsThePass()
+    {
+        var world = new FakeParkingWorld();
+        var customer = Guid.NewGuid();
+        world.CustomersWithPass.Add(customer);
+        world.CustomersWithCard.Add(customer);
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, customer);
+
+        var result = await StayAndExitAsync(env, handle, TimeSpan.FromHours(5));
+
+        Assert.Equal((0L, PaymentChannel.Subscription), (result.TotalCents, result.Channel));
+        Assert.Contains(result.Lines, l => l.Code == PriceLineCodes.Subscription && l.AmountCents == -1900);
+        Assert.DoesNotContain(world.Calls, c => c.Call == "charge");
+    }
+
+    [Fact]
+    public async Task RunAsync_DeclinedCard_FallsBackToPayStationWithAnAlert()
+    {
+        var world = new FakeParkingWorld();
+        var customer = Guid.NewGuid();
+        world.CustomersWithCard.Add(customer);
+        world.DecliningCustomers.Add(customer);
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, customer);
+        var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
+        await env.SkipTimeAsync(TimeSpan.FromHours(1));
+        await handle.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry + TimeSpan.FromHours(1), "BOS-G2")));
+
+        Assert.Equal(OperatorAlertKinds.CardDeclined, Assert.Single(world.Alerts).Kind);
+        Assert.Single(world.Calls, c => c.Call == "charge");
+        await handle.SignalAsync(wf => wf.PaymentReceivedAtBoothAsync(new BoothPayment(300, "booth-1", env.Time.GetUtcNow())));
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal((PaymentChannel.PayStation, 300L), (result.Channel, result.PaidCents));
+    }
+
+    [Fact]
+    public async Task RunAsync_Start_SetsSearchAttributes()
+    {
+        var world = new FakeParkingWorld();
+        var customer = Guid.NewGuid();
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env, customer);
+        await env.RunUntilIdleAsync();
+
+        var history = await handle.FetchHistoryAsync();
+        var upsert = Assert.Single(history.Select(e => e.Attributes).OfType<UpsertWorkflowSearchAttributes>());
+        Assert.Equal("BOS", upsert.SearchAttributes["FacilityId"]?.GetString());
+        Assert.Equal("ABC123", upsert.SearchAttributes["Plate"]?.GetString());
+        Assert.Equal(customer.ToString(), upsert.SearchAttributes["CustomerId"]?.GetString());
+    }
+}

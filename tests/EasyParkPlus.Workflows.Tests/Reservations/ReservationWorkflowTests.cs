@@ -1,0 +1,141 @@
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Pricing;
+using EasyParkPlus.Domain.Reservations;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Testing;
+using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Parking;
+using EasyParkPlus.Workflows.Reservations;
+using EasyParkPlus.Workflows.Tests.Parking;
+
+namespace EasyParkPlus.Workflows.Tests.Reservations;
+
+public sealed class ReservationWorkflowTests
+{
+    private static async Task<(WorkflowHandle<Reservation, ReservationResult> Handle, ReservationInput Input)> BookAsync(
+        WorkflowTestEnvironment env, FakeParkingWorld world, TimeSpan startsIn, TimeSpan length)
+    {
+        var customer = Guid.NewGuid();
+        world.CustomersWithCard.Add(customer);
+        var start = env.Time.GetUtcNow() + startsIn;
+        var input = new ReservationInput(Guid.NewGuid(), customer, "BOS", SpaceType.Regular, start, start + length, "RES123");
+        var handle = await env.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(input),
+            new WorkflowOptions(ReservationWorkflowIds.ForReservation(input.ReservationId), ParkingWorkflowIds.TaskQueue));
+        await env.RunUntilIdleAsync();
+        return (handle, input);
+    }
+
+    [Fact]
+    public async Task RunAsync_Booked_HoldsASpaceAndChargesThePrepayment()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+
+        var (handle, input) = await BookAsync(env, world, TimeSpan.FromDays(1), TimeSpan.FromHours(2));
+
+        var status = await handle.QueryAsync(wf => wf.Status);
+        Assert.Equal((ReservationStates.Booked, 600L), (status.State, status.PrepaidCents));
+        Assert.Equal(input.SlotStart + TimeSpan.FromMinutes(15), status.ArrivalDeadline);
+        Assert.Equal(1, world.HoldCount);
+        var charge = (SavedCardCharge)Assert.Single(world.Calls, c => c.Call == "charge").Payload;
+        Assert.Equal((600L, $"{handle.WorkflowId}/prepayment"), (charge.AmountCents, charge.IdempotencyKey));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoShow_ExpiresAtStartPlus15MinutesAndFreesTheSpace()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(3), TimeSpan.FromHours(2));
+
+        await env.SkipTimeAsync(TimeSpan.FromHours(3) + TimeSpan.FromMinutes(14));
+        Assert.Equal(ReservationStates.Booked, (await handle.QueryAsync(wf => wf.Status)).State);
+        Assert.Equal(1, world.HoldCount);
+
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal(ReservationOutcome.NoShow, result.Outcome);
+        Assert.Equal(input.SlotStart + TimeSpan.FromMinutes(15), world.TimeOf("release-hold"));
+        Assert.Equal(0, world.HoldCount);
+        Assert.Equal((600L, 0L), (result.PrepaidCents, result.RefundedCents));
+        Assert.Empty(world.Refunds);
+        var last = (ReservationUpdate)world.Calls.Last(c => c.Call == "reservation").Payload;
+        Assert.Equal(ReservationStatus.NoShow, last.Status);
+    }
+
+    [Theory]
+    [InlineData(120, 100, 600)]
+    [InlineData(30, 50, 300)]
+    [InlineData(-5, 0, 0)]
+    public async Task RunAsync_Cancelled_RefundsPerPolicy(int minutesBeforeStart, int percent, long refundCents)
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(5), TimeSpan.FromHours(2));
+
+        await env.SkipTimeAsync(TimeSpan.FromHours(5) - TimeSpan.FromMinutes(minutesBeforeStart));
+        await handle.SignalAsync(wf => wf.CancelAsync(new ReservationCancellation("plans changed")));
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal(ReservationOutcome.Cancelled, result.Outcome);
+        Assert.Equal((percent, refundCents, 600L), (result.RefundPercent, result.RefundedCents, result.PrepaidCents));
+        if (refundCents > 0)
+        {
+            var refund = Assert.Single(world.Refunds);
+            Assert.Equal((refundCents, $"{handle.WorkflowId}/cancellation-refund"), (refund.AmountCents, refund.IdempotencyKey));
+        }
+        else
+        {
+            Assert.Empty(world.Refunds);
+        }
+        Assert.Equal(0, world.HoldCount);
+        Assert.Equal(input.SlotStart - TimeSpan.FromMinutes(minutesBeforeStart), world.TimeOf("release-hold"));
+    }
+
+    [Fact]
+    public async Task RunAsync_VehicleArrives_StartsParkingSessionThatCreditsThePrepayment()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(1), TimeSpan.FromHours(2));
+        await env.SkipTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(5));
+        var sessionId = Guid.NewGuid();
+        var arrivedAt = env.Time.GetUtcNow();
+
+        await handle.SignalAsync(wf => wf.VehicleArrivedAsync(new ReservationArrival(sessionId, "RES123", arrivedAt, "BOS-G1")));
+        var reservation = await handle.GetResultAsync();
+
+        Assert.Equal((ReservationOutcome.Fulfilled, ParkingWorkflowIds.ForSession(sessionId)), (reservation.Outcome, reservation.ParkingWorkflowId));
+        var parking = env.Client.GetWorkflowHandle<ParkingSession>(ParkingWorkflowIds.ForSession(sessionId));
+        await env.RunUntilIdleAsync();
+        var parked = await parking.QueryAsync(wf => wf.Status);
+        Assert.Equal(ParkingStates.Parked, parked.State);
+        Assert.Equal(0, world.HoldCount);
+
+        await env.SkipTimeAsync(new TimeSpan(3, 10, 0));
+        await parking.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(arrivedAt + new TimeSpan(3, 10, 0), "BOS-G2")));
+        var result = await parking.GetResultAsync<ParkingSessionResult>();
+
+        // $14 for the stay minus the $6 prepaid for the two reserved hours.
+        Assert.Equal(800, result.TotalCents);
+        Assert.Contains(result.Lines, l => l.Code == PriceLineCodes.ReservationCredit && l.AmountCents == -600);
+        var exitCharge = (SavedCardCharge)world.Calls.Last(c => c.Call == "charge").Payload;
+        Assert.Equal((800L, $"{parking.WorkflowId}/exit-charge"), (exitCharge.AmountCents, exitCharge.IdempotencyKey));
+        Assert.Empty(world.Refunds);
+        Assert.Equal(ReservationStatus.Fulfilled, ((ReservationUpdate)world.Calls.Last(c => c.Call == "reservation").Payload).Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_FacilityFull_RejectsWithoutCharging()
+    {
+        var world = new FakeParkingWorld { Capacity = 0 };
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        var (handle, _) = await BookAsync(env, world, TimeSpan.FromHours(3), TimeSpan.FromHours(1));
+
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal(ReservationOutcome.Rejected, result.Outcome);
+        Assert.False(string.IsNullOrWhiteSpace(result.Reason));
+        Assert.DoesNotContain(world.Calls, c => c.Call == "charge");
+    }
+}

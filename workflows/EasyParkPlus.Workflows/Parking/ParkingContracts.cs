@@ -1,0 +1,111 @@
+using EasyParkPlus.Domain;
+using EasyParkPlus.Workflows.Billing;
+
+namespace EasyParkPlus.Workflows.Parking;
+
+public static class ParkingWorkflowIds
+{
+    public const string TaskQueue = "easypark";
+
+    public static string ForSession(Guid sessionId) => $"parking-{sessionId}";
+}
+
+// Limits an operator may tune per facility; the defaults suit both launch facilities.
+public sealed record ParkingSessionSettings
+{
+    public static ParkingSessionSettings Default { get; } = new();
+
+    // A car still inside after this long raises an operator alert (it may be abandoned).
+    public TimeSpan OverstayLimit { get; init; } = TimeSpan.FromDays(3);
+
+    // How long the exit waits for payment at the pay station before an operator is alerted.
+    public TimeSpan PayStationTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    // A stay no longer than this is free; null uses the tariff's default.
+    public TimeSpan? Grace { get; init; }
+}
+
+// EntryAt is the gate's own timestamp (device time is the billing truth). EntryGateId is null when
+// the driver started the session from the app. ReservationCreditCents is set by a Reservation
+// workflow handing over; otherwise entry validation reads the prepayment of ReservationId.
+public sealed record ParkingSessionInput(
+    Guid SessionId, string FacilityId, string Plate, SpaceType SpaceType, DateTimeOffset EntryAt, string? EntryGateId,
+    Guid? ReservationId = null, Guid? CustomerId = null)
+{
+    public long? ReservationCreditCents { get; init; }
+
+    public ParkingSessionSettings? Settings { get; init; }
+}
+
+// Signal VehicleExited: ExitAt is the exit gate's device time.
+public sealed record VehicleExit(DateTimeOffset ExitAt, string? ExitGateId);
+
+// Signal PaymentReceivedAtBooth: what the pay station or operator took.
+public sealed record BoothPayment(long AmountCents, string Reference, DateTimeOffset PaidAt);
+
+public static class ParkingStates
+{
+    public const string Validating = "Validating";
+    public const string Allocating = "Allocating";
+    public const string Parked = "Parked";
+    public const string Pricing = "Pricing";
+    public const string AwaitingPayment = "AwaitingPayment";
+    public const string Exiting = "Exiting";
+    public const string Completed = "Completed";
+    public const string Denied = "Denied";
+}
+
+public enum ParkingOutcome
+{
+    Completed,
+    Denied,
+}
+
+// Result of the Status query.
+public sealed record ParkingStatus(
+    string State, Guid SessionId, string FacilityId, string Plate, SpaceType SpaceType, string? SpaceLabel,
+    DateTimeOffset EntryAt, DateTimeOffset? ExitAt, long? AmountDueCents, long AmountPaidCents, PaymentChannel Channel,
+    string? DenialReason, IReadOnlyList<string> Alerts);
+
+public sealed record ParkingSessionResult(
+    ParkingOutcome Outcome, string? DenialReason, string? SpaceLabel, DateTimeOffset EntryAt, DateTimeOffset? ExitAt,
+    long TotalCents, long PaidCents, PaymentChannel Channel, Guid? InvoiceId, long? ReceiptNumber, IReadOnlyList<BillingLine> Lines)
+{
+    public static ParkingSessionResult Deny(string reason, DateTimeOffset entryAt) =>
+        new(ParkingOutcome.Denied, reason, null, entryAt, null, 0, 0, PaymentChannel.None, null, null, []);
+}
+
+// ----- activity payloads
+
+public sealed record EntryValidationRequest(string WorkflowId, string FacilityId, string Plate, DateTimeOffset EntryAt, Guid? ReservationId, Guid? CustomerId);
+
+// SubscriptionId: an active monthly pass covers this stay. HasSavedCard: the customer has a default
+// card to charge off-session at exit. ReservationCreditCents: the reservation's prepayment left to credit.
+public sealed record EntryValidation(
+    bool Allowed, string? DenialReason, string Plate, Guid? CustomerId, Guid? SubscriptionId, bool HasSavedCard, long ReservationCreditCents)
+{
+    public static EntryValidation Deny(string plate, string reason) => new(false, reason, plate, null, null, false, 0);
+}
+
+public sealed record SpaceRequest(
+    Guid SessionId, string WorkflowId, string FacilityId, string Plate, SpaceType SpaceType, DateTimeOffset EntryAt,
+    Guid? ReservationId, Guid? CustomerId, Guid? SubscriptionId);
+
+public sealed record SpaceAssignment(bool Allocated, Guid? SpaceId, string? SpaceLabel, string? DenialReason);
+
+public sealed record GateOpening(string GateId, Guid SessionId, string? Message);
+
+public sealed record SpaceRelease(Guid SessionId, DateTimeOffset At);
+
+public sealed record OperatorAlertRequest(string WorkflowId, string FacilityId, string Kind, string Message, DateTimeOffset RaisedAt);
+
+public static class OperatorAlertKinds
+{
+    public const string Overstay = "overstay";
+    public const string PayStationTimeout = "pay_station_timeout";
+    public const string CardDeclined = "card_declined";
+    public const string ChargerFailure = "charger_failure";
+}
+
+public sealed record SessionClosing(
+    Guid SessionId, DateTimeOffset ExitAt, long PriceCents, long CreditCents, long AmountDueCents, long AmountPaidCents);

@@ -1,0 +1,224 @@
+using EasyParkPlus.Engine;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Pricing;
+using EasyParkPlus.Domain.Reservations;
+using EasyParkPlus.Workflows.Billing;
+
+namespace EasyParkPlus.Workflows.Parking;
+
+// One car's stay, from the entry gate to the paid exit (workflow id parking-{sessionId}).
+[Workflow]
+public sealed class ParkingSession
+{
+    // Database and gate calls are short; retries back off to a minute so a gateway outage is ridden out.
+    private static readonly ActivityOptions Quick = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromSeconds(30),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromMinutes(1) },
+    };
+
+    // A card charge is never retried past a decline (non-retryable failure from the activity).
+    private static readonly ActivityOptions Payment = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(1),
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(2),
+            MaximumInterval = TimeSpan.FromMinutes(2),
+            NonRetryableErrorTypes = [BillingErrors.CardDeclined, BillingErrors.NoSavedCard],
+        },
+    };
+
+    private ParkingSessionInput? _input;
+    private string _state = ParkingStates.Validating;
+    private string? _spaceLabel;
+    private string? _denial;
+    private VehicleExit? _exit;
+    private long? _amountDue;
+    private long _amountPaid;
+    private PaymentChannel _channel;
+    private BoothPayment? _boothPayment;
+    private readonly List<string> _alerts = [];
+
+    [WorkflowQuery]
+    public ParkingStatus Status => new(
+        _state, _input?.SessionId ?? Guid.Empty, _input?.FacilityId ?? "", _input?.Plate ?? "", _input?.SpaceType ?? SpaceType.Regular,
+        _spaceLabel, _input?.EntryAt ?? default, _exit?.ExitAt, _amountDue, _amountPaid, _channel, _denial, [.. _alerts]);
+
+    [WorkflowSignal]
+    public Task VehicleExitedAsync(VehicleExit exit)
+    {
+        // The first exit event wins: a gate that repeats its event must not move the exit time.
+        _exit ??= exit;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowSignal]
+    public Task PaymentReceivedAtBoothAsync(BoothPayment payment)
+    {
+        _boothPayment ??= payment;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task<ParkingSessionResult> RunAsync(ParkingSessionInput input)
+    {
+        _input = input;
+        var settings = input.Settings ?? ParkingSessionSettings.Default;
+        var workflowId = Workflow.Info.WorkflowId;
+        Workflow.UpsertSearchAttributes(new Dictionary<string, object?>
+        {
+            ["FacilityId"] = input.FacilityId,
+            ["Plate"] = input.Plate,
+            ["CustomerId"] = input.CustomerId?.ToString(),
+        });
+
+        var validation = await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.ValidateEntryAsync(
+            new EntryValidationRequest(workflowId, input.FacilityId, input.Plate, input.EntryAt, input.ReservationId, input.CustomerId)), Quick);
+        if (!validation.Allowed)
+        {
+            return Deny(validation.DenialReason ?? "Entry was not allowed.");
+        }
+        if (validation.CustomerId is { } customerId && input.CustomerId is null)
+        {
+            Workflow.UpsertSearchAttributes(new Dictionary<string, object?> { ["CustomerId"] = customerId.ToString() });
+        }
+
+        _state = ParkingStates.Allocating;
+        var space = await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.AllocateSpaceAsync(new SpaceRequest(
+            input.SessionId, workflowId, input.FacilityId, validation.Plate, input.SpaceType, input.EntryAt,
+            input.ReservationId, validation.CustomerId, validation.SubscriptionId)), Quick);
+        if (!space.Allocated)
+        {
+            return Deny(space.DenialReason ?? $"No {input.SpaceType} space is free at {input.FacilityId}.");
+        }
+        _spaceLabel = space.SpaceLabel;
+
+        if (input.EntryGateId is { } entryGate)
+        {
+            await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.OpenGateAsync(
+                new GateOpening(entryGate, input.SessionId, $"Welcome - space {space.SpaceLabel}")), Quick);
+        }
+
+        _state = ParkingStates.Parked;
+        await WaitForExitAsync(input, settings, workflowId);
+        var exit = _exit!;
+
+        _state = ParkingStates.Pricing;
+        var price = Price(input, settings, validation, exit.ExitAt);
+        _amountDue = price.Total.Cents;
+        var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
+            workflowId, BillableKind.Parking, "", validation.CustomerId, input.FacilityId, BillingLine.From(price), Workflow.UtcNow)), Quick);
+
+        var paymentId = await CollectPaymentAsync(input, settings, validation, invoice, workflowId);
+
+        _state = ParkingStates.Exiting;
+        if (exit.ExitGateId is { } exitGate)
+        {
+            await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.OpenGateAsync(new GateOpening(exitGate, input.SessionId, "Thank you")), Quick);
+        }
+        await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.ReleaseSpaceAsync(new SpaceRelease(input.SessionId, exit.ExitAt)), Quick);
+        var receipt = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueReceiptAsync(
+            new ReceiptRequest(invoice.InvoiceId, paymentId, Workflow.UtcNow)), Quick);
+        var credit = -price.Lines.Where(l => l.Code == PriceLineCodes.ReservationCredit).Sum(l => l.Amount.Cents);
+        await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.CloseSessionAsync(new SessionClosing(
+            input.SessionId, exit.ExitAt, price.Total.Cents + credit, credit, price.Total.Cents, _amountPaid)), Quick);
+
+        _state = ParkingStates.Completed;
+        return new ParkingSessionResult(ParkingOutcome.Completed, null, _spaceLabel, input.EntryAt, exit.ExitAt,
+            price.Total.Cents, _amountPaid, _channel, invoice.InvoiceId, receipt.Number, BillingLine.From(price));
+    }
+
+    private ParkingSessionResult Deny(string reason)
+    {
+        _state = ParkingStates.Denied;
+        _denial = reason;
+        return ParkingSessionResult.Deny(reason, _input!.EntryAt);
+    }
+
+    // The overstay timer counts from the entry gate's time, so a session started late (a buffered
+    // gate event) alerts when the car has really been inside too long.
+    private async Task WaitForExitAsync(ParkingSessionInput input, ParkingSessionSettings settings, string workflowId)
+    {
+        var untilOverstay = input.EntryAt + settings.OverstayLimit - Workflow.UtcNow;
+        if (untilOverstay > TimeSpan.Zero && await Workflow.WaitConditionAsync(() => _exit is not null, untilOverstay))
+        {
+            return;
+        }
+        if (_exit is null)
+        {
+            await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.Overstay,
+                $"Vehicle {input.Plate} has been parked at {input.FacilityId} in space {_spaceLabel} for more than {settings.OverstayLimit.TotalHours:0} hours.");
+            await Workflow.WaitConditionAsync(() => _exit is not null);
+        }
+    }
+
+    private static PriceBreakdown Price(ParkingSessionInput input, ParkingSessionSettings settings, EntryValidation validation, DateTimeOffset exitAt)
+    {
+        var tariff = settings.Grace is { } grace ? ParkingTariff.Default with { Grace = grace } : ParkingTariff.Default;
+        // A gate clock behind the entry clock must not produce a negative stay.
+        var exit = exitAt < input.EntryAt ? input.EntryAt : exitAt;
+        var price = ParkingPricing.Price(input.SpaceType, input.EntryAt, exit, tariff);
+        var credit = input.ReservationCreditCents ?? validation.ReservationCreditCents;
+        if (credit > 0)
+        {
+            price = ReservationPricing.SettleArrival(price, Money.FromCents(credit));
+        }
+        if (validation.SubscriptionId is not null && price.Total > Money.Zero)
+        {
+            price = price.Append(new PriceLine(PriceLineCodes.Subscription, "Covered by monthly pass", 1, PriceUnits.Each, -price.Total, -price.Total));
+        }
+        return price;
+    }
+
+    // Returns the payment row id, or null when nothing was owed.
+    private async Task<Guid?> CollectPaymentAsync(
+        ParkingSessionInput input, ParkingSessionSettings settings, EntryValidation validation, IssuedInvoice invoice, string workflowId)
+    {
+        if (invoice.TotalCents <= 0)
+        {
+            _channel = validation.SubscriptionId is not null ? PaymentChannel.Subscription : PaymentChannel.None;
+            return null;
+        }
+        _state = ParkingStates.AwaitingPayment;
+        if (validation is { HasSavedCard: true, CustomerId: { } customerId })
+        {
+            try
+            {
+                // Parking charges at exit rather than capturing an entry hold: holds lapse after about 7 days.
+                var charged = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.ChargeSavedCardAsync(new SavedCardCharge(
+                    workflowId, "exit-charge", invoice.InvoiceId, customerId, invoice.TotalCents,
+                    $"Parking at {input.FacilityId}, plate {input.Plate}")), Payment);
+                _amountPaid = charged.AmountCents;
+                _channel = PaymentChannel.SavedCard;
+                return charged.PaymentId;
+            }
+            catch (ActivityFailureException failure) when (failure.InnerException is ApplicationFailureException)
+            {
+                // A declined card falls back to the pay station, with an operator told why.
+                await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.CardDeclined,
+                    $"The saved card for {input.Plate} was declined at exit ({failure.InnerException.Message}); waiting for payment at the pay station.");
+            }
+        }
+
+        if (!await Workflow.WaitConditionAsync(() => _boothPayment is not null, settings.PayStationTimeout))
+        {
+            await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.PayStationTimeout,
+                $"Vehicle {input.Plate} has not paid {Money.FromCents(invoice.TotalCents)} at the pay station after {settings.PayStationTimeout.TotalMinutes:0} minutes.");
+            await Workflow.WaitConditionAsync(() => _boothPayment is not null);
+        }
+        var booth = _boothPayment!;
+        var recorded = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.RecordPayStationPaymentAsync(new PayStationPayment(
+            workflowId, invoice.InvoiceId, validation.CustomerId, booth.AmountCents, booth.Reference, booth.PaidAt)), Quick);
+        _amountPaid = recorded.AmountCents;
+        _channel = PaymentChannel.PayStation;
+        return recorded.PaymentId;
+    }
+
+    private async Task RaiseAlertAsync(ParkingSessionInput input, string workflowId, string kind, string message)
+    {
+        _alerts.Add(kind);
+        await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.RaiseOperatorAlertAsync(
+            new OperatorAlertRequest(workflowId, input.FacilityId, kind, message, Workflow.UtcNow)), Quick);
+    }
+}

@@ -1,0 +1,63 @@
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Reservations;
+using EasyParkPlus.Workflows.Parking;
+
+namespace EasyParkPlus.Workflows.Reservations;
+
+public static class ReservationWorkflowIds
+{
+    public static string ForReservation(Guid reservationId) => $"reservation-{reservationId}";
+}
+
+// Policy null: ReservationPolicy.Default (15-minute arrival grace; 100% / 50% / 0% refunds).
+public sealed record ReservationInput(
+    Guid ReservationId, Guid CustomerId, string FacilityId, SpaceType SpaceType, DateTimeOffset SlotStart, DateTimeOffset SlotEnd, string? Plate = null)
+{
+    public ReservationPolicy? Policy { get; init; }
+
+    // Passed on to the parking session the arrival starts.
+    public ParkingSessionSettings? ParkingSettings { get; init; }
+}
+
+// Signal VehicleArrived (gate entry for a reserved car): starts the parking session parking-{SessionId}.
+public sealed record ReservationArrival(Guid SessionId, string Plate, DateTimeOffset ArrivedAt, string? GateId);
+
+// Signal Cancel.
+public sealed record ReservationCancellation(string? Reason);
+
+public static class ReservationStates
+{
+    public const string Holding = "Holding";
+    public const string Prepaying = "Prepaying";
+    public const string Booked = "Booked";
+    public const string Fulfilled = "Fulfilled";
+    public const string NoShow = "NoShow";
+    public const string Cancelled = "Cancelled";
+    public const string Rejected = "Rejected";
+}
+
+public sealed record ReservationStatusView(
+    string State, Guid ReservationId, string FacilityId, SpaceType SpaceType, DateTimeOffset SlotStart, DateTimeOffset SlotEnd,
+    DateTimeOffset ArrivalDeadline, long PrepaidCents, long RefundedCents, string? ParkingWorkflowId, string? Reason);
+
+public enum ReservationOutcome
+{
+    Fulfilled,
+    NoShow,
+    Cancelled,
+    Rejected,
+}
+
+public sealed record ReservationResult(
+    ReservationOutcome Outcome, long PrepaidCents, long RefundedCents, int RefundPercent, string? ParkingWorkflowId, string? Reason);
+
+// ----- activity payloads
+
+public sealed record CapacityHoldRequest(
+    Guid ReservationId, string WorkflowId, Guid CustomerId, string FacilityId, SpaceType SpaceType, string? Plate,
+    DateTimeOffset SlotStart, DateTimeOffset SlotEnd, DateTimeOffset BookedAt);
+
+public sealed record CapacityHoldAnswer(bool Held, string? DenialReason);
+
+public sealed record ReservationUpdate(
+    Guid ReservationId, ReservationStatus Status, long PrepaidCents, long RefundedCents, Guid? ParkingSessionId, DateTimeOffset? CancelledAt);

@@ -59,6 +59,7 @@ app.MapEasyParkOpenApi();
 var v1 = app.MapGroup("/api/v1");
 v1.MapAuthEndpoints();
 v1.MapVehicleEndpoints();
+v1.MapPaymentMethodEndpoints();
 v1.MapFacilityEndpoints();
 v1.MapBillingEndpoints();
 v1.MapSubscriptionReadEndpoints();

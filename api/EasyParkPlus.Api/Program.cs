@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Api;
 using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Console;
 using EasyParkPlus.Api.Endpoints;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
@@ -27,6 +28,7 @@ builder.Services.AddEasyParkProblemDetails();
 builder.Services.AddEasyParkTelemetry(builder.Configuration);
 builder.Services.AddEasyParkOpenApi();
 builder.Services.AddMemoryCache();
+builder.Services.AddOperatorConsole();
 builder.Services.AddSingleton<RedisConnection>();
 builder.Services.AddSingleton<AvailabilityCache>();
 builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
@@ -63,6 +65,7 @@ v1.MapBillingEndpoints();
 v1.MapSubscriptionReadEndpoints();
 v1.MapAnalyticsEndpoints();
 v1.MapWorkflowEndpoints();
+app.MapOperatorConsole();
 
 app.Run();
 

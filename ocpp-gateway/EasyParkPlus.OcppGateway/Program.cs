@@ -1,12 +1,14 @@
 using EasyParkPlus.OcppGateway;
 using EasyParkPlus.OcppGateway.Gates;
 using EasyParkPlus.OcppGateway.Internal;
+using EasyParkPlus.OcppGateway.Workflows;
 using EasyParkPlus.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOcppGateway();
 builder.AddGates();
+builder.AddWorkflowRouting();
 
 var app = builder.Build();
 app.UseWebSockets();

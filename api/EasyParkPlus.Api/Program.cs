@@ -1,10 +1,72 @@
+using System.Text.Json.Serialization;
+using EasyParkPlus.Activities.Payments;
+using EasyParkPlus.Api;
+using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Console;
+using EasyParkPlus.Api.Endpoints;
+using EasyParkPlus.Api.Infrastructure;
+using EasyParkPlus.Data;
+using EasyParkPlus.Engine.Hosting;
+using EasyParkPlus.Engine.Postgres;
 using EasyParkPlus.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 
+builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<AvailabilityOptions>().BindConfiguration(AvailabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+var apiOptions = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+
+// One NpgsqlDataSource for Data, the engine and the health check (AddEasyParkData's registration wins).
+builder.Services.AddEasyParkData(builder.Configuration[$"{PostgresOptions.Section}:ConnectionString"] ?? "");
+builder.Services.AddHostedService<StartupTasks>();
+builder.AddStripe();
+builder.AddEasyParkAuth();
+builder.Services.AddEasyParkProblemDetails();
+builder.Services.AddEasyParkTelemetry(builder.Configuration);
+builder.Services.AddEasyParkOpenApi();
+builder.Services.AddMemoryCache();
+builder.Services.AddOperatorConsole();
+builder.Services.AddSingleton<RedisConnection>();
+builder.Services.AddSingleton<AvailabilityCache>();
+builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+
+var engine = builder.Services.AddWorkflowEngine().UsePostgres();
+if (apiOptions.RunWorker)
+{
+    engine.AddWorker(apiOptions.TaskQueue);
+}
+
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.MaxRequestBodyBytes);
+
 var app = builder.Build();
+
+app.UseMiddleware<CorrelationId>();
+app.UseMiddleware<RequestLogging>();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRouting();
+app.UseAuthentication();
+app.UseMiddleware<RateLimitMiddleware>();
+app.UseAuthorization();
+app.UseMiddleware<IdempotencyMiddleware>();
+
 app.MapHealthEndpoints();
+app.MapEasyParkOpenApi();
+var v1 = app.MapGroup("/api/v1");
+v1.MapAuthEndpoints();
+v1.MapVehicleEndpoints();
+v1.MapPaymentMethodEndpoints();
+v1.MapFacilityEndpoints();
+v1.MapBillingEndpoints();
+v1.MapSubscriptionReadEndpoints();
+v1.MapAnalyticsEndpoints();
+v1.MapWorkflowEndpoints();
+app.MapOperatorConsole();
+
 app.Run();
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EasyParkPlus.Api;
+
+/// <summary>Bound from "Api".</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Api";
+
+    /// <summary>Task queue this process starts workflows on and (with <see cref="RunWorker"/>) works on.</summary>
+    [Required]
+    public string TaskQueue { get; set; } = "easypark";
+
+    /// <summary>Host a workflow worker in the api process (the single-process deployment of ./easypark run).</summary>
+    public bool RunWorker { get; set; } = true;
+
+    /// <summary>Apply the data migrations at start-up.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>Seed the launch facilities, spaces, chargers and plans at start-up.</summary>
+    public bool SeedOnStart { get; set; } = true;
+
+    /// <summary>Largest accepted request body; bigger ones get 413.</summary>
+    [Range(1024, 100 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
+}

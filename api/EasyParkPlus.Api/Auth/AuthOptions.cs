@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EasyParkPlus.Api.Auth;
+
+/// <summary>Bound from "Auth". The signing key can also come from EASYPARK_JWT_SIGNING_KEY.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>Only used when the host runs in Development and no key is configured; never in production.</summary>
+    public const string DevelopmentSigningKey = "easypark-development-signing-key-not-for-production-0123456789";
+
+    /// <summary>HMAC-SHA256 key; at least 32 bytes (256 bits).</summary>
+    [Required]
+    [MinLength(32)]
+    public string SigningKey { get; set; } = "";
+
+    [Required]
+    public string Issuer { get; set; } = "easypark";
+
+    [Required]
+    public string Audience { get; set; } = "easypark-api";
+
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(typeof(TimeSpan), "00:05:00", "365.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Tolerated clock difference between api instances when validating lifetimes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Password of the accounts Development seeding creates (operator@ and admin@easypark.local).</summary>
+    public string DevelopmentPassword { get; set; } = "EasyPark-dev-2026!";
+
+    /// <summary>Creates the development operator and admin accounts at start-up; on by default only in Development.</summary>
+    public bool? SeedDevelopmentAccounts { get; set; }
+}

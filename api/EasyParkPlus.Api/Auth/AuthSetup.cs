@@ -1,0 +1,65 @@
+using EasyParkPlus.Data.Accounts;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace EasyParkPlus.Api.Auth;
+
+public static class AuthSetup
+{
+    /// <summary>JWT bearer authentication, the four policies, the token service and the password hasher.</summary>
+    public static IHostApplicationBuilder AddEasyParkAuth(this IHostApplicationBuilder builder)
+    {
+        var environmentKey = Environment.GetEnvironmentVariable("EASYPARK_JWT_SIGNING_KEY");
+        var isDevelopment = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.Section)
+            .PostConfigure(o =>
+            {
+                if (!string.IsNullOrEmpty(environmentKey))
+                {
+                    o.SigningKey = environmentKey;
+                }
+                else if (string.IsNullOrEmpty(o.SigningKey) && isDevelopment)
+                {
+                    o.SigningKey = AuthOptions.DevelopmentSigningKey;
+                }
+                o.SeedDevelopmentAccounts ??= isDevelopment;
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<IPasswordHasher<Customer>, PasswordHasher<Customer>>();
+        builder.Services.AddSingleton<IPasswordHasher<DeviceCredential>, PasswordHasher<DeviceCredential>>();
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>>((jwt, auth) =>
+            {
+                var o = auth.Value;
+                // Keep "sub" and "role" as they are in the token instead of the long WS-* claim names.
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = o.Issuer,
+                    ValidAudience = o.Audience,
+                    IssuerSigningKey = TokenService.SigningKey(o),
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    ClockSkew = o.ClockSkew,
+                    RoleClaimType = Roles.ClaimType,
+                    NameClaimType = "sub",
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                };
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Driver, p => p.RequireRole(Roles.Driver, Roles.Operator, Roles.Admin))
+            .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator, Roles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Device, p => p.RequireRole(Roles.Device));
+        return builder;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using EasyParkPlus.Engine;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace EasyParkPlus.Api.Infrastructure;
+
+/// <summary>Every error is an RFC 7807 problem with the correlation id and trace id in it.</summary>
+public static class ProblemDetailsSetup
+{
+    public static IServiceCollection AddEasyParkProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            if (context.HttpContext.Items[CorrelationId.ItemKey] is string correlationId)
+            {
+                context.ProblemDetails.Extensions["correlationId"] = correlationId;
+            }
+            context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        return services;
+    }
+}
+
+/// <summary>Maps bad requests, engine and domain exceptions to problem details; anything else is a logged 500.</summary>
+public sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad when bad.InnerException is JsonException json =>
+                (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint.", json.Message),
+            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.Message),
+            JsonException json => (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint.", json.Message),
+            WorkflowNotFoundException => (StatusCodes.Status404NotFound, "No such workflow.", exception.Message),
+            WorkflowInvalidArgumentException => (StatusCodes.Status400BadRequest, "The workflow does not accept this input.", exception.Message),
+            WorkflowQueryFailedException => (StatusCodes.Status409Conflict, "The workflow could not answer the query.", exception.Message),
+            WorkflowAlreadyStartedException => (StatusCodes.Status409Conflict, "The workflow is already running.", exception.Message),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
+                (499, "The client closed the request.", (string?)null),
+            _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", (string?)null),
+        };
+        if (status >= 500)
+        {
+            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,107 @@
+namespace EasyParkPlus.Api.Infrastructure;
+
+/// <summary>A request body that can list its own field errors (field name → messages).</summary>
+public interface IValidatable
+{
+    void Validate(ValidationErrors errors);
+}
+
+/// <summary>Collects field-level messages for an RFC 7807 validation problem.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+        list.Add(message);
+    }
+
+    /// <summary>Required, trimmed non-empty, at most <paramref name="maxLength"/> characters, no control characters.</summary>
+    public bool Text(string field, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value, int maxLength, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, $"'{field}' is required.");
+            }
+            return false;
+        }
+        if (value.Length > maxLength)
+        {
+            Add(field, $"'{field}' must be at most {maxLength} characters.");
+            return false;
+        }
+        if (value.Any(char.IsControl))
+        {
+            Add(field, $"'{field}' must not contain control characters.");
+            return false;
+        }
+        return true;
+    }
+
+    public bool Required<T>(string field, T? value)
+        where T : struct
+    {
+        if (value is null)
+        {
+            Add(field, $"'{field}' is required.");
+            return false;
+        }
+        return true;
+    }
+
+    public bool Enum<TEnum>(string field, string? value, out TEnum result, bool required = true)
+        where TEnum : struct, System.Enum
+    {
+        result = default;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, $"'{field}' is required.");
+            }
+            return false;
+        }
+        // Names only: "3" or "Ev,Ice" must not slip through as a numeric or flags value.
+        if (value.Length > 40 || !value.All(char.IsAsciiLetter) || !System.Enum.TryParse(value, ignoreCase: true, out result)
+            || !System.Enum.IsDefined(result))
+        {
+            Add(field, $"'{field}' must be one of: {string.Join(", ", System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}.");
+            return false;
+        }
+        return true;
+    }
+
+    public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+}
+
+/// <summary>Runs <see cref="IValidatable.Validate"/> on the bound body and answers 400 with field errors.</summary>
+public sealed class ValidationFilter<T> : IEndpointFilter
+    where T : class, IValidatable
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var body = context.Arguments.OfType<T>().FirstOrDefault();
+        if (body is null)
+        {
+            return TypedResults.Problem(title: "A JSON request body is required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+        var errors = new ValidationErrors();
+        body.Validate(errors);
+        return errors.IsEmpty ? await next(context) : TypedResults.ValidationProblem(errors.ToDictionary());
+    }
+}
+
+public static class ValidationExtensions
+{
+    public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder)
+        where T : class, IValidatable =>
+        builder.AddEndpointFilter<ValidationFilter<T>>();
+}

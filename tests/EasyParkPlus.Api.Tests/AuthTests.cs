@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace EasyParkPlus.Api.Tests;
+
+public sealed class AuthTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Theory]
+    [InlineData(ApiFixture.OperatorEmail, "operator")]
+    [InlineData(ApiFixture.AdminEmail, "admin")]
+    public async Task Login_DevelopmentAccount_ReturnsTokensWithItsRole(string email, string role)
+    {
+        var tokens = await api.LoginAsync(email, ApiFixture.DevelopmentPassword);
+        using var client = api.CreateClient(tokens.AccessToken);
+
+        var me = await client.GetFromJsonAsync<JsonElement>("api/v1/me");
+
+        Assert.Equal(role, me.GetProperty("role").GetString());
+        Assert.Equal(email, me.GetProperty("email").GetString());
+        Assert.True(tokens.ExpiresAt > DateTimeOffset.UtcNow);
+        Assert.False(string.IsNullOrEmpty(tokens.RefreshToken));
+    }
+
+    [Fact]
+    public async Task Register_ThenMe_IsADriver()
+    {
+        var (client, email) = await api.NewDriverAsync();
+        using (client)
+        {
+            var me = await client.GetFromJsonAsync<JsonElement>("api/v1/me");
+            Assert.Equal("driver", me.GetProperty("role").GetString());
+            Assert.Equal(email, me.GetProperty("email").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Register_SameEmailTwice_Returns409Problem()
+    {
+        using var client = api.CreateClient();
+        var body = new { email = $"dup-{Guid.NewGuid():N}@example.test", password = "long-enough-password", name = "Dup" };
+        (await client.PostAsJsonAsync("api/v1/auth/register", body)).EnsureSuccessStatusCode();
+
+        using var second = await client.PostAsJsonAsync("api/v1/auth/register", body with { email = body.email.ToUpperInvariant() });
+
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Login_WrongPassword_Returns401Problem()
+    {
+        using var client = api.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("api/v1/auth/login", new { email = ApiFixture.OperatorEmail, password = "not-the-password" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Refresh_RotatesToken_AndReuseOfTheOldOneRevokesTheFamily()
+    {
+        var first = await api.LoginAsync(ApiFixture.OperatorEmail, ApiFixture.DevelopmentPassword);
+        using var client = api.CreateClient();
+
+        using var rotated = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = first.RefreshToken });
+        var second = await rotated.Content.ReadFromJsonAsync<Tokens>();
+        using var reuse = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = first.RefreshToken });
+        using var afterReuse = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = second!.RefreshToken });
+
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        Assert.NotEqual(first.RefreshToken, second.RefreshToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, reuse.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, afterReuse.StatusCode);
+    }
+
+    [Fact]
+    public async Task Me_WithoutToken_Returns401()
+    {
+        using var client = api.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("api/v1/me", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Me_ExpiredToken_Returns401()
+    {
+        // A token issued by the api's own key and settings, but two hours ago (lifetime 15 minutes, skew 30 s).
+        var options = api.Services.GetService(typeof(IOptions<AuthOptions>)) as IOptions<AuthOptions>;
+        var issuer = new TokenService(options!, new FixedTime(DateTimeOffset.UtcNow.AddHours(-2)));
+        var expired = issuer.CreateAccessToken(Guid.NewGuid().ToString(), Roles.Admin);
+        using var client = api.CreateClient(expired.Token);
+
+        using var response = await client.GetAsync(new Uri("api/v1/me", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Me_TamperedToken_Returns401()
+    {
+        var tokens = await api.LoginAsync(ApiFixture.OperatorEmail, ApiFixture.DevelopmentPassword);
+        var parts = tokens.AccessToken.Split('.');
+        // Swap the payload for one claiming admin; the signature no longer matches.
+        var payload = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(parts[1]))!;
+        payload["role"] = JsonSerializer.SerializeToElement("admin");
+        var forged = $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(JsonSerializer.Serialize(payload))}.{parts[2]}";
+        using var client = api.CreateClient(forged);
+        using var control = api.CreateClient(tokens.AccessToken);
+
+        using var response = await client.GetAsync(new Uri("api/v1/me", UriKind.Relative));
+        using var controlResponse = await control.GetAsync(new Uri("api/v1/me", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, controlResponse.StatusCode);
+    }
+
+    [Fact]
+    public async Task Responses_EchoCorrelationId()
+    {
+        using var client = api.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "health/live");
+        request.Headers.Add("X-Correlation-Id", "test-corr-42");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal("test-corr-42", response.Headers.GetValues("X-Correlation-Id").Single());
+    }
+}
+
+/// <summary>A clock stopped at one instant.</summary>
+internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}

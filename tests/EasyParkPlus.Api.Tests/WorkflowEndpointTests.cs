@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EasyParkPlus.Api.Tests.Support;
+using EasyParkPlus.Engine;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EasyParkPlus.Api.Tests;
+
+/// <summary>The operator journey through the api against a real engine on PostgreSQL (with a stand-in stuck workflow).</summary>
+public sealed class WorkflowEndpointTests(ApiWithTestWorkflowsFixture api) : IClassFixture<ApiWithTestWorkflowsFixture>
+{
+    private async Task<string> StartStuckAsync(string plate)
+    {
+        var client = api.Services.GetRequiredService<IWorkflowClient>();
+        var id = $"stuck-{Guid.NewGuid():N}";
+        await client.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, "easypark"));
+        return id;
+    }
+
+    [Fact]
+    public async Task OperatorJourney_FindStuckSession_InspectHistory_Signal_SeeItFinish()
+    {
+        var plate = "OPS" + Random.Shared.Next(1000, 9999);
+        var id = await StartStuckAsync(plate);
+        using var ops = await api.OperatorClientAsync();
+
+        // Find it: running, at BOS, by plate.
+        var list = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows?status=running&facility=bos&plate={plate.ToLowerInvariant()}");
+        var found = list.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("workflowId").GetString()).ToList();
+        Assert.Equal([id], found);
+
+        // Inspect it: the Status query says it waits for payment, and the signal is offered.
+        var detail = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}");
+        Assert.Equal("AwaitingPayment", detail.GetProperty("state").GetProperty("phase").GetString());
+        Assert.Contains("PaymentReceivedAtBooth", detail.GetProperty("signals").EnumerateArray().Select(s => s.GetString()));
+        var history = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/history");
+        Assert.Equal("WorkflowExecutionStarted", history[0].GetProperty("eventType").GetString());
+
+        // Send the signal.
+        using var signal = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/signal",
+            new { signalName = "PaymentReceivedAtBooth", input = new { amountCents = 1500, booth = "BOS-B1" }, reason = "driver paid cash" });
+        Assert.Equal(HttpStatusCode.Accepted, signal.StatusCode);
+
+        // See it finish.
+        var engine = api.Services.GetRequiredService<IWorkflowClient>();
+        var result = await engine.GetWorkflowResultAsync(id, null);
+        Assert.Equal("paid 1500 at BOS-B1", result!.Value.GetString());
+        var after = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}");
+        Assert.Equal("Completed", after.GetProperty("execution").GetProperty("status").GetString());
+        var events = (await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/history")).EnumerateArray().Select(e => e.GetProperty("eventType").GetString()).ToList();
+        Assert.Contains("WorkflowExecutionSignaled", events);
+        Assert.Equal("WorkflowExecutionCompleted", events[^1]);
+
+        // Audited: who, what, outcome.
+        var audit = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/audit");
+        var entry = Assert.Single(audit.EnumerateArray());
+        Assert.Equal("signal", entry.GetProperty("action").GetString());
+        Assert.Equal(ApiFixture.OperatorEmail, entry.GetProperty("actorEmail").GetString());
+        Assert.Equal("accepted", entry.GetProperty("outcome").GetString());
+        Assert.Equal("driver paid cash", entry.GetProperty("detail").GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Terminate_WithReason_ClosesRunAndAudits()
+    {
+        var id = await StartStuckAsync("TERM1");
+        using var ops = await api.AdminClientAsync();
+
+        using var missingReason = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/terminate", new { });
+        using var terminate = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/terminate", new { reason = "gate jammed, manual exit" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, missingReason.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
+        var detail = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}");
+        Assert.Equal("Terminated", detail.GetProperty("execution").GetProperty("status").GetString());
+        Assert.Contains("gate jammed", detail.GetProperty("failure").GetProperty("message").GetString(), StringComparison.Ordinal);
+        var audit = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/audit");
+        Assert.Equal("terminate", Assert.Single(audit.EnumerateArray()).GetProperty("action").GetString());
+    }
+
+    [Fact]
+    public async Task Cancel_RunningWorkflow_IsAcceptedAndCloses()
+    {
+        var id = await StartStuckAsync("CANC1");
+        using var ops = await api.OperatorClientAsync();
+
+        using var cancel = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/cancel", new { reason = "duplicate entry" });
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var engine = api.Services.GetRequiredService<IWorkflowClient>();
+        await Assert.ThrowsAsync<WorkflowFailedException>(() => engine.GetWorkflowResultAsync(id, null));
+    }
+
+    [Fact]
+    public async Task Signal_UnknownSignalOrBadInput_Returns400_AndUnknownWorkflow404()
+    {
+        var id = await StartStuckAsync("BAD1");
+        using var ops = await api.OperatorClientAsync();
+
+        using var unknown = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/signal", new { signalName = "OpenSesame" });
+        using var badInput = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/signal", new { signalName = "PaymentReceivedAtBooth", input = new { amountCents = "lots" } });
+        using var missing = await ops.PostAsJsonAsync("api/v1/workflows/no-such-workflow/signal", new { signalName = "PaymentReceivedAtBooth", input = new { amountCents = 1, booth = "x" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("PaymentReceivedAtBooth", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badInput.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Signal_SameIdempotencyKeyTwice_DeliversOneSignal()
+    {
+        var id = await StartStuckAsync("IDEM1");
+        using var ops = await api.OperatorClientAsync();
+        var key = Guid.NewGuid().ToString();
+
+        async Task<HttpResponseMessage> SendAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/workflows/{id}/signal")
+            {
+                Content = JsonContent.Create(new { signalName = "PaymentReceivedAtBooth", input = new { amountCents = 700, booth = "B2" } }),
+            };
+            request.Headers.Add("Idempotency-Key", key);
+            return await ops.SendAsync(request);
+        }
+
+        using var first = await SendAsync();
+        using var second = await SendAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        var events = (await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/history")).EnumerateArray().Count(e => e.GetProperty("eventType").GetString() == "WorkflowExecutionSignaled");
+        Assert.Equal(1, events);
+    }
+
+    [Fact]
+    public async Task Driver_CannotUseWorkflowEndpoints_403()
+    {
+        var id = await StartStuckAsync("DRV1");
+        var (driver, _) = await api.NewDriverAsync();
+        using (driver)
+        {
+            using var list = await driver.GetAsync(new Uri("api/v1/workflows", UriKind.Relative));
+            using var signal = await driver.PostAsJsonAsync($"api/v1/workflows/{id}/terminate", new { reason = "mine now" });
+
+            Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, signal.StatusCode);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 using EasyParkPlus.OcppGateway;
 using EasyParkPlus.OcppGateway.Gates;
+using EasyParkPlus.OcppGateway.Ocpp;
 using EasyParkPlus.OcppGateway.Internal;
 using EasyParkPlus.ServiceDefaults;
 
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOcppGateway();
 builder.AddGates();
+builder.AddOcpp();
 
 var app = builder.Build();
 app.UseWebSockets();
@@ -15,6 +17,7 @@ app.MapHealthEndpoints();
 // Every command endpoint (chargers and gates) lives under /internal/v1 and requires the internal key.
 var internalApi = app.MapInternalApi();
 app.MapGates(internalApi);
+app.MapOcpp(internalApi);
 app.Run();
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>

@@ -1,6 +1,7 @@
 using EasyParkPlus.OcppGateway;
 using EasyParkPlus.OcppGateway.Gates;
 using EasyParkPlus.OcppGateway.Internal;
+using EasyParkPlus.OcppGateway.Ocpp;
 using EasyParkPlus.OcppGateway.Workflows;
 using EasyParkPlus.ServiceDefaults;
 
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOcppGateway();
 builder.AddGates();
+builder.AddOcpp();
 builder.AddWorkflowRouting();
 
 var app = builder.Build();
@@ -17,6 +19,7 @@ app.MapHealthEndpoints();
 // Every command endpoint (chargers and gates) lives under /internal/v1 and requires the internal key.
 var internalApi = app.MapInternalApi();
 app.MapGates(internalApi);
+app.MapOcpp(internalApi);
 app.Run();
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EasyParkPlus.OcppGateway.Ocpp;
+
+// Bound from "Ocpp". Defaults suit production; tests run on a virtual clock instead of shortening them.
+public sealed class OcppOptions
+{
+    public const string SectionName = "Ocpp";
+
+    // The heartbeat interval returned in BootNotification.
+    [Range(10, 86_400)]
+    public int HeartbeatIntervalSeconds { get; set; } = 300;
+
+    // How long one of our CALLs waits for the station's CALLRESULT/CALLERROR (then 504).
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    // A WebSocket message larger than this is discarded and answered with a CALLERROR.
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    // Each facility's charging budget, shared by its active sessions.
+    [Range(1, int.MaxValue)]
+    public int FacilityPowerBudgetW { get; set; } = 400_000;
+
+    // Outbox towards the device event sink: retry delay after a failed delivery, and the poll for
+    // events another instance stored.
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DeliveryRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    // Development only: every seeded charger gets a login with this password.
+    public bool SeedDevelopmentStations { get; set; } = true;
+
+    [MinLength(12)]
+    public string DevelopmentPassword { get; set; } = "EasyPark-station-dev-2026!";
+}

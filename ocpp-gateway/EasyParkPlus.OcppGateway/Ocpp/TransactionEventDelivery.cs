@@ -1,0 +1,99 @@
+using EasyParkPlus.OcppGateway.Devices;
+using Microsoft.Extensions.Options;
+
+namespace EasyParkPlus.OcppGateway.Ocpp;
+
+// The outbox loop: hands stored transaction events to IDeviceEventSink in arrival order, marks them
+// delivered, and retries failures after DeliveryRetryDelay. Undelivered events survive restarts in the table.
+public sealed class TransactionEventDelivery(OcppStore store, IServiceProvider services, IOptions<OcppOptions> options,
+    TimeProvider time, ILogger<TransactionEventDelivery> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    // Raised after each delivery attempt is committed (dedupeId, delivered), for tests and diagnostics.
+    public event Action<string, bool>? AttemptCommitted;
+
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken.
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DeliverDueAsync(stoppingToken);
+                await WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The database may be briefly unavailable; try again after the retry delay.
+                OcppLog.DeliveryFailed(logger, ex, "(outbox)", 0);
+                await Task.Delay(options.Value.DeliveryRetryDelay, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    public async Task DeliverDueAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var due = await store.DuePendingEventsAsync(time.GetUtcNow(), 100, ct);
+            if (due.Count == 0)
+            {
+                return;
+            }
+            await using var scope = services.CreateAsyncScope();
+            var sink = scope.ServiceProvider.GetRequiredService<IDeviceEventSink>();
+            foreach (var stored in due)
+            {
+                try
+                {
+                    await sink.ChargerTransactionEventAsync(stored.Event, ct);
+                    await store.MarkDeliveredAsync(stored.Seq, time.GetUtcNow(), ct);
+                    AttemptCommitted?.Invoke(stored.Event.DedupeId, true);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    await store.MarkFailedAsync(stored.Seq, time.GetUtcNow() + options.Value.DeliveryRetryDelay, ex.GetType().Name + ": " + ex.Message, ct);
+                    OcppLog.DeliveryFailed(logger, ex, stored.Event.DedupeId, stored.Attempts + 1);
+                    AttemptCommitted?.Invoke(stored.Event.DedupeId, false);
+                }
+            }
+        }
+    }
+
+    private async Task WaitAsync(CancellationToken stoppingToken)
+    {
+        var wait = options.Value.DeliveryPollInterval;
+        if (await store.NextPendingDueAsync(stoppingToken) is { } due)
+        {
+            var untilDue = due - time.GetUtcNow();
+            if (untilDue <= TimeSpan.Zero)
+            {
+                return;
+            }
+            wait = untilDue < wait ? untilDue : wait;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(wait, time, timeout.Token);
+        var woken = _wake.WaitAsync(timeout.Token);
+        await Task.WhenAny(delay, woken);
+        await timeout.CancelAsync();
+        await Task.WhenAll(delay, woken).ContinueWith(_ => { }, TaskScheduler.Default);
+        stoppingToken.ThrowIfCancellationRequested();
+    }
+}

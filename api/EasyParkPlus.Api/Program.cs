@@ -4,6 +4,7 @@ using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Api;
 using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Console;
 using EasyParkPlus.Api.Endpoints;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
@@ -31,6 +32,7 @@ builder.Services.AddEasyParkProblemDetails();
 builder.Services.AddEasyParkTelemetry(builder.Configuration);
 builder.Services.AddEasyParkOpenApi();
 builder.Services.AddMemoryCache();
+builder.Services.AddOperatorConsole();
 builder.Services.AddSingleton<RedisConnection>();
 builder.Services.AddSingleton<AvailabilityCache>();
 builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
@@ -72,6 +74,7 @@ v1.MapBillingEndpoints();
 v1.MapSubscriptionReadEndpoints();
 v1.MapAnalyticsEndpoints();
 v1.MapWorkflowEndpoints();
+app.MapOperatorConsole();
 
 app.Run();
 

@@ -1,10 +1,20 @@
+using EasyParkPlus.OcppGateway;
+using EasyParkPlus.OcppGateway.Gates;
+using EasyParkPlus.OcppGateway.Internal;
 using EasyParkPlus.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddOcppGateway();
+builder.AddGates();
 
 var app = builder.Build();
+app.UseWebSockets();
 app.MapHealthEndpoints();
+
+// Every command endpoint (chargers and gates) lives under /internal/v1 and requires the internal key.
+var internalApi = app.MapInternalApi();
+app.MapGates(internalApi);
 app.Run();
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>

@@ -1,0 +1,48 @@
+namespace EasyParkPlus.OcppGateway.Devices;
+
+/// <summary>
+/// Where device events go once the gateway has persisted them (the lead's adapter signals the workflows).
+/// Implementations must be idempotent: an event can be handed over again after a crash or failure
+/// (transaction events carry <see cref="ChargerTransactionEvent.DedupeId"/>, gate events their EventId).
+/// </summary>
+public interface IDeviceEventSink
+{
+    Task GateVehicleDetectedAsync(GateVehicleDetected e, CancellationToken ct);
+
+    // Default bodies let a gate-only sink (the gates tests') compile; a charger event then stays pending in the outbox.
+    Task ChargerTransactionEventAsync(ChargerTransactionEvent e, CancellationToken ct) =>
+        throw new NotSupportedException("This device event sink does not take charger transaction events.");
+
+    Task ConnectorStatusAsync(ConnectorStatusChanged e, CancellationToken ct) =>
+        throw new NotSupportedException("This device event sink does not take connector status changes.");
+}
+
+public enum GateEventDirection { Entry, Exit }
+
+public sealed record GateVehicleDetected(string EventId, string GateId, string FacilityId, GateEventDirection Direction, string Plate, DateTimeOffset Timestamp, string? PhotoRef);
+
+public enum TransactionEventType { Started, Updated, Ended }
+
+/// <summary>One OCPP TransactionEvent. Timestamp is the station's clock; EnergyWh the Energy.Active.Import.Register reading in Wh.
+/// EvseId is 0 when the station never named the EVSE of this transaction.</summary>
+public sealed record ChargerTransactionEvent(
+    string StationId,
+    int EvseId,
+    int? ConnectorId,
+    string TransactionId,
+    TransactionEventType EventType,
+    int SeqNo,
+    DateTimeOffset Timestamp,
+    string TriggerReason,
+    string? ChargingState,
+    long? EnergyWh,
+    string? IdToken,
+    int? RemoteStartId,
+    string? StoppedReason,
+    bool Offline)
+{
+    public string DedupeId => $"{StationId}/{TransactionId}/{SeqNo}";
+}
+
+/// <summary>A StatusNotification: Available, Occupied, Reserved, Unavailable or Faulted, at the station's time.</summary>
+public sealed record ConnectorStatusChanged(string StationId, int EvseId, int ConnectorId, string Status, DateTimeOffset Timestamp);

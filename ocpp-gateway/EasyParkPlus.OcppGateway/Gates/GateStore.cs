@@ -1,0 +1,215 @@
+using Npgsql;
+
+namespace EasyParkPlus.OcppGateway.Gates;
+
+public sealed record GateRecord(string Id, string FacilityId, string Lane, string SecretHash);
+
+public sealed record StoredGateEvent(long Seq, string GateId, string EventId, string FacilityId, GateDirection Direction,
+    string Plate, DateTimeOffset DeviceTime, string? PhotoRef, int Attempts);
+
+public enum GateEventStoreResult
+{
+    Accepted,
+    Duplicate,
+}
+
+public enum GateCommandStatus
+{
+    Sent,
+    Acknowledged,
+    Rejected,
+    TimedOut,
+    Offline,
+}
+
+// The gates schema (migration 0006) through plain SQL on the process's NpgsqlDataSource: the
+// outbox claim needs FOR UPDATE SKIP LOCKED and ON CONFLICT, which read best as SQL.
+public sealed class GateStore(NpgsqlDataSource dataSource)
+{
+    public async Task<GateRecord?> FindGateAsync(string gateId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, facility_id, lane, secret_hash FROM gates.gates WHERE id = $1 AND disabled_at IS NULL");
+        command.Parameters.Add(new() { Value = gateId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new GateRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3))
+            : null;
+    }
+
+    public async Task<bool> GateExistsAsync(string gateId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT 1 FROM gates.gates WHERE id = $1 AND disabled_at IS NULL");
+        command.Parameters.Add(new() { Value = gateId });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    // Inserts or keeps (on a replayed event id) each event, all in one transaction, so a batch is
+    // either stored completely or not at all. The result says, per event, whether it was new.
+    public async Task<IReadOnlyList<GateEventStoreResult>> StoreEventsAsync(GateRecord gate, IReadOnlyList<GateEventInput> events,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var results = new List<GateEventStoreResult>(events.Count);
+        foreach (var e in events)
+        {
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO gates.events (gate_id, event_id, facility_id, direction, plate, device_time, photo_ref, received_at, next_attempt_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                ON CONFLICT (gate_id, event_id) DO NOTHING
+                RETURNING seq
+                """, connection, transaction);
+            command.Parameters.Add(new() { Value = gate.Id });
+            command.Parameters.Add(new() { Value = e.EventId });
+            command.Parameters.Add(new() { Value = gate.FacilityId });
+            command.Parameters.Add(new() { Value = GateProtocol.ToText(e.Direction) });
+            command.Parameters.Add(new() { Value = e.Plate });
+            command.Parameters.Add(new() { Value = e.Timestamp });
+            command.Parameters.Add(new() { Value = (object?)e.PhotoRef ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = now });
+            var seq = await command.ExecuteScalarAsync(cancellationToken);
+            results.Add(seq is null ? GateEventStoreResult.Duplicate : GateEventStoreResult.Accepted);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return results;
+    }
+
+    // When the next pending event is due, or null when nothing is pending.
+    public async Task<DateTimeOffset?> NextPendingDueAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM gates.events WHERE delivered_at IS NULL");
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+    }
+
+    // Claims the oldest due pending event inside a transaction the caller completes with
+    // MarkDeliveredAsync or MarkFailedAsync. SKIP LOCKED lets several instances drain one outbox
+    // without delivering an event twice.
+    public async Task<PendingClaim?> ClaimNextPendingAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        NpgsqlTransaction? transaction = null;
+        try
+        {
+            transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("""
+                SELECT seq, gate_id, event_id, facility_id, direction, plate, device_time, photo_ref, attempts
+                FROM gates.events
+                WHERE delivered_at IS NULL AND next_attempt_at <= $1
+                ORDER BY seq
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+                """, connection, transaction);
+            command.Parameters.Add(new() { Value = now });
+            StoredGateEvent? stored = null;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    stored = new StoredGateEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                        GateProtocol.ParseDirection(reader.GetString(4)), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6),
+                        reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt32(8));
+                }
+            }
+            if (stored is null)
+            {
+                await transaction.DisposeAsync();
+                await connection.DisposeAsync();
+                return null;
+            }
+            return new PendingClaim(connection, transaction, stored);
+        }
+        catch
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task RecordCommandAsync(Guid commandId, string gateId, string kind, string? sessionId, string? text,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO gates.commands (id, gate_id, kind, session_id, text, status, created_at) VALUES ($1, $2, $3, $4, $5, 'sent', $6)
+            """);
+        command.Parameters.Add(new() { Value = commandId });
+        command.Parameters.Add(new() { Value = gateId });
+        command.Parameters.Add(new() { Value = kind });
+        command.Parameters.Add(new() { Value = (object?)sessionId ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)text ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task CompleteCommandAsync(Guid commandId, GateCommandStatus status, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE gates.commands SET status = $2, completed_at = $3 WHERE id = $1");
+        command.Parameters.Add(new() { Value = commandId });
+        command.Parameters.Add(new() { Value = StatusText(status) });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // Idempotent: a gate that exists keeps its password (an operator may have rotated it), and a
+    // facility that is not seeded yet gets no gate (false) instead of a foreign-key failure.
+    public async Task<bool> EnsureGateAsync(string gateId, string facilityId, string lane, string secretHash, string? description,
+        CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO gates.gates (id, facility_id, lane, secret_hash, description)
+            SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM parking.facilities WHERE id = $2)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = gateId });
+        command.Parameters.Add(new() { Value = facilityId });
+        command.Parameters.Add(new() { Value = lane });
+        command.Parameters.Add(new() { Value = secretHash });
+        command.Parameters.Add(new() { Value = (object?)description ?? DBNull.Value });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static string StatusText(GateCommandStatus status) => status switch
+    {
+        GateCommandStatus.Sent => "sent",
+        GateCommandStatus.Acknowledged => "acknowledged",
+        GateCommandStatus.Rejected => "rejected",
+        GateCommandStatus.TimedOut => "timedOut",
+        _ => "offline",
+    };
+
+    public sealed class PendingClaim(NpgsqlConnection connection, NpgsqlTransaction transaction, StoredGateEvent stored) : IAsyncDisposable
+    {
+        public StoredGateEvent Event => stored;
+
+        public async Task MarkDeliveredAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            await using var command = new NpgsqlCommand(
+                "UPDATE gates.events SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE seq = $1", connection, transaction);
+            command.Parameters.Add(new() { Value = stored.Seq });
+            command.Parameters.Add(new() { Value = now });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        public async Task MarkFailedAsync(DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken)
+        {
+            await using var command = new NpgsqlCommand(
+                "UPDATE gates.events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE seq = $1", connection, transaction);
+            command.Parameters.Add(new() { Value = stored.Seq });
+            command.Parameters.Add(new() { Value = nextAttemptAt });
+            command.Parameters.Add(new() { Value = error.Length > 500 ? error[..500] : error });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}

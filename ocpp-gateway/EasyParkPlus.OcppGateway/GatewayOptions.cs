@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EasyParkPlus.OcppGateway;
+
+// Bound from "Gateway": what the charger and gate sides share. Validated on start so a missing key stops the
+// process instead of leaving the internal API open. Charger protocol settings are in OcppOptions ("Ocpp").
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    // Shared secret of the internal command API (header X-EasyPark-Internal-Key); env EASYPARK_GATEWAY_INTERNAL_KEY.
+    [Required]
+    [MinLength(16)]
+    public string InternalApiKey { get; set; } = "";
+
+    // This gateway's base URL as the other processes see it (env EASYPARK_GATEWAY_URL); used by GatewayClient.
+    public string? BaseUrl { get; set; }
+
+    // Several instances: this instance's name in gateway.station_owners (default: host, process and a random
+    // suffix; env EASYPARK_GATEWAY_INSTANCE_ID) and the URL the other instances forward station commands to
+    // (default: the first address Kestrel listens on; env EASYPARK_GATEWAY_INTERNAL_URL).
+    [MaxLength(64)]
+    public string? InstanceId { get; set; }
+
+    [Url]
+    public string? InternalUrl { get; set; }
+}

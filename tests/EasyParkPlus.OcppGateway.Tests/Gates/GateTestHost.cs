@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Seeding;
+using EasyParkPlus.Engine.Testing;
+using EasyParkPlus.OcppGateway.Devices;
+using EasyParkPlus.OcppGateway.Gates;
+using EasyParkPlus.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+
+namespace EasyParkPlus.OcppGateway.Tests.Gates;
+
+// A database migrated and seeded with the launch facilities plus two test gates, shared by a test class.
+public sealed class GateDatabaseFixture : PostgresDatabaseFixture
+{
+    public const string Password = "gate-test-password-1";
+    public const string EntryGate = "BOS-GATE-IN-01";
+    public const string ExitGate = "BOS-GATE-OUT-01";
+
+    protected override string Prefix => "gates";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await EasyParkDatabase.MigrateAsync(ConnectionString);
+        await EasyParkSeeder.SeedAsync(ConnectionString, new SeedOptions
+        {
+            LevelsPerFacility = 1,
+            SpacesPerFacility = 4,
+            EvSpacesPerFacility = 1,
+            AccessibleSpacesPerFacility = 1,
+            ChargersPerFacility = 1,
+        });
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        await GateSeeder.SeedAsync(new GateStore(dataSource), Password, CancellationToken.None);
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new() { Value = parameter });
+        }
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+}
+
+// Records what the gateway hands to the workflows; can be told to fail for chosen event ids.
+public sealed class RecordingSink : IDeviceEventSink
+{
+    private readonly Lock _lock = new();
+    private readonly List<GateVehicleDetected> _gateEvents = [];
+    private readonly List<(string[] EventIds, TaskCompletionSource Done)> _waiters = [];
+
+    public ConcurrentDictionary<string, int> FailuresLeft { get; } = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<GateVehicleDetected> GateEvents
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _gateEvents];
+            }
+        }
+    }
+
+    public int FailedCalls { get; private set; }
+
+    // Charger events are not part of the gate tests (added when the sink contract gained them).
+    public Task ChargerTransactionEventAsync(ChargerTransactionEvent e, CancellationToken ct) => Task.CompletedTask;
+
+    public Task ConnectorStatusAsync(ConnectorStatusChanged e, CancellationToken ct) => Task.CompletedTask;
+
+    public Task GateVehicleDetectedAsync(GateVehicleDetected e, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (FailuresLeft.TryGetValue(e.EventId, out var left) && left > 0)
+            {
+                FailuresLeft[e.EventId] = left - 1;
+                FailedCalls++;
+                throw new InvalidOperationException("The workflow engine is unavailable (test).");
+            }
+            _gateEvents.Add(e);
+            foreach (var waiter in _waiters.Where(w => HasAll(w.EventIds)))
+            {
+                waiter.Done.TrySetResult();
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    // Completes once all the given events arrived (guarded by a generous real-time limit).
+    public Task WaitForGateEventsAsync(params string[] eventIds)
+    {
+        lock (_lock)
+        {
+            if (HasAll(eventIds))
+            {
+                return Task.CompletedTask;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((eventIds, done));
+            return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private bool HasAll(string[] eventIds) => eventIds.All(id => _gateEvents.Exists(e => e.EventId == id));
+}
+
+// One gateway process (the real Program) on Kestrel with a real port, on the fixture's database,
+// with a virtual clock and a recording sink.
+public sealed class GatewayHost : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
+    public const string InternalKey = "test-internal-key-0123456789";
+
+    private readonly WebApplicationFactory<Program> _factory;
+
+    private GatewayHost(WebApplicationFactory<Program> factory, RecordingSink sink, VirtualTimeProvider clock, Uri address)
+    {
+        _factory = factory;
+        Sink = sink;
+        Clock = clock;
+        Address = address;
+        Http = new HttpClient { BaseAddress = address };
+    }
+
+    public RecordingSink Sink { get; }
+
+    public VirtualTimeProvider Clock { get; }
+
+    public Uri Address { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public static Task<GatewayHost> StartAsync(string connectionString, RecordingSink? sink = null, VirtualTimeProvider? clock = null,
+        IDictionary<string, string?>? settings = null, string environment = "Testing")
+    {
+        sink ??= new RecordingSink();
+        clock ??= new VirtualTimeProvider(Start);
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment(environment);
+            web.UseSetting("Postgres:ConnectionString", connectionString);
+            web.UseSetting("Gateway:InternalApiKey", InternalKey);
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                web.UseSetting(key, value);
+            }
+            web.ConfigureServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(clock);
+                services.RemoveAll<IDeviceEventSink>();
+                services.AddSingleton<IDeviceEventSink>(sink);
+            });
+        });
+        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal)
+            .Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
+        return Task.FromResult(new GatewayHost(factory, sink, clock, address));
+    }
+
+    // Completes with "delivered?" once the outbox committed the given attempt for the event and,
+    // after a failure, armed its retry timer on the virtual clock (so advancing the clock fires it).
+    public Task<bool> AttemptCommitted(string eventId, int attempt)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Services.GetRequiredService<GateEventDelivery>().AttemptCommitted += (id, attempts, delivered) =>
+        {
+            if (id == eventId && attempts == attempt)
+            {
+                // Raised on the outbox loop before it goes to sleep: the next timer created is its retry wait.
+                var armed = delivered ? Task.CompletedTask : Clock.TimerCreated;
+                armed.ContinueWith(_ => done.TrySetResult(delivered), TaskScheduler.Default);
+            }
+        };
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public Uri GateSocketUri(string gateId) => new(new Uri(Address.ToString().Replace("http", "ws", StringComparison.Ordinal)), $"gates/{gateId}");
+
+    public async Task<GateClient> ConnectGateAsync(string gateId, string password = GateDatabaseFixture.Password)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", Basic(gateId, password).ToString());
+        await socket.ConnectAsync(GateSocketUri(gateId), CancellationToken.None);
+        return new GateClient(socket);
+    }
+
+    public static AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+    public HttpRequestMessage InternalPost(string path, object body) => new(HttpMethod.Post, path)
+    {
+        Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+        Headers = { { "X-EasyPark-Internal-Key", InternalKey } },
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _factory.DisposeAsync();
+    }
+}
+
+// The gate controller, played by a plain ClientWebSocket speaking the README's JSON.
+public sealed class GateClient(ClientWebSocket socket) : IAsyncDisposable
+{
+    public ClientWebSocket Socket => socket;
+
+    public Task SendAsync(object message) => SendTextAsync(JsonSerializer.Serialize(message));
+
+    public Task SendTextAsync(string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    public async Task<JsonElement> ReceiveAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                throw new InvalidOperationException($"The gateway closed the socket: {socket.CloseStatus} {socket.CloseStatusDescription}");
+            }
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone();
+            }
+        }
+    }
+
+    public static object Event(string eventId, string direction, string plate, DateTimeOffset timestamp, string? photoRef = null) =>
+        photoRef is null
+            ? new { type = "vehicleDetected", eventId, direction, plate, timestamp = timestamp.ToString("O") }
+            : new { type = "vehicleDetected", eventId, direction, plate, timestamp = timestamp.ToString("O"), photoRef };
+
+    // Sends an event and returns the gateway's ack.
+    public async Task<JsonElement> ReportAsync(string eventId, string direction, string plate, DateTimeOffset timestamp, string? photoRef = null)
+    {
+        await SendAsync(Event(eventId, direction, plate, timestamp, photoRef));
+        return await ReceiveAsync();
+    }
+
+    public async Task CloseAsync()
+    {
+        if (socket.State == WebSocketState.Open)
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await CloseAsync();
+        }
+        catch (WebSocketException)
+        {
+            // The host may already be gone.
+        }
+        socket.Dispose();
+    }
+}

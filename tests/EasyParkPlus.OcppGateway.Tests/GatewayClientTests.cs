@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Sockets;
+using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.OcppGateway.Tests.Gates;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EasyParkPlus.OcppGateway.Tests;
+
+// The activities' GatewayClient against the real gateway process (Kestrel on a real port, real PostgreSQL),
+// with a gate controller on a real WebSocket: acknowledged commands succeed, and every failure maps to the
+// exception type that tells the activity whether to retry.
+public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+{
+    [Fact]
+    public async Task OpenGateAndMessage_ControllerAcks_Complete_ControllerRejects_GatewayRejectedException()
+    {
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var gate = await host.ConnectGateAsync(GateDatabaseFixture.ExitGate);
+        using var provider = ClientServices(host.Address, GatewayHost.InternalKey);
+        var client = provider.GetRequiredService<IGatewayClient>();
+
+        var open = client.OpenGateAsync(GateDatabaseFixture.ExitGate, "session-client-1", "Goodbye", CancellationToken.None);
+        var command = await gate.ReceiveAsync();
+        Assert.Equal(("openBarrier", "session-client-1", "Goodbye"),
+            (command.GetProperty("type").GetString(), command.GetProperty("sessionId").GetString(), command.GetProperty("message").GetString()));
+        await gate.SendAsync(new { type = "ack", commandId = command.GetProperty("commandId").GetString() });
+        await open;
+
+        // A null message is omitted on the wire, not sent as null.
+        var openNoMessage = client.OpenGateAsync(GateDatabaseFixture.ExitGate, "session-client-2", null, CancellationToken.None);
+        var second = await gate.ReceiveAsync();
+        Assert.False(second.TryGetProperty("message", out _));
+        await gate.SendAsync(new { type = "ack", commandId = second.GetProperty("commandId").GetString() });
+        await openNoMessage;
+
+        var show = client.ShowGateMessageAsync(GateDatabaseFixture.ExitGate, "Pay at the booth", CancellationToken.None);
+        var message = await gate.ReceiveAsync();
+        await gate.SendAsync(new { type = "ack", commandId = message.GetProperty("commandId").GetString(), status = "rejected", reason = "display broken" });
+        var rejected = await Assert.ThrowsAsync<GatewayRejectedException>(() => show);
+        Assert.Contains("409", rejected.Message, StringComparison.Ordinal);
+        Assert.Contains("display broken", rejected.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Failures_OfflineAndTimeoutAreRetryable_UnknownDeviceBadKeyAndInvalidInputAreNot()
+    {
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        using var provider = ClientServices(host.Address, GatewayHost.InternalKey);
+        var client = provider.GetRequiredService<IGatewayClient>();
+
+        // Offline gate: 503 at once (the virtual clock did not move), retryable.
+        var offline = await Assert.ThrowsAsync<GatewayUnavailableException>(
+            () => client.OpenGateAsync("PHL-GATE-OUT-01", "s1", null, CancellationToken.None));
+        Assert.Contains("503", offline.Message, StringComparison.Ordinal);
+        Assert.Equal(GatewayHost.Start, host.Clock.GetUtcNow());
+
+        // Connected gate that never answers: the gateway's 504 after its command timeout, retryable.
+        await using (var silent = await host.ConnectGateAsync(GateDatabaseFixture.EntryGate))
+        {
+            var call = client.OpenGateAsync(GateDatabaseFixture.EntryGate, "s2", null, CancellationToken.None);
+            await silent.ReceiveAsync();
+            host.Clock.Advance(TimeSpan.FromSeconds(10));
+            var timedOut = await Assert.ThrowsAsync<GatewayUnavailableException>(() => call);
+            Assert.Contains("504", timedOut.Message, StringComparison.Ordinal);
+        }
+
+        var unknown = await Assert.ThrowsAsync<GatewayRejectedException>(
+            () => client.OpenGateAsync("NOPE-GATE-9", "s3", null, CancellationToken.None));
+        Assert.Contains("404", unknown.Message, StringComparison.Ordinal);
+
+        var invalid = await Assert.ThrowsAsync<GatewayRejectedException>(
+            () => client.OpenGateAsync(GateDatabaseFixture.EntryGate, "bad id with spaces", null, CancellationToken.None));
+        Assert.Contains("400", invalid.Message, StringComparison.Ordinal);
+
+        using var wrongKeyProvider = ClientServices(host.Address, "not-the-right-key-0000");
+        var badKey = await Assert.ThrowsAsync<GatewayRejectedException>(
+            () => wrongKeyProvider.GetRequiredService<IGatewayClient>().ShowGateMessageAsync(GateDatabaseFixture.EntryGate, "hi", CancellationToken.None));
+        Assert.Contains("401", badKey.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GatewayUnreachable_GatewayUnavailableException()
+    {
+        // A port nobody listens on: connection refused.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var provider = ClientServices(new Uri($"http://127.0.0.1:{port}/"), GatewayHost.InternalKey);
+
+        var error = await Assert.ThrowsAsync<GatewayUnavailableException>(
+            () => provider.GetRequiredService<IGatewayClient>().ReleasePowerAsync("BOS", "s1", CancellationToken.None));
+        Assert.IsType<HttpRequestException>(error.InnerException);
+    }
+
+    [Fact]
+    public void Options_KeyShorterThan16_FailValidation()
+    {
+        using var provider = ClientServices(new Uri("http://127.0.0.1:1/"), "short");
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<IGatewayClient>());
+        Assert.Contains("InternalApiKey", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ServiceProvider ClientServices(Uri gateway, string key)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:BaseUrl"] = gateway.ToString(),
+            ["Gateway:InternalApiKey"] = key,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        services.AddGatewayClient();
+        return services.BuildServiceProvider();
+    }
+}

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EasyParkPlus.Activities.Charging;
 using EasyParkPlus.Activities.Gateway;
 using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Activities.Payments;
@@ -11,6 +12,7 @@ using EasyParkPlus.Data;
 using EasyParkPlus.Engine.Hosting;
 using EasyParkPlus.Engine.Postgres;
 using EasyParkPlus.ServiceDefaults;
+using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -40,7 +42,8 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Ad
 
 // The workflows this api starts, signals and queries (queries replay here, so every type must be registered),
 // and, with a worker in this process, their activities.
-var engine = builder.Services.AddWorkflowEngine().UsePostgres().AddParkingWorkflows().AddParkingActivities();
+var engine = builder.Services.AddWorkflowEngine().UsePostgres().AddParkingWorkflows().AddParkingActivities()
+    .AddChargingWorkflows().AddChargingActivities();
 builder.Services.TryAddSingleton<IGatewayClient, GatewayNotConfigured>();
 if (apiOptions.RunWorker)
 {
@@ -72,6 +75,7 @@ v1.MapSessionEndpoints();
 v1.MapReservationEndpoints();
 v1.MapBillingEndpoints();
 v1.MapSubscriptionReadEndpoints();
+v1.MapSubscriptionCommandEndpoints();
 v1.MapAnalyticsEndpoints();
 v1.MapWorkflowEndpoints();
 app.MapOperatorConsole();

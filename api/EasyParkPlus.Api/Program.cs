@@ -44,6 +44,12 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Ad
 // and, with a worker in this process, their activities.
 var engine = builder.Services.AddWorkflowEngine().UsePostgres().AddParkingWorkflows().AddParkingActivities()
     .AddChargingWorkflows().AddChargingActivities();
+// Gate and charger commands go to the ocpp-gateway when one is configured (./easypark run does);
+// otherwise commands fail with a clear, non-retryable error and app-started parking still works.
+if (!string.IsNullOrEmpty(builder.Configuration["Gateway:BaseUrl"]))
+{
+    builder.AddGatewayClient();
+}
 builder.Services.TryAddSingleton<IGatewayClient, GatewayNotConfigured>();
 if (apiOptions.RunWorker)
 {

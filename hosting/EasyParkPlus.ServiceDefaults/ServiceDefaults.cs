@@ -29,6 +29,11 @@ public static class ServiceDefaultsExtensions
         ["EASYPARK_GATEWAY_URL"] = "Gateway:BaseUrl",
         ["EASYPARK_API_URL"] = "Api:BaseUrl",
         ["EASYPARK_OTLP_ENDPOINT"] = "Telemetry:OtlpEndpoint",
+        ["EASYPARK_GATEWAY_INTERNAL_KEY"] = "Gateway:InternalApiKey",
+        ["EASYPARK_JWT_SIGNING_KEY"] = "Auth:SigningKey",
+        ["EASYPARK_STRIPE_API_KEY"] = "Stripe:ApiKey",
+        ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "Stripe:WebhookSecret",
+        ["EASYPARK_STRIPE_URL"] = "Stripe:BaseUrl",
     };
 
     /// <summary>What every EasyParkPlus process shares: configuration, JSON logs, PostgreSQL, health checks.</summary>

@@ -135,6 +135,18 @@ public sealed class ParkingActivities(
         }
     }
 
+    public async Task ShowGateMessageAsync(GateMessage message)
+    {
+        try
+        {
+            await gateway.ShowGateMessageAsync(message.GateId, message.Text, CancellationToken);
+        }
+        catch (GatewayRejectedException error)
+        {
+            throw new ApplicationFailureException($"Gate {message.GateId} refused the message: {error.Message}", "GateRejected", nonRetryable: true);
+        }
+    }
+
     public Task ReleaseSpaceAsync(SpaceRelease release) => allocator.ReleaseAsync(release.SessionId, release.At, CancellationToken);
 
     public async Task RaiseOperatorAlertAsync(OperatorAlertRequest alert)

@@ -38,15 +38,6 @@ public sealed class GateOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    // Several instances: this instance's name in gates.gate_owners (default: host, process and a
-    // random suffix) and the base URL the other instances forward gate commands to (default: the
-    // first address this server listens on).
-    [MaxLength(64)]
-    public string? InstanceId { get; set; }
-
-    [Url]
-    public string? InternalUrl { get; set; }
-
     // Development seeding: one entry and one exit gate per launch facility, all with this password.
     public bool SeedDevelopmentGates { get; set; } = true;
 

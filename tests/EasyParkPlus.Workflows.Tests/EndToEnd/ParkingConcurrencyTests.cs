@@ -52,6 +52,7 @@ public sealed class ParkingConcurrencyTests
         Assert.Equal(Vehicles - RegularSpaces, denied.Count);
         Assert.All(denied, d => Assert.Equal((ParkingOutcome.Denied, "BOS has no free regular space."), (d.Outcome, d.DenialReason)));
         Assert.Equal(RegularSpaces, system.Gates.Openings.Count);
+        Assert.Equal(Vehicles - RegularSpaces, system.Gates.Messages.Count(m => m == ("BOS-GATE-IN-1", "BOS has no free regular space.")));
 
         var occupied = await system.RowsAsync("""
             SELECT count(*), count(DISTINCT s.id), count(DISTINCT s.parking_session_id), count(DISTINCT p.id)

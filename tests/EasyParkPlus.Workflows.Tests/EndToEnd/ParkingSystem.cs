@@ -143,7 +143,15 @@ public sealed class RecordingGatewayClient : IGatewayClient
         return Task.CompletedTask;
     }
 
-    public Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken) => Task.CompletedTask;
+    private readonly ConcurrentQueue<(string GateId, string Text)> _messages = new();
+
+    public IReadOnlyList<(string GateId, string Text)> Messages => [.. _messages];
+
+    public Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken)
+    {
+        _messages.Enqueue((gateId, text));
+        return Task.CompletedTask;
+    }
 
     public Task<StartTransactionResult> StartTransactionAsync(string stationId, int evseId, string idToken, int remoteStartId, CancellationToken cancellationToken) =>
         throw new NotSupportedException("Parking tests send no charger commands.");

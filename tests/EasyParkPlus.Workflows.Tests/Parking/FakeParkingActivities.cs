@@ -99,6 +99,12 @@ public sealed class FakeParkingWorld : IParkingActivities, IBillingActivities, I
         return Task.CompletedTask;
     }
 
+    public Task ShowGateMessageAsync(GateMessage message)
+    {
+        Record("gate-message", message);
+        return Task.CompletedTask;
+    }
+
     public Task ReleaseSpaceAsync(SpaceRelease release)
     {
         Record("release", release);

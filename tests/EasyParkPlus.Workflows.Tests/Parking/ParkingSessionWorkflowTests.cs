@@ -125,6 +125,8 @@ public sealed class ParkingSessionWorkflowTests
         var status = await second.QueryAsync(wf => wf.Status);
         Assert.Equal((ParkingStates.Denied, denied.DenialReason), (status.State, status.DenialReason));
         Assert.Single(world.GateOpenings);
+        var shown = (GateMessage)Assert.Single(world.Calls, c => c.Call == "gate-message").Payload;
+        Assert.Equal(("BOS-G1", denied.DenialReason), (shown.GateId, shown.Text));
         Assert.Equal(ParkingStates.Parked, (await first.QueryAsync(wf => wf.Status)).State);
     }
 

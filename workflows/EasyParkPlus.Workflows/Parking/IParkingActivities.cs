@@ -15,6 +15,10 @@ public interface IParkingActivities
     [Activity("Parking.OpenGate")]
     Task OpenGateAsync(GateOpening opening);
 
+    // Shows a driver at the gate why the barrier stays closed.
+    [Activity("Parking.ShowGateMessage")]
+    Task ShowGateMessageAsync(GateMessage message);
+
     [Activity("Parking.ReleaseSpace")]
     Task ReleaseSpaceAsync(SpaceRelease release);
 

@@ -95,6 +95,8 @@ public sealed record SpaceAssignment(bool Allocated, Guid? SpaceId, string? Spac
 
 public sealed record GateOpening(string GateId, Guid SessionId, string? Message);
 
+public sealed record GateMessage(string GateId, string Text);
+
 public sealed record SpaceRelease(Guid SessionId, DateTimeOffset At);
 
 public sealed record OperatorAlertRequest(string WorkflowId, string FacilityId, string Kind, string Message, DateTimeOffset RaisedAt);

@@ -29,6 +29,12 @@ public sealed class ParkingSession
         },
     };
 
+    private static readonly ActivityOptions GateDisplay = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromSeconds(10),
+        RetryPolicy = new RetryPolicy { MaximumAttempts = 3 },
+    };
+
     private ParkingSessionInput? _input;
     private string _state = ParkingStates.Validating;
     private string? _spaceLabel;
@@ -77,7 +83,7 @@ public sealed class ParkingSession
             new EntryValidationRequest(workflowId, input.FacilityId, input.Plate, input.EntryAt, input.ReservationId, input.CustomerId)), Quick);
         if (!validation.Allowed)
         {
-            return Deny(validation.DenialReason ?? "Entry was not allowed.");
+            return await DenyAsync(validation.DenialReason ?? "Entry was not allowed.");
         }
         if (validation.CustomerId is { } customerId && input.CustomerId is null)
         {
@@ -90,7 +96,7 @@ public sealed class ParkingSession
             input.ReservationId, validation.CustomerId, validation.SubscriptionId)), Quick);
         if (!space.Allocated)
         {
-            return Deny(space.DenialReason ?? $"No {input.SpaceType} space is free at {input.FacilityId}.");
+            return await DenyAsync(space.DenialReason ?? $"No {input.SpaceType} space is free at {input.FacilityId}.");
         }
         _spaceLabel = space.SpaceLabel;
 
@@ -129,11 +135,23 @@ public sealed class ParkingSession
             price.Total.Cents, _amountPaid, _channel, invoice.InvoiceId, receipt.Number, BillingLine.From(price));
     }
 
-    private ParkingSessionResult Deny(string reason)
+    private async Task<ParkingSessionResult> DenyAsync(string reason)
     {
         _state = ParkingStates.Denied;
         _denial = reason;
-        return ParkingSessionResult.Deny(reason, _input!.EntryAt);
+        var input = _input!;
+        if (input.EntryGateId is { } gate)
+        {
+            // Best effort: the denial stands even when the gate display cannot be reached.
+            try
+            {
+                await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.ShowGateMessageAsync(new GateMessage(gate, reason)), GateDisplay);
+            }
+            catch (ActivityFailureException)
+            {
+            }
+        }
+        return ParkingSessionResult.Deny(reason, input.EntryAt);
     }
 
     // The overstay timer counts from the entry gate's time, so a session started late (a buffered

@@ -1,0 +1,13 @@
+# One image for every EasyParkPlus process; docker-compose.yml picks the entry point.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish api/EasyParkPlus.Api/EasyParkPlus.Api.csproj -c Release -o /app/api \
+ && dotnet publish ocpp-gateway/EasyParkPlus.OcppGateway/EasyParkPlus.OcppGateway.csproj -c Release -o /app/ocpp-gateway
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app /app
+ENV ASPNETCORE_URLS=http://0.0.0.0:8080
+EXPOSE 8080
+USER app

@@ -1,0 +1,240 @@
+using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.Activities.Payments;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Billing;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Charging;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EasyParkPlus.Activities.Charging;
+
+// The hold lives in one billing.payments row keyed "{workflowId}/hold"; capture and cancel move that
+// row on, each with its own Stripe Idempotency-Key, and return early when the row says it is done.
+// Stripe replays its first answer for a repeated key, so a retry after a crash never moves money twice.
+public sealed class ChargingActivities(
+    EasyParkDbContext db, StripeClient stripe, IGatewayClient gateway, TimeProvider time, ILogger<ChargingActivities> logger) : IChargingActivities
+{
+    public const string GatewayRejected = "GatewayRejected";
+
+    public async Task<HoldAuthorised> AuthoriseHoldAsync(HoldRequest request)
+    {
+        var key = request.IdempotencyKey;
+        var payment = await db.Payments.SingleOrDefaultAsync(p => p.IdempotencyKey == key, CancellationToken);
+        if (payment is { Status: PaymentStatus.RequiresCapture or PaymentStatus.Succeeded or PaymentStatus.Canceled, StripePaymentIntentId: { } existing })
+        {
+            return new HoldAuthorised(payment.Id, existing, payment.AmountAuthorized.Cents);
+        }
+        var card = await db.PaymentMethods.AsNoTracking()
+            .Where(m => m.CustomerId == request.CustomerId && m.IsDefault)
+            .Select(m => new { m.StripeCustomerId, m.StripePaymentMethodId })
+            .SingleOrDefaultAsync(CancellationToken)
+            ?? throw new ApplicationFailureException($"Customer {request.CustomerId} has no saved default card.", BillingErrors.NoSavedCard, nonRetryable: true);
+
+        var now = time.GetUtcNow();
+        if (payment is null)
+        {
+            db.Payments.Add(new Payment
+            {
+                Id = Guid.NewGuid(),
+                IdempotencyKey = key,
+                CustomerId = request.CustomerId,
+                Status = PaymentStatus.Pending,
+                CaptureMethod = CaptureMethod.Manual,
+                Amount = Money.FromCents(request.AmountCents),
+                CreatedAt = now,
+                UpdatedAt = now,
+            });
+            await SaveIgnoringDuplicateAsync();
+            payment = await db.Payments.SingleAsync(p => p.IdempotencyKey == key, CancellationToken);
+        }
+
+        StripePaymentIntent intent;
+        try
+        {
+            intent = await stripe.CreateAuthorizationHoldAsync(
+                new AuthorizationHoldRequest(request.AmountCents, card.StripePaymentMethodId, request.WorkflowId)
+                {
+                    CustomerId = card.StripeCustomerId,
+                    Description = request.Description,
+                },
+                key, CancellationToken);
+        }
+        catch (StripeException error) when (!error.IsRetryable)
+        {
+            payment.Status = PaymentStatus.Failed;
+            payment.FailureCode = error.DeclineCode ?? error.Code ?? error.Kind.ToString();
+            payment.FailureMessage = error.StripeMessage ?? error.Message;
+            payment.UpdatedAt = now;
+            await db.SaveChangesAsync(CancellationToken);
+            ChargingLog.HoldDeclined(logger, request.WorkflowId, error.Code, error.DeclineCode, key);
+            throw error.IsCardError
+                ? new ApplicationFailureException(error.StripeMessage ?? "The card was declined.", BillingErrors.CardDeclined, nonRetryable: true)
+                : new ApplicationFailureException($"Stripe refused the hold: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
+        }
+        // Retryable failures (5xx, 429, timeouts) propagate: the engine retries with the same key.
+
+        payment.StripePaymentIntentId = intent.Id;
+        payment.Status = intent.Status == PaymentIntentStatus.RequiresCapture ? PaymentStatus.RequiresCapture : PaymentStatus.Processing;
+        payment.AmountAuthorized = Money.FromCents(intent.AmountCapturable);
+        payment.UpdatedAt = now;
+        await db.SaveChangesAsync(CancellationToken);
+        ChargingLog.HoldAuthorised(logger, intent.AmountCapturable, request.WorkflowId, intent.Id, key);
+        return new HoldAuthorised(payment.Id, intent.Id, intent.AmountCapturable);
+    }
+
+    public async Task<HoldCaptured> CaptureHoldAsync(HoldCapture capture)
+    {
+        var payment = await db.Payments.SingleAsync(p => p.Id == capture.PaymentId, CancellationToken);
+        if (payment.Status == PaymentStatus.Succeeded)
+        {
+            return new HoldCaptured(payment.Id, payment.AmountCaptured.Cents);
+        }
+        var intentId = payment.StripePaymentIntentId
+            ?? throw new ApplicationFailureException($"Payment {payment.Id} has no authorised hold to capture.", BillingErrors.PaymentRejected, nonRetryable: true);
+        // Never more than was authorised: the workflow charges anything above it separately.
+        var amount = Math.Min(capture.AmountCents, payment.AmountAuthorized.Cents);
+        StripePaymentIntent intent;
+        try
+        {
+            intent = await stripe.CapturePaymentIntentAsync(intentId, amount, capture.IdempotencyKey, CancellationToken);
+        }
+        catch (StripeException error) when (!error.IsRetryable)
+        {
+            throw new ApplicationFailureException($"Stripe refused the capture: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
+        }
+        var now = time.GetUtcNow();
+        payment.Status = PaymentStatus.Succeeded;
+        payment.AmountCaptured = Money.FromCents(intent.AmountReceived);
+        payment.InvoiceId ??= capture.InvoiceId;
+        payment.UpdatedAt = now;
+        if (capture.InvoiceId is { } invoiceId)
+        {
+            // Paid only when the capture covers it; otherwise the remainder charge marks it paid.
+            var invoice = await db.Invoices.SingleOrDefaultAsync(i => i.Id == invoiceId, CancellationToken);
+            if (invoice is { Status: InvoiceStatus.Open } && invoice.Total.Cents <= intent.AmountReceived)
+            {
+                invoice.Status = InvoiceStatus.Paid;
+                invoice.PaidAt = now;
+                invoice.UpdatedAt = now;
+            }
+        }
+        await db.SaveChangesAsync(CancellationToken);
+        ChargingLog.HoldCaptured(logger, intent.AmountReceived, intentId, capture.WorkflowId, capture.IdempotencyKey);
+        return new HoldCaptured(payment.Id, intent.AmountReceived);
+    }
+
+    public async Task CancelHoldAsync(HoldRelease release)
+    {
+        var payment = await db.Payments.SingleAsync(p => p.Id == release.PaymentId, CancellationToken);
+        if (payment.Status is PaymentStatus.Canceled or PaymentStatus.Succeeded || payment.StripePaymentIntentId is not { } intentId)
+        {
+            return;
+        }
+        try
+        {
+            await stripe.CancelPaymentIntentAsync(intentId, CancellationReason.Abandoned, release.IdempotencyKey, CancellationToken);
+        }
+        catch (StripeException error) when (!error.IsRetryable)
+        {
+            throw new ApplicationFailureException($"Stripe refused to cancel the hold: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
+        }
+        payment.Status = PaymentStatus.Canceled;
+        payment.FailureMessage = release.Reason;
+        payment.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(CancellationToken);
+        ChargingLog.HoldCancelled(logger, intentId, release.WorkflowId, release.Reason);
+    }
+
+    public async Task<int> ReservePowerAsync(PowerReservation reservation)
+    {
+        try
+        {
+            return await gateway.ReservePowerAsync(reservation.FacilityId,
+                new PowerRequest(reservation.SessionId.ToString(), reservation.StationId, reservation.EvseId, reservation.RequestedW), CancellationToken);
+        }
+        catch (GatewayRejectedException error)
+        {
+            throw Rejected("power reservation", reservation.StationId, error);
+        }
+    }
+
+    public async Task ReleasePowerAsync(PowerRelease release)
+    {
+        try
+        {
+            await gateway.ReleasePowerAsync(release.FacilityId, release.SessionId.ToString(), CancellationToken);
+        }
+        catch (GatewayRejectedException error)
+        {
+            // Nothing to release (an unknown session) is the state we wanted.
+            ChargingLog.GatewayRefused(logger, "power release", release.SessionId.ToString(), error.Message);
+        }
+    }
+
+    public async Task<RemoteStartOutcome> StartTransactionAsync(RemoteStart start)
+    {
+        try
+        {
+            var result = await gateway.StartTransactionAsync(start.StationId, start.EvseId, start.IdToken, start.RemoteStartId, CancellationToken);
+            return new RemoteStartOutcome(result.Accepted, result.TransactionId);
+        }
+        catch (GatewayRejectedException error)
+        {
+            ChargingLog.GatewayRefused(logger, "start", start.StationId, error.Message);
+            return new RemoteStartOutcome(false, null);
+        }
+    }
+
+    public async Task<bool> StopTransactionAsync(RemoteStop stop)
+    {
+        try
+        {
+            return await gateway.StopTransactionAsync(stop.StationId, stop.TransactionId, CancellationToken);
+        }
+        catch (GatewayRejectedException error)
+        {
+            ChargingLog.GatewayRefused(logger, "stop", stop.StationId, error.Message);
+            return false;
+        }
+    }
+
+    public async Task RaiseOperatorAlertAsync(ChargingAlert alert)
+    {
+        // The operator alerts table (0002) allows one alert per workflow and kind.
+        var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO parking.operator_alerts (id, workflow_id, facility_id, kind, message, raised_at)
+            VALUES ({Guid.NewGuid()}, {alert.WorkflowId}, {alert.FacilityId}, {alert.Kind}, {alert.Message}, {alert.RaisedAt.ToUniversalTime()})
+            ON CONFLICT (workflow_id, kind) DO NOTHING
+            """, CancellationToken);
+        if (inserted > 0)
+        {
+            ChargingLog.OperatorAlertRaised(logger, alert.Kind, alert.WorkflowId, alert.FacilityId, alert.Message);
+        }
+    }
+
+    private ApplicationFailureException Rejected(string command, string stationId, GatewayRejectedException error)
+    {
+        ChargingLog.GatewayRefused(logger, command, stationId, error.Message);
+        return new ApplicationFailureException($"The gateway refused the {command}: {error.Message}", GatewayRejected, nonRetryable: true);
+    }
+
+    private async Task SaveIgnoringDuplicateAsync()
+    {
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken);
+        }
+        catch (DbUpdateException error) when (error.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // A concurrent attempt inserted the same key first; the caller reads its row.
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private static CancellationToken CancellationToken =>
+        ActivityExecutionContext.HasCurrent ? ActivityExecutionContext.Current.CancellationToken : default;
+}

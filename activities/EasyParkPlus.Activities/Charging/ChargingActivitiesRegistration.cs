@@ -1,0 +1,17 @@
+using EasyParkPlus.Activities.Subscriptions;
+using EasyParkPlus.Engine.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EasyParkPlus.Activities.Charging;
+
+public static class ChargingActivitiesRegistration
+{
+    // Charging and subscription activities, scoped (a fresh DbContext per attempt). Invoices and
+    // off-session charges come from the billing activities (AddParkingActivities); the host also
+    // registers AddEasyParkData, AddStripe and an IGatewayClient.
+    public static WorkflowEngineBuilder AddChargingActivities(this WorkflowEngineBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        return builder.AddScopedActivities<ChargingActivities>().AddScopedActivities<SubscriptionActivities>();
+    }
+}

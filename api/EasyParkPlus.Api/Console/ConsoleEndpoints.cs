@@ -1,0 +1,170 @@
+using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Charging;
+using EasyParkPlus.Data.Parking;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EasyParkPlus.Api.Console;
+
+public sealed record SpaceTypeOccupancy(string SpaceType, int Total, int Occupied, int Reserved, int Maintenance, int Available);
+
+public sealed record ChargerState(string StationId, int MaxPowerW, string State, int PowerW, long EnergyWh, string? SessionWorkflowId);
+
+public sealed record WorkflowTypeCount(string WorkflowType, int Running);
+
+public sealed record FacilityDashboard(
+    string Id, string Name, string City, IReadOnlyList<SpaceTypeOccupancy> Occupancy, IReadOnlyList<ChargerState> Chargers, long PowerInUseW,
+    int ParkingSessionsActive, int ChargingSessionsActive, IReadOnlyList<WorkflowTypeCount> RunningWorkflows, long RevenueTodayCents);
+
+public sealed record DashboardResponse(
+    DateTimeOffset GeneratedAt, DateTimeOffset RevenueSince, long PowerBudgetW, int RefreshSeconds, IReadOnlyList<FacilityDashboard> Facilities,
+    int RunningWorkflowsWithoutFacility, bool RunningWorkflowsTruncated);
+
+/// <summary>
+/// The operator console: its static pages under /console and the dashboard figures under /api/v1/console (Operator).
+/// Workflow search, detail and actions use the api's /api/v1/workflows endpoints, which already audit every action.
+/// </summary>
+public static class ConsoleEndpoints
+{
+    private const string FacilityAttribute = "FacilityId";
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    public static IServiceCollection AddOperatorConsole(this IServiceCollection services)
+    {
+        services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
+    public static WebApplication MapOperatorConsole(this WebApplication app)
+    {
+        app.MapGroup("/api/v1/console").WithTags("Operator console").RequireAuthorization(Policies.Operator)
+            .MapGet("/dashboard", DashboardAsync)
+            .WithSummary("Per facility: occupancy by space type, chargers with state and power against the budget, sessions in progress, today's revenue (Operator).");
+
+        // The pages themselves are public (they hold no data); every figure they show comes from an Operator endpoint.
+        app.MapGet("/console/{**path}", (string? path, IWebHostEnvironment env, HttpContext http) => ServeFile(path, env, http)).ExcludeFromDescription();
+        return app;
+    }
+
+    internal static IResult ServeFile(string? path, IWebHostEnvironment env, HttpContext http)
+    {
+        if (string.IsNullOrEmpty(path) && http.Request.Path.Value?.EndsWith('/') != true)
+        {
+            return TypedResults.Redirect("/console/");
+        }
+        var relative = string.IsNullOrEmpty(path) ? "index.html" : path;
+        // Only plain names below wwwroot/console: no traversal, no hidden files.
+        if (relative.Split('/').Any(segment => segment.Length == 0 || segment.StartsWith('.')))
+        {
+            return TypedResults.NotFound();
+        }
+        var file = env.WebRootFileProvider.GetFileInfo("console/" + relative);
+        if (!file.Exists || file.IsDirectory || !ContentTypes.TryGetContentType(file.Name, out var contentType))
+        {
+            return TypedResults.NotFound();
+        }
+        var headers = http.Response.Headers;
+        headers.CacheControl = "no-cache";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        // Scripts and styles only from this origin, so data rendered into the page can never run.
+        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+        return TypedResults.Stream(file.CreateReadStream(), contentType);
+    }
+
+    internal static async Task<Ok<DashboardResponse>> DashboardAsync(
+        EasyParkDbContext db, NpgsqlDataSource dataSource, IWorkflowClient workflows, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var today = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
+
+        var facilities = await db.Facilities.AsNoTracking().OrderBy(f => f.Id).Select(f => new { f.Id, f.Name, f.City }).ToListAsync(ct);
+        var spaces = await db.Spaces.AsNoTracking().GroupBy(s => new { s.FacilityId, s.SpaceType, s.Status })
+            .Select(g => new SpaceCount(g.Key.FacilityId, g.Key.SpaceType.ToString(), g.Key.Status, g.Count())).ToListAsync(ct);
+        var chargers = await db.Chargers.AsNoTracking().OrderBy(c => c.StationId)
+            .Select(c => new { c.Id, c.StationId, c.FacilityId, c.MaxPowerW }).ToListAsync(ct);
+        // The power a charging car draws now: the last meter reading's power of each active session.
+        var charging = await db.ChargingSessions.AsNoTracking().Where(s => s.Status == ChargingSessionStatus.Active)
+            .Select(s => new
+            {
+                s.ChargerId,
+                s.WorkflowId,
+                s.EnergyWh,
+                PowerW = db.EnergyReadings.Where(r => r.ChargingSessionId == s.Id).OrderByDescending(r => r.SeqNo).Select(r => r.PowerW).FirstOrDefault(),
+            }).ToListAsync(ct);
+        var parkingActive = await db.ParkingSessions.AsNoTracking().Where(s => s.Status == ParkingSessionStatus.Active)
+            .GroupBy(s => s.FacilityId).Select(g => new { FacilityId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.FacilityId, g => g.Count, ct);
+        var revenue = await RevenueSinceAsync(dataSource, today, ct);
+        var (running, truncated) = await RunningWorkflowsAsync(workflows, settings.MaxRunningWorkflowsCounted, ct);
+
+        var chargingByCharger = charging.ToLookup(s => s.ChargerId);
+        var rows = facilities.Select(f =>
+        {
+            var facilityChargers = chargers.Where(c => c.FacilityId == f.Id).Select(c =>
+            {
+                var session = chargingByCharger[c.Id].FirstOrDefault();
+                return session is null
+                    ? new ChargerState(c.StationId, c.MaxPowerW, "Available", 0, 0, null)
+                    : new ChargerState(c.StationId, c.MaxPowerW, "Charging", Math.Min(session.PowerW ?? 0, c.MaxPowerW), session.EnergyWh, session.WorkflowId);
+            }).ToList();
+            return new FacilityDashboard(
+                f.Id, f.Name, f.City, Occupancy(spaces.Where(s => s.FacilityId == f.Id)), facilityChargers, facilityChargers.Sum(c => (long)c.PowerW),
+                parkingActive.GetValueOrDefault(f.Id), facilityChargers.Count(c => c.SessionWorkflowId is not null),
+                [.. running.Where(r => r.Facility == f.Id).GroupBy(r => r.Type).Select(g => new WorkflowTypeCount(g.Key, g.Count())).OrderBy(c => c.WorkflowType, StringComparer.Ordinal)],
+                revenue.GetValueOrDefault(f.Id));
+        }).ToList();
+        var known = facilities.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        return TypedResults.Ok(new DashboardResponse(now, today, settings.FacilityPowerBudgetW, settings.RefreshSeconds, rows,
+            running.Count(r => r.Facility is null || !known.Contains(r.Facility)), truncated));
+    }
+
+    private sealed record SpaceCount(string FacilityId, string SpaceType, SpaceStatus Status, int Count);
+
+    /// <summary>Counts by status per space type, in the order the types are declared.</summary>
+    internal static IReadOnlyList<SpaceTypeOccupancy> Occupancy(IEnumerable<SpaceCountView> counts) =>
+        [.. counts.GroupBy(c => c.SpaceType).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            int Of(SpaceStatus status) => g.Where(c => c.Status == status).Sum(c => c.Count);
+            return new SpaceTypeOccupancy(g.Key, g.Sum(c => c.Count), Of(SpaceStatus.Occupied), Of(SpaceStatus.Reserved), Of(SpaceStatus.Maintenance), Of(SpaceStatus.Available));
+        })];
+
+    private static IReadOnlyList<SpaceTypeOccupancy> Occupancy(IEnumerable<SpaceCount> counts) =>
+        Occupancy(counts.Select(c => new SpaceCountView(c.SpaceType, c.Status, c.Count)));
+
+    private static async Task<Dictionary<string, long>> RevenueSinceAsync(NpgsqlDataSource db, DateTimeOffset since, CancellationToken ct)
+    {
+        // Money is stored as integer cents; summing in SQL keeps it exact.
+        await using var command = db.CreateCommand("""
+            SELECT facility_id, sum(total_cents)::bigint FROM billing.invoices
+            WHERE status = 'paid' AND paid_at >= $1 AND facility_id IS NOT NULL GROUP BY facility_id
+            """);
+        command.Parameters.Add(new() { Value = since });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            totals[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return totals;
+    }
+
+    private static async Task<(List<(string Type, string? Facility)> Running, bool Truncated)> RunningWorkflowsAsync(
+        IWorkflowClient workflows, int max, CancellationToken ct)
+    {
+        var page = await workflows.ListWorkflowsAsync(new WorkflowListQuery { Statuses = [WorkflowStatus.Running], PageSize = max }, ct);
+        var running = page.Executions.Select(e => (e.WorkflowType, e.SearchAttributes.TryGetValue(FacilityAttribute, out var facility)
+            && facility.ValueKind == System.Text.Json.JsonValueKind.String ? facility.GetString() : null)).ToList();
+        return (running, page.NextPageToken is not null);
+    }
+}
+
+/// <summary>How many spaces of one type are in one status.</summary>
+public sealed record SpaceCountView(string SpaceType, SpaceStatus Status, int Count);

@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using System.Text;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Accounts;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Store;
+using EasyParkPlus.OcppGateway.Devices;
+using EasyParkPlus.Workflows.Parking;
+using EasyParkPlus.Workflows.Reservations;
+using Microsoft.EntityFrameworkCore;
+
+namespace EasyParkPlus.OcppGateway.Workflows;
+
+/// <summary>
+/// Turns a stored gate event into a workflow step. Delivery is at least once, so every step is idempotent by the
+/// gate's event id: the session id is derived from it and doubles as the start's request id, and signals carry it
+/// as their request id. An event that cannot be routed yet (an exit whose entry has not been processed) throws,
+/// which leaves it pending in the gate outbox to be retried with back-off: nothing is dropped.
+/// </summary>
+public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkDbContext db, ILogger<GateEventRouter> logger)
+{
+    public async Task RouteAsync(GateVehicleDetected detected, CancellationToken cancellationToken)
+    {
+        if (!LicensePlate.TryNormalize(detected.Plate, out var plate))
+        {
+            // The camera could not read a usable plate: an attendant has to handle the car; retrying cannot help.
+            LogUnreadablePlate(detected.EventId, detected.GateId);
+            return;
+        }
+        if (detected.Direction == GateEventDirection.Entry)
+        {
+            await EnterAsync(detected, plate, cancellationToken);
+        }
+        else
+        {
+            await ExitAsync(detected, plate, cancellationToken);
+        }
+    }
+
+    private async Task EnterAsync(GateVehicleDetected detected, string plate, CancellationToken cancellationToken)
+    {
+        var sessionId = SessionIdFor(detected.EventId);
+        if (await FindRunningAsync(nameof(Reservation), detected.FacilityId, plate, cancellationToken) is { } reservation)
+        {
+            // The reservation hands over to a parking session that credits its prepayment.
+            await workflows.GetWorkflowHandle<Reservation>(reservation.WorkflowId).SignalAsync(
+                r => r.VehicleArrivedAsync(new ReservationArrival(sessionId, plate, detected.Timestamp, detected.GateId)),
+                requestId: detected.EventId, cancellationToken: cancellationToken);
+            LogArrivedForReservation(plate, detected.FacilityId, reservation.WorkflowId);
+            return;
+        }
+
+        var vehicle = await db.Set<Vehicle>().AsNoTracking().FirstOrDefaultAsync(v => v.Plate == plate, cancellationToken);
+        // A registered EV is given an EV space so it can charge; everyone else a regular one. Accessible spaces
+        // are assigned by an attendant or from the app, where the driver can say so.
+        var spaceType = vehicle?.Fuel == FuelType.Ev ? SpaceType.Ev : SpaceType.Regular;
+        var input = new ParkingSessionInput(sessionId, detected.FacilityId, plate, spaceType, detected.Timestamp, detected.GateId,
+            CustomerId: vehicle?.CustomerId);
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
+        await workflows.StartWorkflowAsync((ParkingSession s) => s.RunAsync(input), new WorkflowOptions(workflowId, ParkingWorkflowIds.TaskQueue)
+        {
+            RequestId = detected.EventId,
+            IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
+            SearchAttributes = new Dictionary<string, object?>
+            {
+                ["FacilityId"] = detected.FacilityId,
+                ["Plate"] = plate,
+                ["CustomerId"] = vehicle?.CustomerId.ToString(),
+            },
+        }, cancellationToken);
+        LogEntered(plate, detected.FacilityId, workflowId);
+    }
+
+    private async Task ExitAsync(GateVehicleDetected detected, string plate, CancellationToken cancellationToken)
+    {
+        var session = await FindRunningAsync(nameof(ParkingSession), detected.FacilityId, plate, cancellationToken)
+            ?? throw new InvalidOperationException(
+                $"No running parking session for plate {plate} at {detected.FacilityId}; the exit stays pending until its entry is processed or an operator resolves it.");
+        await workflows.GetWorkflowHandle<ParkingSession>(session.WorkflowId).SignalAsync(
+            s => s.VehicleExitedAsync(new VehicleExit(detected.Timestamp, detected.GateId)),
+            requestId: detected.EventId, cancellationToken: cancellationToken);
+        LogExited(plate, detected.FacilityId, session.WorkflowId);
+    }
+
+    private async Task<WorkflowExecutionInfo?> FindRunningAsync(string workflowType, string facilityId, string plate, CancellationToken cancellationToken)
+    {
+        var page = await workflows.ListWorkflowsAsync(new WorkflowListQuery
+        {
+            WorkflowType = workflowType,
+            Statuses = [WorkflowStatus.Running],
+            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate },
+            PageSize = 1,
+        }, cancellationToken);
+        return page.Executions.Count > 0 ? page.Executions[0] : null;
+    }
+
+    // The same event always yields the same session, so a redelivered entry finds the run it already started.
+    public static Guid SessionIdFor(string eventId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes("gate-entry:" + eventId), hash);
+        return new Guid(hash[..16]);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Gate event {EventId} at {GateId} has no readable plate; left to an attendant")]
+    private partial void LogUnreadablePlate(string eventId, string gateId);
+
+    [LoggerMessage(LogLevel.Information, "Plate {Plate} arrived at {FacilityId} for reservation {WorkflowId}")]
+    private partial void LogArrivedForReservation(string plate, string facilityId, string workflowId);
+
+    [LoggerMessage(LogLevel.Information, "Plate {Plate} entered {FacilityId}: {WorkflowId}")]
+    private partial void LogEntered(string plate, string facilityId, string workflowId);
+
+    [LoggerMessage(LogLevel.Information, "Plate {Plate} left {FacilityId}: signalled {WorkflowId}")]
+    private partial void LogExited(string plate, string facilityId, string workflowId);
+}

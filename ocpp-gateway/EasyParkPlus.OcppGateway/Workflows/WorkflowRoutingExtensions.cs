@@ -1,0 +1,24 @@
+using EasyParkPlus.Data;
+using EasyParkPlus.Engine.Hosting;
+using EasyParkPlus.Engine.Postgres;
+using EasyParkPlus.Workflows.Parking;
+using EasyParkPlus.Workflows.Reservations;
+
+namespace EasyParkPlus.OcppGateway.Workflows;
+
+public static class WorkflowRoutingExtensions
+{
+    /// <summary>
+    /// The gateway is a workflow client only: it starts and signals workflows in PostgreSQL and the api's workers
+    /// run them. The workflow types are registered so signals are checked against their definitions here.
+    /// </summary>
+    public static IHostApplicationBuilder AddWorkflowRouting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddEasyParkData(builder.Configuration["Postgres:ConnectionString"] ?? "");
+        builder.Services.AddWorkflowEngine().UsePostgres()
+            .AddWorkflow<ParkingSession>()
+            .AddWorkflow<Reservation>();
+        builder.Services.AddScoped<GateEventRouter>();
+        return builder;
+    }
+}

@@ -1,0 +1,133 @@
+using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.Activities.Parking;
+using EasyParkPlus.Activities.Tests.Data;
+using EasyParkPlus.Data.Accounts;
+using EasyParkPlus.Data.Billing;
+using EasyParkPlus.Data.Parking;
+using EasyParkPlus.Data.Seeding;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Reservations;
+using EasyParkPlus.Domain.Subscriptions;
+using EasyParkPlus.Workflows.Parking;
+using Microsoft.Extensions.Logging.Abstractions;
+using ReservationRow = EasyParkPlus.Data.Reservations.Reservation;
+
+namespace EasyParkPlus.Activities.Tests.Parking;
+
+public sealed class EntryValidationTests
+{
+    private static readonly DateTimeOffset Entry = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
+
+    private static ParkingActivities Activities(DataTestDatabase database) =>
+        new(database.CreateContext(), new SpaceAllocator(database.DataSource), new NoGateway(), TimeProvider.System, NullLogger<ParkingActivities>.Instance);
+
+    private static async Task<Guid> AddDriverAsync(DataTestDatabase database, string plate, string? passPlan = null)
+    {
+        var customerId = Guid.NewGuid();
+        await using var db = database.CreateContext();
+        var customer = new Customer { Id = customerId, Email = $"{customerId:N}@example.com", Name = "Driver", Role = CustomerRole.Driver };
+        customer.Vehicles.Add(new Vehicle { Id = Guid.NewGuid(), CustomerId = customerId, Plate = plate, Fuel = FuelType.Ice, Kind = VehicleKind.Car });
+        db.Customers.Add(customer);
+        if (passPlan is not null)
+        {
+            var plan = await db.SubscriptionPlans.FindAsync(passPlan);
+            db.Subscriptions.Add(new Subscription
+            {
+                Id = Guid.NewGuid(),
+                WorkflowId = $"subscription-{customerId}",
+                CustomerId = customerId,
+                PlanCode = passPlan,
+                FacilityId = plan!.FacilityId,
+                Status = SubscriptionStatus.Active,
+                Price = plan.MonthlyPrice,
+                AnchorAt = Entry.AddDays(-10),
+                CurrentPeriodStart = Entry.AddDays(-10),
+                CurrentPeriodEnd = Entry.AddDays(20),
+            });
+        }
+        await db.SaveChangesAsync();
+        return customerId;
+    }
+
+    [Fact]
+    public async Task ValidateEntryAsync_BostonPassHolderIdentifiedByPlate_IsCoveredAtBostonOnly()
+    {
+        await using var database = await DataTestDatabase.CreateAsync(new SeedOptions { SpacesPerFacility = 40, ChargersPerFacility = 2, EvSpacesPerFacility = 2 });
+        var customerId = await AddDriverAsync(database, "PASS1", SubscriptionPlans.BostonMonthly);
+
+        var boston = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-1", "BOS", "pass-1", Entry, null, null));
+        var philadelphia = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-2", "PHL", "PASS 1", Entry, null, null));
+        var afterPeriod = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-3", "BOS", "PASS1", Entry.AddDays(21), null, null));
+
+        Assert.Equal((true, "PASS1", (Guid?)customerId), (boston.Allowed, boston.Plate, boston.CustomerId));
+        Assert.NotNull(boston.SubscriptionId);
+        Assert.Equal((true, (Guid?)customerId, (Guid?)null), (philadelphia.Allowed, philadelphia.CustomerId, philadelphia.SubscriptionId));
+        Assert.Null(afterPeriod.SubscriptionId);
+        Assert.False(boston.HasSavedCard);
+    }
+
+    [Fact]
+    public async Task ValidateEntryAsync_UnreadablePlateOrUnknownFacility_IsDeniedWithAReason()
+    {
+        await using var database = await DataTestDatabase.CreateAsync(new SeedOptions { SpacesPerFacility = 40, ChargersPerFacility = 2, EvSpacesPerFacility = 2 });
+
+        var badPlate = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-1", "BOS", "??", Entry, null, null));
+        var badFacility = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-2", "NYC", "ABC123", Entry, null, null));
+
+        Assert.Equal((false, "'??' is not a readable licence plate."), (badPlate.Allowed, badPlate.DenialReason));
+        Assert.Equal((false, "Unknown facility 'NYC'."), (badFacility.Allowed, badFacility.DenialReason));
+    }
+
+    [Fact]
+    public async Task ValidateEntryAsync_Reservation_CreditsWhatIsLeftOfThePrepaymentAndRefusesCancelledOnes()
+    {
+        await using var database = await DataTestDatabase.CreateAsync(new SeedOptions { SpacesPerFacility = 40, ChargersPerFacility = 2, EvSpacesPerFacility = 2 });
+        var customerId = await AddDriverAsync(database, "RES1");
+        var booked = Guid.NewGuid();
+        var cancelled = Guid.NewGuid();
+        await using (var db = database.CreateContext())
+        {
+            foreach (var (id, status, refunded) in new[] { (booked, ReservationStatus.Booked, 0L), (cancelled, ReservationStatus.Cancelled, 600L) })
+            {
+                db.Reservations.Add(new ReservationRow
+                {
+                    Id = id,
+                    WorkflowId = $"reservation-{id}",
+                    CustomerId = customerId,
+                    FacilityId = "BOS",
+                    SpaceType = SpaceType.Regular,
+                    SlotStart = Entry,
+                    SlotEnd = Entry.AddHours(2),
+                    Status = status,
+                    Prepaid = Money.FromCents(600),
+                    Refunded = Money.FromCents(refunded),
+                });
+            }
+            await db.SaveChangesAsync();
+        }
+
+        var arriving = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-1", "BOS", "RES1", Entry, booked, null));
+        var refused = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-2", "BOS", "RES1", Entry, cancelled, null));
+        var elsewhere = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-3", "PHL", "RES1", Entry, booked, null));
+
+        Assert.Equal((true, 600L, (Guid?)customerId), (arriving.Allowed, arriving.ReservationCreditCents, arriving.CustomerId));
+        Assert.Equal((false, $"Reservation {cancelled} is cancelled."), (refused.Allowed, refused.DenialReason));
+        Assert.Equal((false, $"Reservation {booked} is for BOS, not PHL."), (elsewhere.Allowed, elsewhere.DenialReason));
+    }
+
+    private sealed class NoGateway : IGatewayClient
+    {
+        public Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+
+        public Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+
+        public Task<StartTransactionResult> StartTransactionAsync(string stationId, int evseId, string idToken, int remoteStartId, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("not used");
+
+        public Task<bool> StopTransactionAsync(string stationId, string transactionId, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+
+        public Task<int> ReservePowerAsync(string facilityId, PowerRequest request, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+
+        public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EasyParkPlus.Api.Tests.Support;
+using EasyParkPlus.Engine;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace EasyParkPlus.Api.Tests.Console;
+
+/// <summary>
+/// The operator console in Debian's headless Chromium, driven by playwright-core (console-journey.mjs), against the real api
+/// on a loopback port and PostgreSQL. The running session is <see cref="StuckAtExitWorkflow"/> (a parking session waiting for
+/// payment at the exit) until the ParkingSession workflow is merged into main.
+/// </summary>
+public sealed class ConsoleBrowserTests(ApiWithTestWorkflowsFixture api, ITestOutputHelper output) : IClassFixture<ApiWithTestWorkflowsFixture>
+{
+    [Fact]
+    public async Task Operator_LogsIn_FindsRunningParkingSessionOnDashboard_SignalsPaymentAtBooth_SeesItComplete()
+    {
+        var plate = "CON" + Random.Shared.Next(1000, 9999);
+        var id = $"stuck-{Guid.NewGuid():N}";
+        var engine = api.Services.GetRequiredService<IWorkflowClient>();
+        await engine.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, "easypark"));
+        var scriptDir = ScriptDirectory();
+        var artifacts = Path.Combine(Environment.GetEnvironmentVariable("EASYPARK_TEST_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(RepoRoot(scriptDir), "artifacts", "test"), "console");
+        Directory.CreateDirectory(artifacts);
+        foreach (var old in new[] { "dashboard.png", "workflow-detail.png" })
+        {
+            File.Delete(Path.Combine(artifacts, old));
+        }
+
+        var (exitCode, log) = await RunNodeAsync(scriptDir, "console-journey.mjs", new Dictionary<string, string>
+        {
+            ["CONSOLE_BASE_URL"] = api.BaseAddress.ToString(),
+            ["CONSOLE_EMAIL"] = ApiFixture.OperatorEmail,
+            ["CONSOLE_PASSWORD"] = ApiFixture.DevelopmentPassword,
+            ["CONSOLE_PLATE"] = plate,
+            ["CONSOLE_WORKFLOW_ID"] = id,
+            ["CONSOLE_SIGNAL"] = "PaymentReceivedAtBooth",
+            ["CONSOLE_SIGNAL_INPUT"] = """{ "amountCents": 1500, "booth": "BOS-B1" }""",
+            ["CONSOLE_ARTIFACTS"] = artifacts,
+            ["EASYPARK_CHROMIUM"] = Chromium(),
+        });
+        output.WriteLine(log);
+
+        Assert.True(exitCode == 0, $"the browser journey failed:\n{log}");
+        Assert.Contains("console journey: ok", log, StringComparison.Ordinal);
+        // What the browser saw is what happened: the engine has the result of the signal the page sent, and the audit has the operator.
+        var result = await engine.GetWorkflowResultAsync(id, null);
+        Assert.Equal("paid 1500 at BOS-B1", result!.Value.GetString());
+        using var ops = await api.OperatorClientAsync();
+        var audit = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/audit");
+        var entry = Assert.Single(audit.EnumerateArray());
+        Assert.Equal("driver paid cash at the booth", entry.GetProperty("detail").GetProperty("reason").GetString());
+        foreach (var shot in new[] { "dashboard.png", "workflow-detail.png" })
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(artifacts, shot));
+            Assert.True(bytes.Length > 10_000, $"{shot} is only {bytes.Length} bytes");
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        }
+    }
+
+    private static string Chromium()
+    {
+        var configured = Environment.GetEnvironmentVariable("EASYPARK_CHROMIUM");
+        var path = configured is { Length: > 0 } ? configured : "/usr/bin/chromium";
+        Assert.True(File.Exists(path), $"Chromium not found at {path}: install Debian's chromium (./easypark test does) or set EASYPARK_CHROMIUM.");
+        return path;
+    }
+
+    private static string ScriptDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "EasyParkPlus.Api.Tests", "Console");
+            if (File.Exists(Path.Combine(candidate, "console-journey.mjs")))
+            {
+                return candidate;
+            }
+        }
+        throw new InvalidOperationException("tests/EasyParkPlus.Api.Tests/Console not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string RepoRoot(string scriptDir) => Path.GetFullPath(Path.Combine(scriptDir, "..", "..", ".."));
+
+    private static async Task<(int ExitCode, string Log)> RunNodeAsync(string workingDirectory, string script, IDictionary<string, string> environment)
+    {
+        if (!Directory.Exists(Path.Combine(workingDirectory, "node_modules", "playwright-core")))
+        {
+            var (code, log) = await RunAsync(workingDirectory, "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], environment);
+            Assert.True(code == 0, $"npm install failed:\n{log}");
+        }
+        return await RunAsync(workingDirectory, "node", [script], environment);
+    }
+
+    private static async Task<(int ExitCode, string Log)> RunAsync(string workingDirectory, string file, string[] arguments, IDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

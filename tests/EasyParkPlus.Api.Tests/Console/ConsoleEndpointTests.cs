@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EasyParkPlus.Api.Tests.Support;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Billing;
+using EasyParkPlus.Data.Charging;
+using EasyParkPlus.Data.Parking;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Engine;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace EasyParkPlus.Api.Tests.Console;
+
+/// <summary>The console's endpoints and pages over real HTTP against the api on PostgreSQL.</summary>
+public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : IClassFixture<ApiWithTestWorkflowsFixture>
+{
+    [Fact]
+    public async Task Dashboard_WithoutToken_Returns401()
+    {
+        using var anonymous = api.CreateClient();
+
+        using var response = await anonymous.GetAsync("api/v1/console/dashboard");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_AsDriver_Returns403()
+    {
+        var (driver, _) = await api.NewDriverAsync();
+        using (driver)
+        {
+            using var response = await driver.GetAsync("api/v1/console/dashboard");
+
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Dashboard_AsOperator_ShowsOccupancyChargerPowerRunningSessionsAndRevenueFromTheDatabaseAndEngine()
+    {
+        // Facts planted in PostgreSQL and the engine: one occupied regular space, one charger drawing 50 kW,
+        // one paid invoice today, one running workflow at BOS.
+        await using (var scope = api.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<EasyParkDbContext>();
+            var space = await db.Spaces.Where(s => s.FacilityId == "BOS" && s.SpaceType == SpaceType.Regular).OrderBy(s => s.Label).FirstAsync();
+            var parkingId = Guid.NewGuid();
+            var now = DateTimeOffset.UtcNow;
+            db.ParkingSessions.Add(new ParkingSession
+            {
+                Id = parkingId,
+                WorkflowId = $"parking-{parkingId}",
+                FacilityId = "BOS",
+                Plate = "DASH1",
+                SpaceType = SpaceType.Regular,
+                SpaceId = space.Id,
+                Status = ParkingSessionStatus.Active,
+                EntryDeviceAt = now,
+                EntryReceivedAt = now,
+                CreatedAt = now,
+                UpdatedAt = now,
+            });
+            space.Status = SpaceStatus.Occupied;
+            space.ParkingSessionId = parkingId;
+            var charger = await db.Chargers.Include(c => c.Evses).Where(c => c.FacilityId == "BOS").OrderBy(c => c.StationId).FirstAsync();
+            var sessionId = Guid.NewGuid();
+            db.ChargingSessions.Add(new ChargingSession
+            {
+                Id = sessionId,
+                WorkflowId = $"charging-{sessionId}",
+                ChargerId = charger.Id,
+                EvseId = charger.Evses[0].Id,
+                TransactionId = "tx-console-1",
+                Status = ChargingSessionStatus.Active,
+                StartedDeviceAt = now,
+                StartedReceivedAt = now,
+                EnergyWh = 4200,
+                CreatedAt = now,
+                UpdatedAt = now,
+            });
+            db.EnergyReadings.Add(new EnergyReading { ChargingSessionId = sessionId, SeqNo = 1, DeviceAt = now, ReceivedAt = now, EnergyWh = 1000, PowerW = 20_000 });
+            db.EnergyReadings.Add(new EnergyReading { ChargingSessionId = sessionId, SeqNo = 2, DeviceAt = now, ReceivedAt = now, EnergyWh = 4200, PowerW = 50_000 });
+            db.Invoices.Add(new Invoice
+            {
+                Id = Guid.NewGuid(),
+                SourceWorkflowId = $"parking-{Guid.NewGuid()}",
+                Kind = InvoiceKind.Parking,
+                FacilityId = "BOS",
+                Total = Money.FromCents(1234),
+                Status = InvoiceStatus.Paid,
+                IssuedAt = now,
+                PaidAt = now,
+                CreatedAt = now,
+                UpdatedAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        var workflowId = await StartStuckAsync("DASH" + Random.Shared.Next(1000, 9999));
+        using var ops = await api.OperatorClientAsync();
+
+        var board = await ops.GetFromJsonAsync<JsonElement>("api/v1/console/dashboard");
+
+        Assert.Equal(400_000, board.GetProperty("powerBudgetW").GetInt64());
+        var facilities = board.GetProperty("facilities").EnumerateArray().ToList();
+        Assert.Equal(["BOS", "PHL"], facilities.Select(f => f.GetProperty("id").GetString()));
+        var bos = facilities[0];
+        var regular = bos.GetProperty("occupancy").EnumerateArray().Single(o => o.GetProperty("spaceType").GetString() == "Regular");
+        Assert.Equal(40 - 6 - 2, regular.GetProperty("total").GetInt32());
+        Assert.Equal(1, regular.GetProperty("occupied").GetInt32());
+        Assert.Equal(40 - 6 - 2 - 1, regular.GetProperty("available").GetInt32());
+        var chargers = bos.GetProperty("chargers").EnumerateArray().ToList();
+        Assert.Equal(4, chargers.Count);
+        Assert.Equal("Charging", chargers[0].GetProperty("state").GetString());
+        Assert.Equal(50_000, chargers[0].GetProperty("powerW").GetInt32());
+        Assert.All(chargers.Skip(1), c => Assert.Equal("Available", c.GetProperty("state").GetString()));
+        Assert.Equal(50_000, bos.GetProperty("powerInUseW").GetInt64());
+        Assert.Equal(1, bos.GetProperty("chargingSessionsActive").GetInt32());
+        Assert.Equal(1, bos.GetProperty("parkingSessionsActive").GetInt32());
+        Assert.Equal(0, facilities[1].GetProperty("parkingSessionsActive").GetInt32());
+        Assert.Equal(1234, bos.GetProperty("revenueTodayCents").GetInt64());
+        Assert.Equal(0, facilities[1].GetProperty("revenueTodayCents").GetInt64());
+        var running = bos.GetProperty("runningWorkflows").EnumerateArray().Single(r => r.GetProperty("workflowType").GetString() == nameof(StuckAtExitWorkflow));
+        Assert.True(running.GetProperty("running").GetInt32() >= 1, $"{workflowId} should count as running at BOS");
+    }
+
+    [Fact]
+    public async Task SignalFromTheConsole_WritesAnAuditRow_WithWhoWhatAndReason()
+    {
+        var id = await StartStuckAsync("AUD" + Random.Shared.Next(1000, 9999));
+        using var ops = await api.OperatorClientAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/workflows/{id}/signal")
+        {
+            Content = JsonContent.Create(new { signalName = "PaymentReceivedAtBooth", input = new { amountCents = 700, booth = "BOS-B2" }, reason = "cash at booth 2" }),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+
+        using var response = await ops.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await using var db = NpgsqlDataSource.Create(api.ConnectionString);
+        await using var command = db.CreateCommand(
+            "SELECT actor_email, action, detail->>'signalName', detail->>'reason', outcome, occurred_at FROM api.operator_audit WHERE workflow_id = $1");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), "no audit row");
+        Assert.Equal(ApiFixture.OperatorEmail, reader.GetString(0));
+        Assert.Equal("signal", reader.GetString(1));
+        Assert.Equal("PaymentReceivedAtBooth", reader.GetString(2));
+        Assert.Equal("cash at booth 2", reader.GetString(3));
+        Assert.Equal("accepted", reader.GetString(4));
+        Assert.True(reader.GetFieldValue<DateTimeOffset>(5) > DateTimeOffset.UtcNow.AddMinutes(-5));
+        Assert.False(await reader.ReadAsync(), "one signal, one audit row");
+    }
+
+    [Fact]
+    public async Task ConsolePages_AreServedWithAStrictContentSecurityPolicy_AndNothingOutsideTheConsoleFolder()
+    {
+        using var anonymous = api.CreateClient();
+
+        using var index = await anonymous.GetAsync("console/");
+        using var script = await anonymous.GetAsync("console/app.js");
+        using var traversal = await anonymous.GetAsync("console/..%2F..%2Fappsettings.json");
+        using var hidden = await anonymous.GetAsync("console/.secret");
+        using var missing = await anonymous.GetAsync("console/nope.js");
+
+        Assert.Equal(HttpStatusCode.OK, index.StatusCode);
+        Assert.Equal("text/html", index.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("operator console", await index.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var csp = string.Join(";", index.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        // Data reaches the page only as text: the scripts never assign markup.
+        Assert.DoesNotContain("innerHTML", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, traversal.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    private async Task<string> StartStuckAsync(string plate)
+    {
+        var client = api.Services.GetRequiredService<IWorkflowClient>();
+        var id = $"stuck-{Guid.NewGuid():N}";
+        await client.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, "easypark"));
+        return id;
+    }
+}

@@ -2,6 +2,7 @@ using EasyParkPlus.OcppGateway;
 using EasyParkPlus.OcppGateway.Gates;
 using EasyParkPlus.OcppGateway.Ocpp;
 using EasyParkPlus.OcppGateway.Internal;
+using EasyParkPlus.OcppGateway.Workflows;
 using EasyParkPlus.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ builder.AddServiceDefaults();
 builder.AddOcppGateway();
 builder.AddGates();
 builder.AddOcpp();
+builder.AddWorkflowRouting();
 
 var app = builder.Build();
 app.UseWebSockets();

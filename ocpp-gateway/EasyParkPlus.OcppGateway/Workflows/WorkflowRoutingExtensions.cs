@@ -1,8 +1,11 @@
 using EasyParkPlus.Data;
 using EasyParkPlus.Engine.Hosting;
 using EasyParkPlus.Engine.Postgres;
+using EasyParkPlus.OcppGateway.Devices;
+using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
 using EasyParkPlus.Workflows.Reservations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EasyParkPlus.OcppGateway.Workflows;
 
@@ -17,8 +20,12 @@ public static class WorkflowRoutingExtensions
         builder.Services.AddEasyParkData(builder.Configuration["Postgres:ConnectionString"] ?? "");
         builder.Services.AddWorkflowEngine().UsePostgres()
             .AddWorkflow<ParkingSession>()
-            .AddWorkflow<Reservation>();
+            .AddWorkflow<Reservation>()
+            .AddWorkflow<ChargingSession>();
         builder.Services.AddScoped<GateEventRouter>();
+        builder.Services.AddScoped<ChargerEventRouter>();
+        // Replaces the logging default the gateway registers when nothing else is configured.
+        builder.Services.Replace(ServiceDescriptor.Scoped<IDeviceEventSink, WorkflowDeviceEventSink>());
         return builder;
     }
 }

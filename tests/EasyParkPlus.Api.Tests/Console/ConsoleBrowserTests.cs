@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
+using EasyParkPlus.Domain;
 using EasyParkPlus.Engine;
+using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -10,18 +13,22 @@ namespace EasyParkPlus.Api.Tests.Console;
 
 /// <summary>
 /// The operator console in Debian's headless Chromium, driven by playwright-core (console-journey.mjs), against the real api
-/// on a loopback port and PostgreSQL. The running session is <see cref="StuckAtExitWorkflow"/> (a parking session waiting for
-/// payment at the exit) until the ParkingSession workflow is merged into main.
+/// on a loopback port and PostgreSQL, with a real ParkingSession workflow that has left and waits for payment at the pay station.
 /// </summary>
-public sealed class ConsoleBrowserTests(ApiWithTestWorkflowsFixture api, ITestOutputHelper output) : IClassFixture<ApiWithTestWorkflowsFixture>
+public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHelper output) : IClassFixture<ApiWithParkingFixture>
 {
     [Fact]
     public async Task Operator_LogsIn_FindsRunningParkingSessionOnDashboard_SignalsPaymentAtBooth_SeesItComplete()
     {
         var plate = "CON" + Random.Shared.Next(1000, 9999);
-        var id = $"stuck-{Guid.NewGuid():N}";
+        var sessionId = Guid.NewGuid();
+        var id = $"parking-{sessionId}";
         var engine = api.Services.GetRequiredService<IWorkflowClient>();
-        await engine.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, "easypark"));
+        // Parked two hours ago from the app (no gates), left just now: the session prices the stay and waits at the pay station.
+        var exitAt = DateTimeOffset.UtcNow;
+        await engine.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(new ParkingSessionInput(sessionId, "BOS", plate, SpaceType.Regular, exitAt.AddHours(-2), null)),
+            new WorkflowOptions(id, "easypark"));
+        await engine.SignalWorkflowAsync(id, null, "VehicleExited", PayloadConverter.ToArguments([new VehicleExit(exitAt, null)], [typeof(VehicleExit)]));
         var scriptDir = ScriptDirectory();
         var artifacts = Path.Combine(Environment.GetEnvironmentVariable("EASYPARK_TEST_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(RepoRoot(scriptDir), "artifacts", "test"), "console");
         Directory.CreateDirectory(artifacts);
@@ -38,7 +45,8 @@ public sealed class ConsoleBrowserTests(ApiWithTestWorkflowsFixture api, ITestOu
             ["CONSOLE_PLATE"] = plate,
             ["CONSOLE_WORKFLOW_ID"] = id,
             ["CONSOLE_SIGNAL"] = "PaymentReceivedAtBooth",
-            ["CONSOLE_SIGNAL_INPUT"] = """{ "amountCents": 1500, "booth": "BOS-B1" }""",
+            ["CONSOLE_WAIT_STATE"] = ParkingStates.AwaitingPayment,
+            ["CONSOLE_SIGNAL_INPUT"] = $$"""{ "amountCents": {amountDueCents}, "reference": "BOS-BOOTH-1", "paidAt": "{{exitAt.AddMinutes(1):O}}" }""",
             ["CONSOLE_ARTIFACTS"] = artifacts,
             ["EASYPARK_CHROMIUM"] = Chromium(),
         });
@@ -47,8 +55,11 @@ public sealed class ConsoleBrowserTests(ApiWithTestWorkflowsFixture api, ITestOu
         Assert.True(exitCode == 0, $"the browser journey failed:\n{log}");
         Assert.Contains("console journey: ok", log, StringComparison.Ordinal);
         // What the browser saw is what happened: the engine has the result of the signal the page sent, and the audit has the operator.
-        var result = await engine.GetWorkflowResultAsync(id, null);
-        Assert.Equal("paid 1500 at BOS-B1", result!.Value.GetString());
+        var result = (await engine.GetWorkflowResultAsync(id, null))!.Value.Deserialize<ParkingSessionResult>(PayloadConverter.Options)!;
+        Assert.Equal(ParkingOutcome.Completed, result.Outcome);
+        Assert.Equal(PaymentChannel.PayStation, result.Channel);
+        Assert.True(result.TotalCents > 0, "two hours of parking cost something");
+        Assert.Equal(result.TotalCents, result.PaidCents);
         using var ops = await api.OperatorClientAsync();
         var audit = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/audit");
         var entry = Assert.Single(audit.EnumerateArray());

@@ -54,14 +54,23 @@ try {
   await page.waitForSelector('#timeline li');
   step(`detail page of ${workflowId}: ${before}, state: ${(await page.textContent('#wf-state')).replace(/\s+/g, ' ')}`);
 
+  // Wait until the session is where the operator acts (the page keeps itself current), and read what it asks for.
+  const waitState = process.env.CONSOLE_WAIT_STATE;
+  if (waitState) {
+    await page.waitForFunction(s => document.querySelector('#wf-state')?.textContent.includes(s), waitState, { timeout: 30_000 });
+    step(`session reached ${waitState}`);
+  }
+  const state = await page.$$eval('#wf-state > div', rows => Object.fromEntries(rows.map(r => [r.querySelector('dt').textContent, r.querySelector('dd').textContent])));
+  const input = env('CONSOLE_SIGNAL_INPUT').replace(/\{(\w+)\}/g, (_, key) => state[key] ?? `{${key}}`);
+
   // Send the signal, confirmed in the dialog with a reason.
   await page.selectOption('#signal-name', env('CONSOLE_SIGNAL'));
-  await page.fill('#signal-input', env('CONSOLE_SIGNAL_INPUT'));
+  await page.fill('#signal-input', input);
   await page.click('#send-signal');
   await page.waitForSelector('dialog#confirm[open]');
   await page.fill('#confirm-reason', 'driver paid cash at the booth');
   await page.click('#confirm-ok');
-  step('signal confirmed');
+  step(`signal confirmed with ${input}`);
 
   // See the result: the page refreshes into Completed, with the signal in the history and the action audited.
   await page.waitForFunction(() => document.querySelector('#wf-status')?.textContent === 'Completed', null, { timeout: 30_000 });

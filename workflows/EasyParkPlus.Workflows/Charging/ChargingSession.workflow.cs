@@ -1,3 +1,4 @@
+using System.Globalization;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
 using EasyParkPlus.Engine;
@@ -108,7 +109,13 @@ public sealed class ChargingSession
         _input = input;
         var settings = input.Settings ?? new ChargingSessionSettings();
         var workflowId = Workflow.Info.WorkflowId;
-        var attributes = new Dictionary<string, object?> { ["FacilityId"] = input.FacilityId };
+        // StationId and EvseId let the gateway find this session when the charger reports its transaction.
+        var attributes = new Dictionary<string, object?>
+        {
+            ["FacilityId"] = input.FacilityId,
+            ["StationId"] = input.StationId,
+            ["EvseId"] = input.EvseId.ToString(CultureInfo.InvariantCulture),
+        };
         if (input.CustomerId is { } customer)
         {
             attributes["CustomerId"] = customer.ToString();

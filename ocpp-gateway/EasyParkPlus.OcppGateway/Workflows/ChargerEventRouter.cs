@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using EasyParkPlus.Data;
+using Charger = EasyParkPlus.Data.Charging.Charger;
+using EasyParkPlus.Domain.Charging;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Store;
+using EasyParkPlus.OcppGateway.Devices;
+using EasyParkPlus.Workflows.Charging;
+using Microsoft.EntityFrameworkCore;
+
+namespace EasyParkPlus.OcppGateway.Workflows;
+
+/// <summary>
+/// Turns a stored OCPP TransactionEvent into a signal of the ChargingSession running on that station's EVSE.
+/// Sessions the app started are found by their StationId/EvseId search attributes; a transaction the driver
+/// started at the charger has no session yet, so it is signal-with-started under an id derived from the station
+/// and transaction. Every signal carries the event's dedupe id (station/transaction/seqNo) as its request id, so a
+/// redelivered event reaches the workflow once.
+/// </summary>
+public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyParkDbContext db, ILogger<ChargerEventRouter> logger)
+{
+    public async Task RouteAsync(ChargerTransactionEvent e, CancellationToken cancellationToken)
+    {
+        var state = ParseState(e.ChargingState);
+        var running = await FindRunningAsync(e.StationId, e.EvseId, cancellationToken);
+        if (running is null)
+        {
+            await StartFromChargerAsync(e, state, cancellationToken);
+            return;
+        }
+        var session = workflows.GetWorkflowHandle<ChargingSession>(running.WorkflowId);
+        var signal = e.EventType switch
+        {
+            TransactionEventType.Started => session.SignalAsync(s => s.TransactionStartedAsync(
+                new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), e.DedupeId, cancellationToken),
+            TransactionEventType.Updated => session.SignalAsync(s => s.TransactionUpdatedAsync(
+                new TransactionUpdated(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), e.DedupeId, cancellationToken),
+            _ => session.SignalAsync(s => s.TransactionEndedAsync(
+                new TransactionEnded(e.TransactionId, e.SeqNo, e.Timestamp, e.EnergyWh ?? 0, e.StoppedReason, e.DedupeId)), e.DedupeId, cancellationToken),
+        };
+        await signal;
+        LogSignalled(e.EventType, e.DedupeId, running.WorkflowId);
+    }
+
+    private async Task StartFromChargerAsync(ChargerTransactionEvent e, ChargingState? state, CancellationToken cancellationToken)
+    {
+        if (e.EventType != TransactionEventType.Started)
+        {
+            // Updates of a transaction whose session has already closed (or was never ours) change nothing.
+            LogNoSession(e.EventType, e.DedupeId);
+            return;
+        }
+        var facilityId = await db.Set<Charger>().AsNoTracking().Where(c => c.StationId == e.StationId).Select(c => c.FacilityId)
+            .FirstOrDefaultAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"Station {e.StationId} is not a known charger; its event stays pending for an operator.");
+        var sessionId = SessionIdFor(e.StationId, e.TransactionId);
+        var input = new ChargingSessionInput(sessionId, facilityId, e.StationId, e.EvseId, CustomerId: null, e.IdToken);
+        var started = new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId);
+        var workflowId = ChargingWorkflowIds.ForSession(sessionId);
+        await workflows.SignalWithStartWorkflowAsync((ChargingSession s) => s.RunAsync(input), s => s.TransactionStartedAsync(started),
+            new WorkflowOptions(workflowId, ChargingWorkflowIds.TaskQueue)
+            {
+                RequestId = e.DedupeId,
+                SearchAttributes = new Dictionary<string, object?>
+                {
+                    ["FacilityId"] = facilityId,
+                    ["StationId"] = e.StationId,
+                    ["EvseId"] = e.EvseId.ToString(CultureInfo.InvariantCulture),
+                },
+            }, cancellationToken);
+        LogStartedAtCharger(e.StationId, e.TransactionId, workflowId);
+    }
+
+    private async Task<WorkflowExecutionInfo?> FindRunningAsync(string stationId, int evseId, CancellationToken cancellationToken)
+    {
+        var page = await workflows.ListWorkflowsAsync(new WorkflowListQuery
+        {
+            WorkflowType = nameof(ChargingSession),
+            Statuses = [WorkflowStatus.Running],
+            SearchAttributes = new Dictionary<string, object?>
+            {
+                ["StationId"] = stationId,
+                ["EvseId"] = evseId.ToString(CultureInfo.InvariantCulture),
+            },
+            PageSize = 1,
+        }, cancellationToken);
+        return page.Executions.Count > 0 ? page.Executions[0] : null;
+    }
+
+    private static ChargingState? ParseState(string? state) =>
+        Enum.TryParse<ChargingState>(state, ignoreCase: false, out var parsed) ? parsed : null;
+
+    public static Guid SessionIdFor(string stationId, string transactionId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"charger-transaction:{stationId}/{transactionId}"), hash);
+        return new Guid(hash[..16]);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Transaction event {EventType} {DedupeId} signalled to {WorkflowId}")]
+    private partial void LogSignalled(TransactionEventType eventType, string dedupeId, string workflowId);
+
+    [LoggerMessage(LogLevel.Warning, "Transaction event {EventType} {DedupeId} matches no running charging session; nothing to signal")]
+    private partial void LogNoSession(TransactionEventType eventType, string dedupeId);
+
+    [LoggerMessage(LogLevel.Information, "Station {StationId} started transaction {TransactionId} at the charger: {WorkflowId}")]
+    private partial void LogStartedAtCharger(string stationId, string transactionId, string workflowId);
+}

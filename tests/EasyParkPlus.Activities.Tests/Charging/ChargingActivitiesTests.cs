@@ -1,0 +1,319 @@
+using EasyParkPlus.Activities.Billing;
+using EasyParkPlus.Activities.Charging;
+using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.Activities.Payments;
+using EasyParkPlus.Activities.Subscriptions;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Accounts;
+using EasyParkPlus.Data.Seeding;
+using EasyParkPlus.Domain.Subscriptions;
+using EasyParkPlus.Engine;
+using EasyParkPlus.TestSupport;
+using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Charging;
+using EasyParkPlus.Workflows.Subscriptions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace EasyParkPlus.Activities.Tests.Charging;
+
+/// <summary>
+/// The charging and subscription activities against a migrated, seeded PostgreSQL database and the Stripe
+/// stand-in over HTTP: a retried call (same workflow step, same key) must change nothing anywhere.
+/// </summary>
+public sealed class ChargingActivitiesTests : IAsyncLifetime
+{
+    private string _connectionString = "";
+    private StripeStandIn _stripe = null!;
+    private ServiceProvider _services = null!;
+    private readonly RecordingChargerGateway _gateway = new();
+
+    public async Task InitializeAsync()
+    {
+        _connectionString = await TestPostgres.CreateDatabaseAsync("charging_activities");
+        await EasyParkDatabase.MigrateAsync(_connectionString);
+        await EasyParkSeeder.SeedAsync(_connectionString, new SeedOptions());
+        _stripe = await StripeStandIn.StartAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Stripe:ApiKey"] = StripeStandIn.ApiKey,
+            ["Stripe:BaseUrl"] = _stripe.BaseUrl,
+            ["Stripe:WebhookSecret"] = "whsec_charging_tests",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddEasyParkData(_connectionString);
+        services.AddStripe();
+        services.AddSingleton<IGatewayClient>(_gateway);
+        services.AddScoped<ChargingActivities>();
+        services.AddScoped<SubscriptionActivities>();
+        services.AddScoped<BillingActivities>();
+        _services = services.BuildServiceProvider();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _stripe.DisposeAsync();
+        await TestPostgres.DropDatabaseAsync(_connectionString);
+    }
+
+    // Each call in its own scope, like an activity attempt (a fresh DbContext).
+    private async Task<T> InScopeAsync<TActivities, T>(Func<TActivities, Task<T>> call) where TActivities : notnull
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await call(scope.ServiceProvider.GetRequiredService<TActivities>());
+    }
+
+    private async Task InScopeAsync<TActivities>(Func<TActivities, Task> call) where TActivities : notnull
+    {
+        await using var scope = _services.CreateAsyncScope();
+        await call(scope.ServiceProvider.GetRequiredService<TActivities>());
+    }
+
+    private async Task<Guid> RegisterDriverAsync(string testCard = "pm_card_visa")
+    {
+        var customerId = Guid.NewGuid();
+        var stripe = _services.GetRequiredService<StripeClient>();
+        var stripeCustomer = await stripe.CreateCustomerAsync(new CreateCustomerRequest { Email = $"evan-{customerId:N}@example.com" }, $"customer-{customerId}");
+        var card = await stripe.AttachDefaultPaymentMethodAsync(stripeCustomer.Id, testCard, $"customer-{customerId}/card");
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<EasyParkDbContext>();
+        var customer = new Customer { Id = customerId, Email = $"evan-{customerId:N}@example.com", Name = "Evan Driver", Role = CustomerRole.Driver, StripeCustomerId = stripeCustomer.Id };
+        customer.PaymentMethods.Add(new PaymentMethod
+        {
+            Id = Guid.NewGuid(),
+            CustomerId = customerId,
+            StripeCustomerId = stripeCustomer.Id,
+            StripePaymentMethodId = card.Id,
+            Brand = "visa",
+            Last4 = card.Card?.Last4 ?? "4242",
+            IsDefault = true,
+        });
+        db.Customers.Add(customer);
+        await db.SaveChangesAsync();
+        return customerId;
+    }
+
+    private async Task<string> SnapshotAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT concat_ws('|',
+                coalesce((SELECT string_agg(idempotency_key || ':' || status || ':' || amount_authorized_cents || ':' || amount_captured_cents || ':' || updated_at, ',' ORDER BY idempotency_key) FROM billing.payments), '-'),
+                coalesce((SELECT string_agg(status || ':' || coalesce(paid_at::text, '-'), ',') FROM billing.invoices), '-'),
+                (SELECT count(*) FROM parking.operator_alerts),
+                coalesce((SELECT string_agg(status || ':' || plan_code || ':' || updated_at, ',') FROM billing.subscriptions), '-'))
+            """, connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task CaptureHoldAsync_CalledTwiceWithTheSameKey_CapturesOnceAndChangesNothing()
+    {
+        var customer = await RegisterDriverAsync();
+        const string workflowId = "charging-capture-twice";
+        var hold = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest(workflowId, customer, 5000, "EV charging")));
+        var again = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest(workflowId, customer, 5000, "EV charging")));
+        Assert.Equal(hold, again);
+        var invoice = await InScopeAsync<BillingActivities, IssuedInvoice>(b => b.IssueInvoiceAsync(new InvoiceRequest(workflowId, BillableKind.Charging, "session", customer, "BOS",
+            [new BillingLine("CHARGING_SESSION_FEE", "fee", 1, "each", 200, 200), new BillingLine("CHARGING_ENERGY", "energy", 20, "kWh", 35, 700),
+             new BillingLine("CHARGING_IDLE", "idle", 7, "min", 50, 350)], DateTimeOffset.UtcNow)));
+
+        var capture = new HoldCapture(workflowId, hold.PaymentId, invoice.InvoiceId, 1250);
+        var first = await InScopeAsync<ChargingActivities, HoldCaptured>(a => a.CaptureHoldAsync(capture));
+        var afterFirst = await SnapshotAsync();
+        var second = await InScopeAsync<ChargingActivities, HoldCaptured>(a => a.CaptureHoldAsync(capture));
+
+        Assert.Equal((1250L, 1250L), (first.CapturedCents, second.CapturedCents));
+        Assert.Equal(afterFirst, await SnapshotAsync());
+        var intent = Assert.Single(await _stripe.GetPaymentIntentsAsync());
+        Assert.Equal(("succeeded", 1250L, "manual", 5000L), (intent.Status, intent.AmountReceived, intent.CaptureMethod, intent.Amount));
+        Assert.Contains("paid:", afterFirst, StringComparison.Ordinal);
+
+        // A crash after Stripe captured but before the row was written: the retry sends the same key and Stripe replays.
+        await ExecuteAsync("UPDATE billing.payments SET status = 'requires_capture', amount_captured_cents = 0 WHERE id = $1", hold.PaymentId);
+        var replay = await InScopeAsync<ChargingActivities, HoldCaptured>(a => a.CaptureHoldAsync(capture));
+        Assert.Equal(1250L, replay.CapturedCents);
+        var captures = _stripe.Requests.Where(r => r.Path.EndsWith("/capture", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, captures.Count);
+        Assert.All(captures, r => Assert.Equal($"{workflowId}/capture", r.IdempotencyKey));
+        Assert.True(captures[1].Replayed);
+        Assert.Equal(1250L, Assert.Single(await _stripe.GetPaymentIntentsAsync()).AmountReceived);
+    }
+
+    [Fact]
+    public async Task ChargeSavedCardAsync_RemainderCalledTwice_ChargesOnce()
+    {
+        var customer = await RegisterDriverAsync();
+        const string workflowId = "charging-remainder-twice";
+        var invoice = await InScopeAsync<BillingActivities, IssuedInvoice>(b => b.IssueInvoiceAsync(new InvoiceRequest(workflowId, BillableKind.Charging, "session", customer, "BOS",
+            [new BillingLine("CHARGING_ENERGY", "energy", 10, "kWh", 35, 350)], DateTimeOffset.UtcNow)));
+        var charge = new SavedCardCharge(workflowId, "remainder", invoice.InvoiceId, customer, 250, "EV charging");
+
+        var first = await InScopeAsync<BillingActivities, PaymentRecorded>(b => b.ChargeSavedCardAsync(charge));
+        var afterFirst = await SnapshotAsync();
+        var second = await InScopeAsync<BillingActivities, PaymentRecorded>(b => b.ChargeSavedCardAsync(charge));
+
+        Assert.Equal(first, second);
+        Assert.Equal(afterFirst, await SnapshotAsync());
+        Assert.Equal(250L, Assert.Single(await _stripe.GetPaymentIntentsAsync()).AmountReceived);
+    }
+
+    [Fact]
+    public async Task CancelHoldAsync_CalledTwice_CancelsTheIntentOnce()
+    {
+        var customer = await RegisterDriverAsync();
+        const string workflowId = "charging-cancel-twice";
+        var hold = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest(workflowId, customer, 5000, "EV charging")));
+        var release = new HoldRelease(workflowId, hold.PaymentId, "charger never started");
+
+        await InScopeAsync<ChargingActivities>(a => a.CancelHoldAsync(release));
+        var afterFirst = await SnapshotAsync();
+        await InScopeAsync<ChargingActivities>(a => a.CancelHoldAsync(release));
+
+        Assert.Equal(afterFirst, await SnapshotAsync());
+        var intent = Assert.Single(await _stripe.GetPaymentIntentsAsync());
+        Assert.Equal(("canceled", 0L), (intent.Status, intent.AmountReceived));
+        Assert.Single(_stripe.Requests, r => r.Path.EndsWith("/cancel", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AuthoriseHoldAsync_DeclinedCard_FailsNonRetryably_ServerErrorStaysRetryable()
+    {
+        var declining = await RegisterDriverAsync("pm_card_chargeCustomerFail");
+        var declined = await Assert.ThrowsAsync<ApplicationFailureException>(() =>
+            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-declined", declining, 5000, "EV charging"))));
+        Assert.Equal((BillingErrors.CardDeclined, true), (declined.ErrorType, declined.NonRetryable));
+
+        var customer = await RegisterDriverAsync();
+        _stripe.FailNext("/v1/payment_intents", 500);
+        var outage = await Assert.ThrowsAsync<StripeException>(() =>
+            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging"))));
+        Assert.True(outage.IsRetryable);
+        _stripe.FailNext("/v1/payment_intents", 429);
+        Assert.True((await Assert.ThrowsAsync<StripeException>(() =>
+            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging"))))).IsRetryable);
+
+        // The engine's retry with the same key then succeeds, with one hold at Stripe.
+        var hold = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging")));
+        Assert.Equal(5000L, hold.AmountCents);
+        Assert.Single(await _stripe.GetPaymentIntentsAsync(), i => i.Customer is not null && i.Status == "requires_capture");
+    }
+
+    [Fact]
+    public async Task RaiseOperatorAlertAsync_Twice_WritesOneAlert()
+    {
+        var alert = new ChargingAlert("charging-alert", "BOS", ChargingAlertKinds.NeverStarted, "BOS-CH-01 never started", DateTimeOffset.UtcNow);
+
+        await InScopeAsync<ChargingActivities>(a => a.RaiseOperatorAlertAsync(alert));
+        await InScopeAsync<ChargingActivities>(a => a.RaiseOperatorAlertAsync(alert));
+
+        Assert.Equal("1", (await SnapshotAsync()).Split('|')[2]);
+    }
+
+    [Fact]
+    public async Task GatewayCommands_PassThroughAndRejectionsAreNotRetried()
+    {
+        var session = Guid.NewGuid();
+        var allocated = await InScopeAsync<ChargingActivities, int>(a => a.ReservePowerAsync(new PowerReservation("BOS", session, "BOS-CH-01", 1, 150_000)));
+        Assert.Equal(150_000, allocated);
+        await InScopeAsync<ChargingActivities>(a => a.ReleasePowerAsync(new PowerRelease("BOS", session)));
+        Assert.Equal([$"reserve:{session}", $"release:{session}"], _gateway.Commands);
+
+        _gateway.RejectStarts = true;
+        var start = await InScopeAsync<ChargingActivities, RemoteStartOutcome>(a => a.StartTransactionAsync(new RemoteStart("BOS-CH-01", 1, "TOKEN", 7)));
+        Assert.False(start.Accepted);
+        _gateway.Offline = true;
+        await Assert.ThrowsAsync<GatewayUnavailableException>(() =>
+            InScopeAsync<ChargingActivities, RemoteStartOutcome>(a => a.StartTransactionAsync(new RemoteStart("BOS-CH-01", 1, "TOKEN", 7))));
+    }
+
+    [Fact]
+    public async Task SubscriptionActivities_PlanPricesAndTheViewEntryValidationReads()
+    {
+        var boston = await InScopeAsync<SubscriptionActivities, PlanQuote>(a => a.GetPlanAsync(SubscriptionPlans.BostonMonthly));
+        var philly = await InScopeAsync<SubscriptionActivities, PlanQuote>(a => a.GetPlanAsync(SubscriptionPlans.PhiladelphiaMonthly));
+        Assert.Equal((25_000L, "BOS", 20_000L, "PHL"), (boston.MonthlyPriceCents, boston.FacilityCode, philly.MonthlyPriceCents, philly.FacilityCode));
+        var unknown = await Assert.ThrowsAsync<ApplicationFailureException>(() => InScopeAsync<SubscriptionActivities, PlanQuote>(a => a.GetPlanAsync("NOPE")));
+        Assert.True(unknown.NonRetryable);
+
+        var customer = await RegisterDriverAsync();
+        var id = Guid.NewGuid();
+        var start = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        var update = new SubscriptionUpdate(id, $"subscription-{id}", customer, boston.Code, "BOS", SubscriptionStatus.Active, 25_000,
+            start, start, start.AddMonths(1), null, null, start);
+        await InScopeAsync<SubscriptionActivities>(a => a.UpdateSubscriptionAsync(update));
+        await InScopeAsync<SubscriptionActivities>(a => a.UpdateSubscriptionAsync(update));
+        Assert.Contains("active:BOS-MONTHLY", await SnapshotAsync(), StringComparison.Ordinal);
+
+        await InScopeAsync<SubscriptionActivities>(a => a.UpdateSubscriptionAsync(update with { Status = SubscriptionStatus.Suspended, PastDueSince = start }));
+        var snapshot = await SnapshotAsync();
+        Assert.Contains("suspended:BOS-MONTHLY", snapshot, StringComparison.Ordinal);
+        Assert.DoesNotContain("active:", snapshot, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Charger commands recorded instead of sent; can reject starts or be offline.</summary>
+internal sealed class RecordingChargerGateway : IGatewayClient
+{
+    public List<string> Commands { get; } = [];
+
+    public bool RejectStarts { get; set; }
+
+    public bool Offline { get; set; }
+
+    public Task<StartTransactionResult> StartTransactionAsync(string stationId, int evseId, string idToken, int remoteStartId, CancellationToken cancellationToken)
+    {
+        if (Offline)
+        {
+            throw new GatewayUnavailableException($"Station {stationId} is offline.");
+        }
+        if (RejectStarts)
+        {
+            throw new GatewayRejectedException($"Station {stationId} rejected the start.");
+        }
+        Commands.Add($"start:{stationId}");
+        return Task.FromResult(new StartTransactionResult(true, "TX1"));
+    }
+
+    public Task<bool> StopTransactionAsync(string stationId, string transactionId, CancellationToken cancellationToken)
+    {
+        Commands.Add($"stop:{transactionId}");
+        return Task.FromResult(true);
+    }
+
+    public Task<int> ReservePowerAsync(string facilityId, PowerRequest request, CancellationToken cancellationToken)
+    {
+        Commands.Add($"reserve:{request.SessionId}");
+        return Task.FromResult(request.RequestedW);
+    }
+
+    public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken)
+    {
+        Commands.Add($"release:{sessionId}");
+        return Task.CompletedTask;
+    }
+
+    public Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Charging sends no gate commands.");
+
+    public Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Charging sends no gate commands.");
+}

@@ -1,0 +1,105 @@
+using EasyParkPlus.Data;
+using Charger = EasyParkPlus.Data.Charging.Charger;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Store;
+using EasyParkPlus.OcppGateway.Devices;
+using EasyParkPlus.OcppGateway.Workflows;
+using EasyParkPlus.Workflows.Charging;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EasyParkPlus.OcppGateway.Tests.Workflows;
+
+// What the router writes into the engine's history in PostgreSQL for a charger's transaction events; no worker runs.
+public sealed class ChargerEventRouterTests(RouterDatabaseFixture database) : IClassFixture<RouterDatabaseFixture>, IAsyncLifetime
+{
+    private static readonly DateTimeOffset Noon = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+    private IHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Postgres:ConnectionString"] = database.ConnectionString });
+        builder.AddWorkflowRouting();
+        _host = builder.Build();
+        await _host.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+
+    private IWorkflowClient Client => _host.Services.GetRequiredService<IWorkflowClient>();
+
+    private async Task RouteAsync(ChargerTransactionEvent e)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IDeviceEventSink>().ChargerTransactionEventAsync(e, CancellationToken.None);
+    }
+
+    private async Task<string> AnyStationAsync()
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<EasyParkDbContext>().Set<Charger>().Select(c => c.StationId).OrderBy(s => s).FirstAsync();
+    }
+
+    private static ChargerTransactionEvent Event(string station, TransactionEventType type, int seqNo, string? state, long? energyWh, int minutes) =>
+        new(station, 1, 1, "tx-42", type, seqNo, Noon.AddMinutes(minutes), "Trigger", state, energyWh, type == TransactionEventType.Started ? "TOKEN-1" : null,
+            null, type == TransactionEventType.Ended ? "EVDisconnected" : null, Offline: false);
+
+    [Fact]
+    public async Task A_transaction_started_at_the_charger_starts_a_session_and_its_events_reach_it_once_each()
+    {
+        var station = await AnyStationAsync();
+        var started = Event(station, TransactionEventType.Started, 0, "Charging", 0, 0);
+        await RouteAsync(started);
+        await RouteAsync(started);
+        var updated = Event(station, TransactionEventType.Updated, 1, "SuspendedEV", 20_000, 60);
+        await RouteAsync(updated);
+        await RouteAsync(updated);
+
+        var workflowId = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-42"));
+        var history = await Client.GetWorkflowHistoryAsync(workflowId);
+        var starting = Assert.IsType<WorkflowExecutionStarted>(history[0].Attributes);
+        Assert.Contains(station, starting.Input.GetRawText(), StringComparison.Ordinal);
+        var signals = history.Select(e => e.Attributes).OfType<WorkflowExecutionSignaled>().ToList();
+        Assert.Equal(["TransactionStarted", "TransactionUpdated"], signals.Select(s => s.SignalName));
+        Assert.Contains("20000", signals[1].Input.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("SuspendedEV", signals[1].Input.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("13:00:00", signals[1].Input.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_session_started_from_the_app_receives_the_chargers_events_by_station_and_evse()
+    {
+        var station = await AnyStationAsync();
+        var sessionId = Guid.NewGuid();
+        var input = new ChargingSessionInput(sessionId, "BOS", station, 2, Guid.NewGuid(), "APP-TOKEN");
+        var workflowId = ChargingWorkflowIds.ForSession(sessionId);
+        await Client.StartWorkflowAsync((ChargingSession s) => s.RunAsync(input), new WorkflowOptions(workflowId, ChargingWorkflowIds.TaskQueue)
+        {
+            SearchAttributes = new Dictionary<string, object?> { ["StationId"] = station, ["EvseId"] = "2" },
+        });
+
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with { EvseId = 2, TransactionId = "tx-app" });
+
+        var signals = (await Client.GetWorkflowHistoryAsync(workflowId)).Select(e => e.Attributes).OfType<WorkflowExecutionSignaled>();
+        Assert.Equal("TransactionStarted", Assert.Single(signals).SignalName);
+        var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-app")) });
+        Assert.Empty(runs.Executions);
+    }
+
+    [Fact]
+    public async Task Events_of_an_unknown_station_are_not_swallowed_when_they_would_start_a_session()
+    {
+        await Assert.ThrowsAsync<InvalidOperationException>(() => RouteAsync(Event("NO-SUCH-STATION", TransactionEventType.Started, 0, "Charging", 0, 0)));
+        // An update for a transaction no session follows is logged and changes nothing.
+        await RouteAsync(Event("NO-SUCH-STATION", TransactionEventType.Updated, 1, "Charging", 10, 5));
+        var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor("NO-SUCH-STATION", "tx-42")) });
+        Assert.Empty(runs.Executions);
+    }
+}

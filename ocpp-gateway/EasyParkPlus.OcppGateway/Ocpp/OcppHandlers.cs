@@ -96,7 +96,9 @@ public sealed class OcppHandlers(OcppStore store, TransactionEventDelivery deliv
         try
         {
             // Best effort: the persisted row is the source of truth for the api and console.
-            await services.GetRequiredService<IDeviceEventSink>().ConnectorStatusAsync(status, ct);
+            // The sink may be scoped (the workflow adapter is), so it gets a scope of its own.
+            await using var scope = services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IDeviceEventSink>().ConnectorStatusAsync(status, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -169,7 +169,8 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
     public async Task<DateTimeOffset?> NextPendingDueAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM gateway.transaction_events WHERE delivered_at IS NULL");
-        return await command.ExecuteScalarAsync(ct) is DateTimeOffset due ? due : null;
+        // timestamptz comes back from ExecuteScalar as a UTC DateTime.
+        return await command.ExecuteScalarAsync(ct) is DateTime due ? new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)) : null;
     }
 
     public async Task StoreMeterValuesAsync(string stationId, int evseId, long? energyWh, JsonElement payload, DateTimeOffset now, CancellationToken ct)

@@ -209,10 +209,13 @@ public static class NodeScript
         }
     }
 
-    public static async Task<(int ExitCode, List<JsonElement> Lines, string Errors)> RunAsync(string script, params string[] args)
+    public static Task<(int ExitCode, List<JsonElement> Lines, string Errors)> RunAsync(string script, params string[] args)
+        => RunWithInputAsync(script, null, args);
+
+    public static async Task<(int ExitCode, List<JsonElement> Lines, string Errors)> RunWithInputAsync(string script, string? input, params string[] args)
     {
         Assert.True(Directory.Exists(Path.Combine(Folder, "node_modules", "ocpp-rpc")), "Run npm install in tests/EasyParkPlus.OcppGateway.Tests/node (./easypark test does).");
-        var start = new ProcessStartInfo("node") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add(script);
         foreach (var arg in args)
         {
@@ -221,6 +224,8 @@ public static class NodeScript
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(input ?? "");
+        process.StandardInput.Close();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await process.WaitForExitAsync(limit.Token);
         var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -88,23 +88,32 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
         await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station2);
         var tx = $"tx-{Guid.NewGuid():N}"[..20];
         var delivery = host.Services.GetRequiredService<TransactionEventDelivery>();
-        var retryArmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         delivery.AttemptCommitted += (id, delivered) =>
         {
             if (id.Contains(tx, StringComparison.Ordinal) && !delivered)
             {
-                // Raised before the outbox goes to sleep: the next timer it creates is the retry wait.
-                host.Clock.TimerCreated.ContinueWith(_ => retryArmed.TrySetResult(), TaskScheduler.Default);
+                failed.TrySetResult();
             }
         };
         var redelivered = Delivered(host, tx, 1);
 
         await station.ResultAsync("TransactionEvent", Event("Started", 0, tx, OcppHost.Start, "CablePluggedIn", "EVConnected", null, evse: new { id = 1 }));
-        await retryArmed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Null(await db.ScalarAsync<DateTimeOffset?>("SELECT delivered_at FROM gateway.transaction_events WHERE transaction_id = $1", tx));
         Assert.Empty(sink.Events);
 
         var retry = host.Services.GetRequiredService<IOptions<OcppOptions>>().Value.DeliveryRetryDelay;
+        // Once the outbox sleeps until the retry is due (a timer at exactly that time), move the clock there.
+        while (true)
+        {
+            var created = host.Clock.TimerCreated;
+            if (host.Clock.NextTimerDue == OcppHost.Start + retry)
+            {
+                break;
+            }
+            await created.WaitAsync(TimeSpan.FromSeconds(30));
+        }
         host.Clock.Advance(retry);
         await redelivered;
         Assert.Equal((tx, (long?)null), (sink.Events.Single().TransactionId, sink.Events.Single().EnergyWh));

@@ -79,6 +79,7 @@ v1.MapPaymentMethodEndpoints();
 v1.MapFacilityEndpoints();
 v1.MapSessionEndpoints();
 v1.MapReservationEndpoints();
+v1.MapChargingEndpoints();
 v1.MapBillingEndpoints();
 v1.MapSubscriptionReadEndpoints();
 v1.MapSubscriptionCommandEndpoints();

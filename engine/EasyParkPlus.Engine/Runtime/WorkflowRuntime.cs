@@ -647,6 +647,12 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
     /// <summary>Stops taking work, lets running activities finish for the grace period, then cancels and releases them.</summary>
     internal async Task StopAsync(CancellationToken cancellationToken)
     {
+        // The host may stop the worker after the container has already disposed the runtime (WebApplicationFactory
+        // does); a disposed runtime has nothing left to stop.
+        if (_disposed)
+        {
+            return;
+        }
         _store.WorkAvailable -= OnWorkAvailable;
         var grace = Task.WhenAll(InFlight);
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -675,8 +681,11 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         {
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
+        _disposed = true;
         _stopping.Dispose();
     }
+
+    private volatile bool _disposed;
 
     // ======================================================================= helpers
 

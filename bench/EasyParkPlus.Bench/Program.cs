@@ -1,12 +1,15 @@
 using EasyParkPlus.Bench.Engine;
+using EasyParkPlus.Bench.Sandbox;
 
 // The benchmark tool: measurements are made here, not in timed tests.
 //   engine  throughput, latency, commits per workflow and memory of the workflow engine
 //   worker  hosts an engine worker process (used by the crash-recovery test and by hand)
+//   stripe-sandbox  serves the Stripe stand-in for ./easypark run (offline, test cards only)
 return args.FirstOrDefault() switch
 {
     "engine" => await EngineBenchmark.RunAsync(args[1..]),
     "worker" => await WorkerProcess.RunAsync(args[1..]),
+    "stripe-sandbox" => await StripeSandbox.RunAsync(),
     _ => Usage(),
 };
 

@@ -33,7 +33,10 @@ function request()
     return wrk.format("GET", path, headers)
   end
   local s = math.random(#sessions)
-  headers["Authorization"] = "Bearer " .. tokens[((s - 1) % #tokens) + 1]
+  -- run.sh creates the sessions driver by driver, so session s belongs to driver ceil(s / sessions-per-driver);
+  -- any other driver's token would (rightly) get 404.
+  local per_driver = math.max(1, math.floor(#sessions / #tokens))
+  headers["Authorization"] = "Bearer " .. tokens[math.floor((s - 1) / per_driver) + 1]
   return wrk.format("GET", "/api/v1/sessions/" .. sessions[s], headers)
 end
 

@@ -1,4 +1,7 @@
 using System.Text.Json.Serialization;
+using EasyParkPlus.Activities.Charging;
+using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Api;
 using EasyParkPlus.Api.Auth;
@@ -9,6 +12,9 @@ using EasyParkPlus.Data;
 using EasyParkPlus.Engine.Hosting;
 using EasyParkPlus.Engine.Postgres;
 using EasyParkPlus.ServiceDefaults;
+using EasyParkPlus.Workflows.Charging;
+using EasyParkPlus.Workflows.Parking;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -34,7 +40,17 @@ builder.Services.AddSingleton<AvailabilityCache>();
 builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
-var engine = builder.Services.AddWorkflowEngine().UsePostgres();
+// The workflows this api starts, signals and queries (queries replay here, so every type must be registered),
+// and, with a worker in this process, their activities.
+var engine = builder.Services.AddWorkflowEngine().UsePostgres().AddParkingWorkflows().AddParkingActivities()
+    .AddChargingWorkflows().AddChargingActivities();
+// Gate and charger commands go to the ocpp-gateway when one is configured (./easypark run does);
+// otherwise commands fail with a clear, non-retryable error and app-started parking still works.
+if (!string.IsNullOrEmpty(builder.Configuration["Gateway:BaseUrl"]))
+{
+    builder.AddGatewayClient();
+}
+builder.Services.TryAddSingleton<IGatewayClient, GatewayNotConfigured>();
 if (apiOptions.RunWorker)
 {
     engine.AddWorker(apiOptions.TaskQueue);
@@ -61,8 +77,12 @@ v1.MapAuthEndpoints();
 v1.MapVehicleEndpoints();
 v1.MapPaymentMethodEndpoints();
 v1.MapFacilityEndpoints();
+v1.MapSessionEndpoints();
+v1.MapReservationEndpoints();
+v1.MapChargingEndpoints();
 v1.MapBillingEndpoints();
 v1.MapSubscriptionReadEndpoints();
+v1.MapSubscriptionCommandEndpoints();
 v1.MapAnalyticsEndpoints();
 v1.MapWorkflowEndpoints();
 app.MapOperatorConsole();

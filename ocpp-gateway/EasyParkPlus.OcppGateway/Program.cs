@@ -1,7 +1,7 @@
 using EasyParkPlus.OcppGateway;
 using EasyParkPlus.OcppGateway.Gates;
-using EasyParkPlus.OcppGateway.Ocpp;
 using EasyParkPlus.OcppGateway.Internal;
+using EasyParkPlus.OcppGateway.Ocpp;
 using EasyParkPlus.OcppGateway.Workflows;
 using EasyParkPlus.ServiceDefaults;
 

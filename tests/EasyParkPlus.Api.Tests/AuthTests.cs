@@ -91,9 +91,9 @@ public sealed class AuthTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task Me_ExpiredToken_Returns401()
     {
-        // A token issued by the api's own key and settings, but two hours ago (lifetime 15 minutes, skew 30 s).
+        // A token issued by the api's own key and settings, but three days ago (lifetime 1 day in the tests, skew 30 s).
         var options = api.Services.GetService(typeof(IOptions<AuthOptions>)) as IOptions<AuthOptions>;
-        var issuer = new TokenService(options!, new FixedTime(DateTimeOffset.UtcNow.AddHours(-2)));
+        var issuer = new TokenService(options!, new FixedTime(DateTimeOffset.UtcNow.AddDays(-3)));
         var expired = issuer.CreateAccessToken(Guid.NewGuid().ToString(), Roles.Admin);
         using var client = api.CreateClient(expired.Token);
 

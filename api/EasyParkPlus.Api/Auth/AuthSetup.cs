@@ -36,7 +36,7 @@ public static class AuthSetup
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>>((jwt, auth) =>
+            .Configure<IOptions<AuthOptions>, TimeProvider>((jwt, auth, time) =>
             {
                 var o = auth.Value;
                 // Keep "sub" and "role" as they are in the token instead of the long WS-* claim names.
@@ -52,6 +52,12 @@ public static class AuthSetup
                     NameClaimType = "sub",
                     RequireExpirationTime = true,
                     RequireSignedTokens = true,
+                    // Lifetimes against the same TimeProvider that issues tokens (and that tests can move).
+                    LifetimeValidator = (notBefore, expires, _, _) =>
+                    {
+                        var now = time.GetUtcNow().UtcDateTime;
+                        return expires is { } end && now - o.ClockSkew < end && (notBefore is not { } start || start <= now + o.ClockSkew);
+                    },
                 };
             });
 

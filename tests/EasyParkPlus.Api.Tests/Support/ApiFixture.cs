@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests.Support;
@@ -35,6 +36,9 @@ public class ApiFixture : IAsyncLifetime
 
     public StripeStandIn Stripe { get; private set; } = null!;
 
+    /// <summary>The api's clock (engine, tokens, entry/exit times): system time plus an offset a test moves forward.</summary>
+    public ShiftedTime Clock { get; } = new();
+
     /// <summary>Where the api listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -53,6 +57,8 @@ public class ApiFixture : IAsyncLifetime
         ["EasyPark:Seed:AccessibleSpacesPerFacility"] = "2",
         ["EasyPark:Seed:ChargersPerFacility"] = "4",
         ["Logging:LogLevel:Default"] = "Warning",
+        // Tests move the clock forward by hours (Clock.Advance); tokens must outlive that.
+        ["Auth:AccessTokenLifetime"] = "1.00:00:00",
         ["RateLimit:PermitsPerWindow"] = "1000000",
     };
 
@@ -76,6 +82,7 @@ public class ApiFixture : IAsyncLifetime
                 web.UseSetting(key, value);
             }
             web.ConfigureServices(ConfigureServices);
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
         _factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
@@ -142,4 +149,17 @@ public class ApiFixture : IAsyncLifetime
         }
         return (CreateClient((await LoginAsync(email, password)).AccessToken), email);
     }
+}
+
+/// <summary>
+/// System time plus an offset: timers and waits still run on real time, but <see cref="Advance"/> jumps the clock, so a
+/// two-hour stay takes no wall-clock time and engine timers due in the skipped span fire at once.
+/// </summary>
+public sealed class ShiftedTime : TimeProvider
+{
+    private long _offsetTicks;
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
 }

@@ -1,0 +1,146 @@
+using System.Security.Claims;
+using System.Text.Json;
+using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Infrastructure;
+using EasyParkPlus.Data;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Workflows.Reservations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EasyParkPlus.Api.Endpoints;
+
+public sealed record CreateReservationRequest(string? FacilityId, string? SpaceType, DateTimeOffset? SlotStart, DateTimeOffset? SlotEnd, string? Plate) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        errors.Text("facilityId", FacilityId, 16);
+        errors.Enum<SpaceType>("spaceType", SpaceType, out _);
+        if (errors.Text("plate", Plate, 32, required: false) && !LicensePlate.TryNormalize(Plate, out _))
+        {
+            errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
+        }
+        if (errors.Required("slotStart", SlotStart) & errors.Required("slotEnd", SlotEnd))
+        {
+            if (SlotEnd <= SlotStart)
+            {
+                errors.Add("slotEnd", "'slotEnd' must be after 'slotStart'.");
+            }
+            else if (SlotEnd - SlotStart > TimeSpan.FromDays(7))
+            {
+                errors.Add("slotEnd", "A reservation may last at most 7 days.");
+            }
+        }
+    }
+}
+
+public sealed record ConfirmArrivalRequest(string? Plate) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        if (errors.Text("plate", Plate, 32) && !LicensePlate.TryNormalize(Plate, out _))
+        {
+            errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
+        }
+    }
+}
+
+public sealed record ReservationStarted(Guid ReservationId, string WorkflowId, string StatusUrl);
+
+public sealed record ReservationResponse(Guid ReservationId, string WorkflowId, string WorkflowStatus, JsonElement? State, JsonElement? Result);
+
+public sealed record ArrivalAccepted(Guid ReservationId, Guid SessionId, string SessionUrl);
+
+/// <summary>Reservations: create (prepaid with the saved card), get, cancel (refund per policy), confirm arrival.</summary>
+public static class ReservationEndpoints
+{
+    public static IEndpointRouteBuilder MapReservationEndpoints(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/reservations").WithTags("Reservations").RequireAuthorization(Policies.Driver);
+        group.MapPost("/", CreateAsync).Validate<CreateReservationRequest>().Idempotent()
+            .WithSummary("Reserve a space type for a slot; starts the Reservation workflow, which prepays with the saved card (drivers).");
+        group.MapGet("/{reservationId:guid}", GetAsync).WithSummary("Reservation state from the workflow's Status query (its driver or an operator).");
+        group.MapDelete("/{reservationId:guid}", CancelAsync).WithSummary("Cancel; the refund follows the policy (its driver or an operator).");
+        group.MapPost("/{reservationId:guid}/confirm", ConfirmAsync).Validate<ConfirmArrivalRequest>().Idempotent()
+            .WithSummary("Confirm arrival: the reservation hands over to a new parking session (its driver or an operator).");
+        return api;
+    }
+
+    internal static async Task<Results<Accepted<ReservationStarted>, NotFound, ProblemHttpResult>> CreateAsync(
+        CreateReservationRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db,
+        IOptions<ApiOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var customerId = user.CustomerId();
+        var facilityId = request.FacilityId!.Trim().ToUpperInvariant();
+        if (customerId is null || !await db.Facilities.AnyAsync(f => f.Id == facilityId, ct))
+        {
+            return TypedResults.NotFound();
+        }
+        if (request.SlotEnd <= time.GetUtcNow())
+        {
+            return TypedResults.Problem(title: "The slot is already over.", statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+        var reservationId = Guid.NewGuid();
+        var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
+        var plate = request.Plate is null ? null : LicensePlate.Normalize(request.Plate);
+        var input = new ReservationInput(reservationId, customerId.Value, facilityId, Enum.Parse<SpaceType>(request.SpaceType!, ignoreCase: true),
+            request.SlotStart!.Value.ToUniversalTime(), request.SlotEnd!.Value.ToUniversalTime(), plate);
+        await client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
+        {
+            RequestId = SessionEndpoints.RequestId(http),
+            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["CustomerId"] = customerId.ToString(), ["Plate"] = plate },
+        }, ct);
+        return TypedResults.Accepted($"/api/v1/reservations/{reservationId}", new ReservationStarted(reservationId, workflowId, $"/api/v1/reservations/{reservationId}"));
+    }
+
+    internal static async Task<Results<Ok<ReservationResponse>, NotFound>> GetAsync(Guid reservationId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    {
+        var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
+        var description = await client.DescribeVisibleAsync(workflowId, user, ct);
+        if (description is null)
+        {
+            return TypedResults.NotFound();
+        }
+        var state = await client.StatusAsync(workflowId, description.Execution.RunId, ct);
+        return TypedResults.Ok(new ReservationResponse(reservationId, workflowId, description.Execution.Status.ToString(), state, description.Execution.Result));
+    }
+
+    internal static async Task<Results<Accepted, NotFound, ProblemHttpResult>> CancelAsync(
+        Guid reservationId, string? reason, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    {
+        var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
+        var description = await client.DescribeVisibleAsync(workflowId, user, ct);
+        if (description is null)
+        {
+            return TypedResults.NotFound();
+        }
+        if (description.Execution.Status != WorkflowStatus.Running)
+        {
+            return TypedResults.Problem(title: "The reservation is already closed.", statusCode: StatusCodes.Status409Conflict);
+        }
+        var text = reason is { Length: > 0 and <= 200 } && !reason.Any(char.IsControl) ? reason : null;
+        await client.GetWorkflowHandle<Reservation>(workflowId).SignalAsync(wf => wf.CancelAsync(new ReservationCancellation(text)), null, ct);
+        return TypedResults.Accepted($"/api/v1/reservations/{reservationId}");
+    }
+
+    internal static async Task<Results<Accepted<ArrivalAccepted>, NotFound, ProblemHttpResult>> ConfirmAsync(
+        Guid reservationId, ConfirmArrivalRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, TimeProvider time, CancellationToken ct)
+    {
+        var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
+        var description = await client.DescribeVisibleAsync(workflowId, user, ct);
+        if (description is null)
+        {
+            return TypedResults.NotFound();
+        }
+        if (description.Execution.Status != WorkflowStatus.Running)
+        {
+            return TypedResults.Problem(title: "The reservation is already closed.", statusCode: StatusCodes.Status409Conflict);
+        }
+        var sessionId = Guid.NewGuid();
+        var arrival = new ReservationArrival(sessionId, LicensePlate.Normalize(request.Plate!), time.GetUtcNow(), null);
+        await client.GetWorkflowHandle<Reservation>(workflowId).SignalAsync(wf => wf.VehicleArrivedAsync(arrival), SessionEndpoints.RequestId(http), ct);
+        return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new ArrivalAccepted(reservationId, sessionId, $"/api/v1/sessions/{sessionId}"));
+    }
+}

@@ -1,0 +1,146 @@
+using System.Security.Claims;
+using System.Text.Json;
+using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Infrastructure;
+using EasyParkPlus.Data;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Store;
+using EasyParkPlus.Workflows.Parking;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EasyParkPlus.Api.Endpoints;
+
+public sealed record CheckInRequest(string? FacilityId, string? Plate, string? SpaceType, Guid? CustomerId) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        errors.Text("facilityId", FacilityId, 16);
+        if (errors.Text("plate", Plate, 32) && !LicensePlate.TryNormalize(Plate, out _))
+        {
+            errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
+        }
+        errors.Enum<SpaceType>("spaceType", SpaceType, out _, required: false);
+    }
+}
+
+public sealed record CheckOutRequest(Guid? SessionId) : IValidatable
+{
+    public void Validate(ValidationErrors errors) => errors.Required("sessionId", SessionId);
+}
+
+public sealed record SessionStarted(Guid SessionId, string WorkflowId, string StatusUrl);
+
+public sealed record SessionResponse(Guid SessionId, string WorkflowId, string WorkflowStatus, JsonElement? State, JsonElement? Result);
+
+public sealed record ActiveSession(Guid SessionId, string WorkflowId, string? FacilityId, string? Plate, DateTimeOffset StartTime);
+
+/// <summary>Entry/exit from the app (or an operator), session details from the workflow's Status query, active sessions.</summary>
+public static class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapPost("/entry/checkin", CheckInAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver).Validate<CheckInRequest>().Idempotent()
+            .WithSummary("Start a parking session (ParkingSession workflow) for a plate; drivers for themselves, operators for anyone (Driver).");
+        api.MapPost("/exit/checkout", CheckOutAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver).Validate<CheckOutRequest>().Idempotent()
+            .WithSummary("Signal VehicleExited to the session (its driver or an operator).");
+        api.MapGet("/sessions/{sessionId:guid}", GetAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
+            .WithSummary("Session details from the workflow's Status query, and its result once closed (its driver or an operator).");
+        api.MapGet("/sessions/active", ActiveAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
+            .WithSummary("Running parking sessions: of a facility for operators; a driver's own otherwise.");
+        return api;
+    }
+
+    internal static async Task<Results<Accepted<SessionStarted>, NotFound, ValidationProblem>> CheckInAsync(
+        CheckInRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db,
+        IOptions<ApiOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var facilityId = request.FacilityId!.Trim().ToUpperInvariant();
+        if (!await db.Facilities.AnyAsync(f => f.Id == facilityId, ct))
+        {
+            return TypedResults.NotFound();
+        }
+        // Drivers check in only for themselves; an operator may name the customer (or leave the session anonymous).
+        var customerId = user.IsOperator() ? request.CustomerId : user.CustomerId();
+        var spaceType = request.SpaceType is null ? SpaceType.Regular : Enum.Parse<SpaceType>(request.SpaceType, ignoreCase: true);
+        var sessionId = Guid.NewGuid();
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
+        var input = new ParkingSessionInput(sessionId, facilityId, LicensePlate.Normalize(request.Plate!), spaceType, time.GetUtcNow(), EntryGateId: null, CustomerId: customerId);
+        await client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
+        {
+            RequestId = RequestId(http),
+            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = input.Plate, ["CustomerId"] = customerId?.ToString() },
+        }, ct);
+        return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
+    }
+
+    internal static async Task<Results<Accepted<SessionStarted>, NotFound, ProblemHttpResult>> CheckOutAsync(
+        CheckOutRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, TimeProvider time, CancellationToken ct)
+    {
+        var sessionId = request.SessionId!.Value;
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
+        var description = await client.DescribeVisibleAsync(workflowId, user, ct);
+        if (description is null)
+        {
+            return TypedResults.NotFound();
+        }
+        if (description.Execution.Status != WorkflowStatus.Running)
+        {
+            return TypedResults.Problem(title: "The session is already closed.", statusCode: StatusCodes.Status409Conflict);
+        }
+        await client.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(time.GetUtcNow(), null)), RequestId(http), ct);
+        return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
+    }
+
+    internal static async Task<Results<Ok<SessionResponse>, NotFound>> GetAsync(Guid sessionId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    {
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
+        var description = await client.DescribeVisibleAsync(workflowId, user, ct);
+        if (description is null)
+        {
+            return TypedResults.NotFound();
+        }
+        var state = await client.StatusAsync(workflowId, description.Execution.RunId, ct);
+        return TypedResults.Ok(new SessionResponse(sessionId, workflowId, description.Execution.Status.ToString(), state, description.Execution.Result));
+    }
+
+    internal static async Task<Results<Ok<ActiveSession[]>, ValidationProblem>> ActiveAsync(string? facilityId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        errors.Text("facilityId", facilityId, 16, required: user.IsOperator());
+        if (!errors.IsEmpty)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        var attributes = new Dictionary<string, object?>();
+        if (!string.IsNullOrWhiteSpace(facilityId))
+        {
+            attributes["FacilityId"] = facilityId.Trim().ToUpperInvariant();
+        }
+        if (!user.IsOperator())
+        {
+            attributes["CustomerId"] = user.CustomerId()?.ToString();
+        }
+        var page = await client.ListWorkflowsAsync(new WorkflowListQuery
+        {
+            WorkflowType = nameof(ParkingSession),
+            Statuses = [WorkflowStatus.Running],
+            SearchAttributes = attributes,
+            PageSize = 500,
+        }, ct);
+        return TypedResults.Ok(page.Executions.Select(e => new ActiveSession(
+            Guid.TryParse(e.WorkflowId.AsSpan("parking-".Length), out var id) ? id : Guid.Empty, e.WorkflowId,
+            Text(e.SearchAttributes, "FacilityId"), Text(e.SearchAttributes, "Plate"), e.StartTime)).ToArray());
+    }
+
+    /// <summary>The Idempotency-Key doubles as the engine's request id, so even a retry that misses the stored response starts once.</summary>
+    public static string? RequestId(HttpContext http) =>
+        http.Request.Headers[IdempotencyMiddleware.Header].ToString() is { Length: > 0 } key
+            ? $"api:{http.User.FindFirst("sub")?.Value}:{key}"
+            : null;
+
+    private static string? Text(IReadOnlyDictionary<string, JsonElement> attributes, string name) =>
+        attributes.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -21,8 +21,8 @@ public static class OcppCommandEndpoints
     {
         "ChangeAvailability", "Reset", "TriggerMessage", "UnlockConnector", "GetVariables", "SetVariables", "ClearChargingProfile",
         "ClearCache", "GetTransactionStatus", "GetCompositeSchedule", "GetChargingProfiles",
-        // Also how another instance pushes a power limit to a station held here.
-        "SetChargingProfile",
+        // Also how another instance sends its start/stop and power limits to a station held here.
+        "SetChargingProfile", "RequestStartTransaction", "RequestStopTransaction",
     };
 
     public static IEndpointRouteBuilder MapOcppCommandEndpoints(this IEndpointRouteBuilder internalApi)

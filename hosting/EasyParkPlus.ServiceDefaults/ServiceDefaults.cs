@@ -30,6 +30,8 @@ public static class ServiceDefaultsExtensions
         ["EASYPARK_API_URL"] = "Api:BaseUrl",
         ["EASYPARK_OTLP_ENDPOINT"] = "Telemetry:OtlpEndpoint",
         ["EASYPARK_GATEWAY_INTERNAL_KEY"] = "Gateway:InternalApiKey",
+        ["EASYPARK_GATEWAY_INSTANCE_ID"] = "Gateway:InstanceId",
+        ["EASYPARK_GATEWAY_INTERNAL_URL"] = "Gateway:InternalUrl",
         ["EASYPARK_JWT_SIGNING_KEY"] = "Auth:SigningKey",
         ["EASYPARK_STRIPE_API_KEY"] = "Stripe:ApiKey",
         ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "Stripe:WebhookSecret",

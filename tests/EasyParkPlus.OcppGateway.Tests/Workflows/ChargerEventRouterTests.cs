@@ -6,46 +6,21 @@ using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Workflows;
 using EasyParkPlus.Workflows.Charging;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace EasyParkPlus.OcppGateway.Tests.Workflows;
 
-// What the router writes into the engine's history in PostgreSQL for a charger's transaction events; no worker runs.
-public sealed class ChargerEventRouterTests(RouterDatabaseFixture database) : IClassFixture<RouterDatabaseFixture>, IAsyncLifetime
+// What the routing writes into the engine's history in PostgreSQL for a charger's transaction events; no worker runs.
+public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixture<RoutingFixture>
 {
     private static readonly DateTimeOffset Noon = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
-    private IHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Postgres:ConnectionString"] = database.ConnectionString });
-        builder.AddWorkflowRouting();
-        _host = builder.Build();
-        await _host.StartAsync();
-    }
+    private IWorkflowClient Client => routing.Client;
 
-    public async Task DisposeAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
-    }
+    private Task RouteAsync(ChargerTransactionEvent e) => routing.DeliverAsync(sink => sink.ChargerTransactionEventAsync(e, CancellationToken.None));
 
-    private IWorkflowClient Client => _host.Services.GetRequiredService<IWorkflowClient>();
-
-    private async Task RouteAsync(ChargerTransactionEvent e)
-    {
-        await using var scope = _host.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IDeviceEventSink>().ChargerTransactionEventAsync(e, CancellationToken.None);
-    }
-
-    private async Task<string> AnyStationAsync()
-    {
-        await using var scope = _host.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<EasyParkDbContext>().Set<Charger>().Select(c => c.StationId).OrderBy(s => s).FirstAsync();
-    }
+    private Task<string> AnyStationAsync() => routing.QueryAsync(services =>
+        services.GetRequiredService<EasyParkDbContext>().Set<Charger>().Select(c => c.StationId).OrderBy(s => s).FirstAsync());
 
     private static ChargerTransactionEvent Event(string station, TransactionEventType type, int seqNo, string? state, long? energyWh, int minutes) =>
         new(station, 1, 1, "tx-42", type, seqNo, Noon.AddMinutes(minutes), "Trigger", state, energyWh, type == TransactionEventType.Started ? "TOKEN-1" : null,

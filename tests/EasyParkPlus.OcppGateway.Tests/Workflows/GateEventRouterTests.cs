@@ -1,58 +1,19 @@
-using EasyParkPlus.Data;
-using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Engine.Store;
 using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Workflows;
-using EasyParkPlus.TestSupport;
 using EasyParkPlus.Workflows.Parking;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace EasyParkPlus.OcppGateway.Tests.Workflows;
 
-public sealed class RouterDatabaseFixture : PostgresDatabaseFixture
-{
-    protected override string Prefix => "gaterouter";
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        await EasyParkDatabase.MigrateAsync(ConnectionString);
-        await EasyParkSeeder.SeedAsync(ConnectionString, new SeedOptions { LevelsPerFacility = 1, SpacesPerFacility = 4, EvSpacesPerFacility = 1, AccessibleSpacesPerFacility = 1, ChargersPerFacility = 1 });
-    }
-}
-
-// The gateway only starts and signals workflows (the api's workers run them), so these tests read what the router
-// wrote into the engine's history in PostgreSQL; no worker runs here.
-public sealed class GateEventRouterTests(RouterDatabaseFixture database) : IClassFixture<RouterDatabaseFixture>, IAsyncLifetime
+// An entry or exit at a gate, delivered (even twice) to the gateway's production sink.
+public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture<RoutingFixture>
 {
     private static readonly DateTimeOffset Morning = new(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
-    private IHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Postgres:ConnectionString"] = database.ConnectionString });
-        builder.AddWorkflowRouting();
-        _host = builder.Build();
-        await _host.StartAsync();
-    }
+    private Task RouteAsync(GateVehicleDetected detected) => routing.DeliverAsync(sink => sink.GateVehicleDetectedAsync(detected, CancellationToken.None));
 
-    public async Task DisposeAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
-    }
-
-    private async Task RouteAsync(GateVehicleDetected detected)
-    {
-        await using var scope = _host.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<GateEventRouter>().RouteAsync(detected, CancellationToken.None);
-    }
-
-    private IWorkflowClient Client => _host.Services.GetRequiredService<IWorkflowClient>();
+    private IWorkflowClient Client => routing.Client;
 
     [Fact]
     public async Task An_entry_starts_one_parking_session_even_when_delivered_twice_and_the_exit_signals_it_once()

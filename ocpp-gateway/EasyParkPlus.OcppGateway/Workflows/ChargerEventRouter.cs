@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using EasyParkPlus.Data;
 using Charger = EasyParkPlus.Data.Charging.Charger;
 using EasyParkPlus.Domain.Charging;
@@ -73,31 +71,18 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
         LogStartedAtCharger(e.StationId, e.TransactionId, workflowId);
     }
 
-    private async Task<WorkflowExecutionInfo?> FindRunningAsync(string stationId, int evseId, CancellationToken cancellationToken)
-    {
-        var page = await workflows.ListWorkflowsAsync(new WorkflowListQuery
+    private Task<WorkflowExecutionInfo?> FindRunningAsync(string stationId, int evseId, CancellationToken cancellationToken) =>
+        workflows.FindRunningAsync(nameof(ChargingSession), new Dictionary<string, object?>
         {
-            WorkflowType = nameof(ChargingSession),
-            Statuses = [WorkflowStatus.Running],
-            SearchAttributes = new Dictionary<string, object?>
-            {
-                ["StationId"] = stationId,
-                ["EvseId"] = evseId.ToString(CultureInfo.InvariantCulture),
-            },
-            PageSize = 1,
+            ["StationId"] = stationId,
+            ["EvseId"] = evseId.ToString(CultureInfo.InvariantCulture),
         }, cancellationToken);
-        return page.Executions.Count > 0 ? page.Executions[0] : null;
-    }
 
     private static ChargingState? ParseState(string? state) =>
         Enum.TryParse<ChargingState>(state, ignoreCase: false, out var parsed) ? parsed : null;
 
-    public static Guid SessionIdFor(string stationId, string transactionId)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"charger-transaction:{stationId}/{transactionId}"), hash);
-        return new Guid(hash[..16]);
-    }
+    public static Guid SessionIdFor(string stationId, string transactionId) =>
+        WorkflowLookup.StableId($"charger-transaction:{stationId}/{transactionId}");
 
     [LoggerMessage(LogLevel.Information, "Transaction event {EventType} {DedupeId} signalled to {WorkflowId}")]
     private partial void LogSignalled(TransactionEventType eventType, string dedupeId, string workflowId);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Accounts;
 using EasyParkPlus.Domain;
@@ -83,25 +81,10 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
         LogExited(plate, detected.FacilityId, session.WorkflowId);
     }
 
-    private async Task<WorkflowExecutionInfo?> FindRunningAsync(string workflowType, string facilityId, string plate, CancellationToken cancellationToken)
-    {
-        var page = await workflows.ListWorkflowsAsync(new WorkflowListQuery
-        {
-            WorkflowType = workflowType,
-            Statuses = [WorkflowStatus.Running],
-            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate },
-            PageSize = 1,
-        }, cancellationToken);
-        return page.Executions.Count > 0 ? page.Executions[0] : null;
-    }
+    private Task<WorkflowExecutionInfo?> FindRunningAsync(string workflowType, string facilityId, string plate, CancellationToken cancellationToken) =>
+        workflows.FindRunningAsync(workflowType, new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate }, cancellationToken);
 
-    // The same event always yields the same session, so a redelivered entry finds the run it already started.
-    public static Guid SessionIdFor(string eventId)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes("gate-entry:" + eventId), hash);
-        return new Guid(hash[..16]);
-    }
+    public static Guid SessionIdFor(string eventId) => WorkflowLookup.StableId("gate-entry:" + eventId);
 
     [LoggerMessage(LogLevel.Warning, "Gate event {EventId} at {GateId} has no readable plate; left to an attendant")]
     private partial void LogUnreadablePlate(string eventId, string gateId);

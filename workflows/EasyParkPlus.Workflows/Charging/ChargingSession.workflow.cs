@@ -11,11 +11,7 @@ namespace EasyParkPlus.Workflows.Charging;
 [Workflow]
 public sealed class ChargingSession
 {
-    private static readonly ActivityOptions Quick = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromSeconds(30),
-        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromMinutes(1) },
-    };
+    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
 
     // Gateway commands: a device that stays offline is worth a few tries, not a day of them.
     private static readonly ActivityOptions Command = new()

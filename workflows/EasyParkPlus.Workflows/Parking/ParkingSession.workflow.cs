@@ -10,24 +10,9 @@ namespace EasyParkPlus.Workflows.Parking;
 [Workflow]
 public sealed class ParkingSession
 {
-    // Database and gate calls are short; retries back off to a minute so a gateway outage is ridden out.
-    private static readonly ActivityOptions Quick = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromSeconds(30),
-        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromMinutes(1) },
-    };
+    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
 
-    // A card charge is never retried past a decline (non-retryable failure from the activity).
-    private static readonly ActivityOptions Payment = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromMinutes(1),
-        RetryPolicy = new RetryPolicy
-        {
-            InitialInterval = TimeSpan.FromSeconds(2),
-            MaximumInterval = TimeSpan.FromMinutes(2),
-            NonRetryableErrorTypes = [BillingErrors.CardDeclined, BillingErrors.NoSavedCard],
-        },
-    };
+    private static readonly ActivityOptions Payment = ActivityPresets.CardPayment;
 
     private static readonly ActivityOptions GateDisplay = new()
     {

@@ -12,22 +12,9 @@ namespace EasyParkPlus.Workflows.Reservations;
 [Workflow]
 public sealed class Reservation
 {
-    private static readonly ActivityOptions Quick = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromSeconds(30),
-        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromMinutes(1) },
-    };
+    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
 
-    private static readonly ActivityOptions Payment = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromMinutes(1),
-        RetryPolicy = new RetryPolicy
-        {
-            InitialInterval = TimeSpan.FromSeconds(2),
-            MaximumInterval = TimeSpan.FromMinutes(2),
-            NonRetryableErrorTypes = [BillingErrors.CardDeclined, BillingErrors.NoSavedCard],
-        },
-    };
+    private static readonly ActivityOptions Payment = ActivityPresets.CardPayment;
 
     private ReservationInput? _input;
     private string _state = ReservationStates.Holding;

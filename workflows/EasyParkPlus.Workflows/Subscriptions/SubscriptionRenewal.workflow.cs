@@ -11,11 +11,7 @@ namespace EasyParkPlus.Workflows.Subscriptions;
 [Workflow]
 public sealed class SubscriptionRenewal
 {
-    private static readonly ActivityOptions Quick = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromSeconds(30),
-        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromMinutes(1) },
-    };
+    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
 
     private static readonly ActivityOptions Payment = new()
     {

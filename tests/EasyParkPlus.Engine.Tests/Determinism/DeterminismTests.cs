@@ -6,9 +6,11 @@ namespace EasyParkPlus.Engine.Tests.Determinism;
 
 public sealed class DeterminismTests
 {
-    private static WorkflowTestEnvironment Environment(IWorkflowStore store, StepActivities activities) =>
+    // Only the deadlock test wants a short deadlock timeout; elsewhere a busy machine (a slow Task.Run) must not be
+    // mistaken for a deadlock, which once turned the outside-work test's expected message into "held its thread".
+    private static WorkflowTestEnvironment Environment(IWorkflowStore store, StepActivities activities, TimeSpan? deadlockTimeout = null) =>
         WorkflowTestEnvironment.Create(b => b.AddWorkflow<Evolving>().AddWorkflow<Blocking>().AddWorkflow<AwaitingTheOutside>()
-            .AddSingletonActivities<IStepActivities>(activities), store, configureEngine: o => o.DeadlockTimeout = TimeSpan.FromMilliseconds(300));
+            .AddSingletonActivities<IStepActivities>(activities), store, configureEngine: o => o.DeadlockTimeout = deadlockTimeout ?? TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task Replay_CodeChangedIncompatibly_FailsTheWorkflowTaskVisibly_KeepsHistory_AndResumesWithFixedCode()
@@ -68,7 +70,7 @@ public sealed class DeterminismTests
     [Fact]
     public async Task WorkflowBlockingItsThread_IsReportedAsDeadlock()
     {
-        await using var env = Environment(new InMemoryWorkflowStore(), new StepActivities());
+        await using var env = Environment(new InMemoryWorkflowStore(), new StepActivities(), deadlockTimeout: TimeSpan.FromMilliseconds(300));
 
         await env.Client.StartWorkflowAsync((Blocking wf) => wf.RunAsync(), new WorkflowOptions("blocking-1", "test"));
 

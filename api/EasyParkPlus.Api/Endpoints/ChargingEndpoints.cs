@@ -60,18 +60,9 @@ public static class ChargingEndpoints
         {
             return Unprocessable($"No facility '{facilityId}'.");
         }
-        var charger = await db.Chargers.Where(c => c.StationId == stationId).Select(c => new { c.Id, c.FacilityId }).FirstOrDefaultAsync(ct);
-        if (charger is null)
+        if (await EvseProblemAsync(db, facilityId, stationId, evseId, ct) is { } problem)
         {
-            return Unprocessable($"No charging station '{stationId}'.");
-        }
-        if (charger.FacilityId != facilityId)
-        {
-            return Unprocessable($"Station '{stationId}' is not at facility '{facilityId}'.");
-        }
-        if (!await db.Evses.AnyAsync(e => e.ChargerId == charger.Id && e.EvseNumber == evseId, ct))
-        {
-            return Unprocessable($"Station '{stationId}' has no EVSE {evseId}.");
+            return Unprocessable(problem);
         }
 
         var sessionId = Guid.NewGuid();
@@ -90,6 +81,21 @@ public static class ChargingEndpoints
             },
         }, ct);
         return TypedResults.Accepted(StatusUrl(sessionId), new ChargingSessionStarted(sessionId, workflowId));
+    }
+
+    /// <summary>Why the station and EVSE cannot be used for charging at the facility, or null when they can.</summary>
+    internal static async Task<string?> EvseProblemAsync(EasyParkDbContext db, string facilityId, string stationId, int evseId, CancellationToken ct)
+    {
+        var charger = await db.Chargers.Where(c => c.StationId == stationId).Select(c => new { c.Id, c.FacilityId }).FirstOrDefaultAsync(ct);
+        if (charger is null)
+        {
+            return $"No charging station '{stationId}'.";
+        }
+        if (charger.FacilityId != facilityId)
+        {
+            return $"Station '{stationId}' is not at facility '{facilityId}'.";
+        }
+        return await db.Evses.AnyAsync(e => e.ChargerId == charger.Id && e.EvseNumber == evseId, ct) ? null : $"Station '{stationId}' has no EVSE {evseId}.";
     }
 
     internal static async Task<Results<Ok<ChargingSessionResponse>, NotFound>> GetAsync(Guid sessionId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)

@@ -31,6 +31,18 @@ public sealed record CheckOutRequest(Guid? SessionId) : IValidatable
     public void Validate(ValidationErrors errors) => errors.Required("sessionId", SessionId);
 }
 
+public sealed record SessionChargingRequest(string? StationId, int? EvseId) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        errors.Text("stationId", StationId, 64);
+        if (errors.Required("evseId", EvseId) && EvseId <= 0)
+        {
+            errors.Add("evseId", "'evseId' must be 1 or more.");
+        }
+    }
+}
+
 public sealed record SessionStarted(Guid SessionId, string WorkflowId, string StatusUrl);
 
 public sealed record SessionResponse(Guid SessionId, string WorkflowId, string WorkflowStatus, JsonElement? State, JsonElement? Result);
@@ -46,6 +58,9 @@ public static class SessionEndpoints
             .WithSummary("Start a parking session (ParkingSession workflow) for a plate; drivers for themselves, operators for anyone (Driver).");
         api.MapPost("/exit/checkout", CheckOutAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver).Validate<CheckOutRequest>().Idempotent()
             .WithSummary("Signal VehicleExited to the session (its driver or an operator).");
+        api.MapPost("/sessions/{sessionId:guid}/charging", RequestChargingAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
+            .Validate<SessionChargingRequest>().Idempotent()
+            .WithSummary("Charge the car of a running EV-space stay at one of the facility's chargers: signals ChargingRequested, and the stay starts a child ChargingSession (its driver or an operator).");
         api.MapGet("/sessions/{sessionId:guid}", GetAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
             .WithSummary("Session details from the workflow's Status query, and its result once closed (its driver or an operator).");
         api.MapGet("/sessions/active", ActiveAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
@@ -91,6 +106,31 @@ public static class SessionEndpoints
             return TypedResults.Problem(title: "The session is already closed.", statusCode: StatusCodes.Status409Conflict);
         }
         await client.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(time.GetUtcNow(), null)), RequestId(http), ct);
+        return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
+    }
+
+    internal static async Task<Results<Accepted<SessionStarted>, NotFound, ProblemHttpResult>> RequestChargingAsync(
+        Guid sessionId, SessionChargingRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db, CancellationToken ct)
+    {
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
+        var description = await client.DescribeVisibleAsync(workflowId, user, ct);
+        if (description is null)
+        {
+            return TypedResults.NotFound();
+        }
+        if (description.Execution.Status != WorkflowStatus.Running)
+        {
+            return TypedResults.Problem(title: "The session is already closed.", statusCode: StatusCodes.Status409Conflict);
+        }
+        var facilityId = Text(description.Execution.SearchAttributes, "FacilityId") ?? "";
+        var stationId = request.StationId!.Trim();
+        if (await ChargingEndpoints.EvseProblemAsync(db, facilityId, stationId, request.EvseId!.Value, ct) is { } problem)
+        {
+            return TypedResults.Problem(title: problem, statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+        // The stay decides (EV space, driver account, no charge running); its Status query says why when it does not charge.
+        await client.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(
+            wf => wf.ChargingRequestedAsync(new ChargingRequest(stationId, request.EvseId.Value)), RequestId(http), ct);
         return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
     }
 

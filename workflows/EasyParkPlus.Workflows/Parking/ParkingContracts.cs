@@ -1,5 +1,6 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Charging;
 
 namespace EasyParkPlus.Workflows.Parking;
 
@@ -23,6 +24,9 @@ public sealed record ParkingSessionSettings
 
     // A stay no longer than this is free; null uses the tariff's default.
     public TimeSpan? Grace { get; init; }
+
+    // Settings handed to a ChargingSession started from this stay; null uses the charging defaults.
+    public ChargingSessionSettings? Charging { get; init; }
 }
 
 // EntryAt is the gate's own timestamp (device time is the billing truth). EntryGateId is null when
@@ -39,6 +43,10 @@ public sealed record ParkingSessionInput(
 
 // Signal VehicleExited: ExitAt is the exit gate's device time.
 public sealed record VehicleExit(DateTimeOffset ExitAt, string? ExitGateId);
+
+// Signal ChargingRequested: the driver parked in an EV space asks to charge at one of the facility's
+// chargers (the api checks that the station belongs to the facility before it signals).
+public sealed record ChargingRequest(string StationId, int EvseId);
 
 // Signal PaymentReceivedAtBooth: what the pay station or operator took.
 public sealed record BoothPayment(long AmountCents, string Reference, DateTimeOffset PaidAt);
@@ -65,12 +73,25 @@ public enum ParkingOutcome
 public sealed record ParkingStatus(
     string State, Guid SessionId, string FacilityId, string Plate, SpaceType SpaceType, string? SpaceLabel,
     DateTimeOffset EntryAt, DateTimeOffset? ExitAt, long? AmountDueCents, long AmountPaidCents, PaymentChannel Channel,
-    string? DenialReason, IReadOnlyList<string> Alerts);
+    string? DenialReason, IReadOnlyList<string> Alerts)
+{
+    // The charge started from this stay (a child ChargingSession, workflow id charging-{id}), if any.
+    public Guid? ChargingSessionId { get; init; }
+
+    // Why the last charging request was not acted on, or how the charge ended when it failed.
+    public string? ChargingNote { get; init; }
+}
 
 public sealed record ParkingSessionResult(
     ParkingOutcome Outcome, string? DenialReason, string? SpaceLabel, DateTimeOffset EntryAt, DateTimeOffset? ExitAt,
     long TotalCents, long PaidCents, PaymentChannel Channel, Guid? InvoiceId, long? ReceiptNumber, IReadOnlyList<BillingLine> Lines)
 {
+    // The charge started from this stay, and its outcome when it had finished by the time the car left
+    // (a charge still running then continues on its own and bills itself).
+    public Guid? ChargingSessionId { get; init; }
+
+    public ChargingSessionResult? Charging { get; init; }
+
     public static ParkingSessionResult Deny(string reason, DateTimeOffset entryAt) =>
         new(ParkingOutcome.Denied, reason, null, entryAt, null, 0, 0, PaymentChannel.None, null, null, []);
 }

@@ -3,6 +3,7 @@ using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Domain.Reservations;
 using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Charging;
 
 namespace EasyParkPlus.Workflows.Parking;
 
@@ -30,17 +31,35 @@ public sealed class ParkingSession
     private PaymentChannel _channel;
     private BoothPayment? _boothPayment;
     private readonly List<string> _alerts = [];
+    private Guid? _customerId;
+    private ChargingRequest? _chargingRequest;
+    private Guid? _chargingSessionId;
+    private Task? _charging;
+    private ChargingSessionResult? _chargingResult;
+    private string? _chargingNote;
 
     [WorkflowQuery]
     public ParkingStatus Status => new(
         _state, _input?.SessionId ?? Guid.Empty, _input?.FacilityId ?? "", _input?.Plate ?? "", _input?.SpaceType ?? SpaceType.Regular,
-        _spaceLabel, _input?.EntryAt ?? default, _exit?.ExitAt, _amountDue, _amountPaid, _channel, _denial, [.. _alerts]);
+        _spaceLabel, _input?.EntryAt ?? default, _exit?.ExitAt, _amountDue, _amountPaid, _channel, _denial, [.. _alerts])
+    {
+        ChargingSessionId = _chargingSessionId,
+        ChargingNote = _chargingNote,
+    };
 
     [WorkflowSignal]
     public Task VehicleExitedAsync(VehicleExit exit)
     {
         // The first exit event wins: a gate that repeats its event must not move the exit time.
         _exit ??= exit;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowSignal]
+    public Task ChargingRequestedAsync(ChargingRequest request)
+    {
+        // Acted on by the run method while the car is parked; one request waits at a time.
+        _chargingRequest ??= request;
         return Task.CompletedTask;
     }
 
@@ -70,6 +89,7 @@ public sealed class ParkingSession
         {
             return await DenyAsync(validation.DenialReason ?? "Entry was not allowed.");
         }
+        _customerId = validation.CustomerId ?? input.CustomerId;
         if (validation.CustomerId is { } customerId && input.CustomerId is null)
         {
             Workflow.UpsertSearchAttributes(new Dictionary<string, object?> { ["CustomerId"] = customerId.ToString() });
@@ -94,6 +114,11 @@ public sealed class ParkingSession
         _state = ParkingStates.Parked;
         await WaitForExitAsync(input, settings, workflowId);
         var exit = _exit!;
+        if (_chargingRequest is not null)
+        {
+            _chargingNote = "The car left before the charge could start.";
+            _chargingRequest = null;
+        }
 
         _state = ParkingStates.Pricing;
         var price = Price(input, settings, validation, exit.ExitAt);
@@ -117,7 +142,11 @@ public sealed class ParkingSession
 
         _state = ParkingStates.Completed;
         return new ParkingSessionResult(ParkingOutcome.Completed, null, _spaceLabel, input.EntryAt, exit.ExitAt,
-            price.Total.Cents, _amountPaid, _channel, invoice.InvoiceId, receipt.Number, BillingLine.From(price));
+            price.Total.Cents, _amountPaid, _channel, invoice.InvoiceId, receipt.Number, BillingLine.From(price))
+        {
+            ChargingSessionId = _chargingSessionId,
+            Charging = _chargingResult,
+        };
     }
 
     private async Task<ParkingSessionResult> DenyAsync(string reason)
@@ -140,19 +169,97 @@ public sealed class ParkingSession
     }
 
     // The overstay timer counts from the entry gate's time, so a session started late (a buffered
-    // gate event) alerts when the car has really been inside too long.
+    // gate event) alerts when the car has really been inside too long. A charging request wakes the
+    // wait, starts the charge, and the wait goes on until the car leaves.
     private async Task WaitForExitAsync(ParkingSessionInput input, ParkingSessionSettings settings, string workflowId)
     {
-        var untilOverstay = input.EntryAt + settings.OverstayLimit - Workflow.UtcNow;
-        if (untilOverstay > TimeSpan.Zero && await Workflow.WaitConditionAsync(() => _exit is not null, untilOverstay))
+        var alerted = false;
+        while (_exit is null)
         {
+            var untilOverstay = input.EntryAt + settings.OverstayLimit - Workflow.UtcNow;
+            if (!alerted && untilOverstay > TimeSpan.Zero)
+            {
+                if (!await Workflow.WaitConditionAsync(() => _exit is not null || _chargingRequest is not null, untilOverstay))
+                {
+                    continue;
+                }
+            }
+            else if (!alerted)
+            {
+                alerted = true;
+                await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.Overstay,
+                    $"Vehicle {input.Plate} has been parked at {input.FacilityId} in space {_spaceLabel} for more than {settings.OverstayLimit.TotalHours:0} hours.");
+                continue;
+            }
+            else
+            {
+                await Workflow.WaitConditionAsync(() => _exit is not null || _chargingRequest is not null);
+            }
+            if (_exit is null && _chargingRequest is { } request)
+            {
+                _chargingRequest = null;
+                await StartChargingAsync(input, settings, request);
+            }
+        }
+    }
+
+    // An EV stay may charge: the charge is a child ChargingSession that holds, meters and bills on its own.
+    // It is abandoned rather than terminated when the stay ends first, because a charge in progress must
+    // still be billed and its power released.
+    private async Task StartChargingAsync(ParkingSessionInput input, ParkingSessionSettings settings, ChargingRequest request)
+    {
+        if (input.SpaceType != SpaceType.Ev)
+        {
+            _chargingNote = $"Space {_spaceLabel} is not an EV space; move to an EV space to charge.";
             return;
         }
-        if (_exit is null)
+        if (_customerId is not { } customer)
         {
-            await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.Overstay,
-                $"Vehicle {input.Plate} has been parked at {input.FacilityId} in space {_spaceLabel} for more than {settings.OverstayLimit.TotalHours:0} hours.");
-            await Workflow.WaitConditionAsync(() => _exit is not null);
+            _chargingNote = "Charging needs a driver account with a saved card; start it from the app after signing in.";
+            return;
+        }
+        if (_charging is { IsCompleted: false })
+        {
+            _chargingNote = $"A charge is already running for this stay (session {_chargingSessionId}).";
+            return;
+        }
+        var chargingSessionId = Workflow.NewGuid();
+        var chargingInput = new ChargingSessionInput(chargingSessionId, input.FacilityId, request.StationId, request.EvseId, customer, customer.ToString())
+        {
+            Settings = settings.Charging,
+        };
+        _chargingSessionId = chargingSessionId;
+        _chargingResult = null;
+        _chargingNote = null;
+        var child = await Workflow.StartChildWorkflowAsync((ChargingSession c) => c.RunAsync(chargingInput), new ChildWorkflowOptions
+        {
+            Id = ChargingWorkflowIds.ForSession(chargingSessionId),
+            ParentClosePolicy = ParentClosePolicy.Abandon,
+            // Visible to its driver and findable by the gateway from the start, as an app-started charge is.
+            SearchAttributes = new Dictionary<string, object?>
+            {
+                ["FacilityId"] = input.FacilityId,
+                ["CustomerId"] = customer.ToString(),
+                ["StationId"] = request.StationId,
+                ["EvseId"] = request.EvseId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        });
+        _charging = FollowChargingAsync(child);
+    }
+
+    private async Task FollowChargingAsync(ChildWorkflowHandle<ChargingSessionResult> child)
+    {
+        try
+        {
+            _chargingResult = await child.GetResultAsync();
+            if (_chargingResult.Outcome != ChargingOutcome.Completed)
+            {
+                _chargingNote = _chargingResult.Reason;
+            }
+        }
+        catch (ChildWorkflowFailureException failure)
+        {
+            _chargingNote = $"The charging session failed: {failure.Message}";
         }
     }
 

@@ -1,0 +1,145 @@
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Charging;
+using EasyParkPlus.Domain.Subscriptions;
+using EasyParkPlus.Engine;
+using EasyParkPlus.Engine.Testing;
+using EasyParkPlus.Workflows.Billing;
+using EasyParkPlus.Workflows.Charging;
+using EasyParkPlus.Workflows.Parking;
+using EasyParkPlus.Workflows.Reservations;
+using EasyParkPlus.Workflows.Subscriptions;
+using EasyParkPlus.Workflows.Tests.Charging;
+using EasyParkPlus.Workflows.Tests.Parking;
+
+namespace EasyParkPlus.Workflows.Tests.Histories;
+
+/// <summary>
+/// Histories recorded from earlier versions of the four business workflows (Histories/*.json) must replay against
+/// the current code: a change that would break running sessions fails here before it is deployed. Set
+/// EASYPARK_RECORD_HISTORIES=1 to re-record them after an intentional, versioned change.
+/// </summary>
+public sealed class GoldenHistoryTests
+{
+    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Histories");
+
+    private static WorkflowReplayer Replayer => new(typeof(ParkingSession), typeof(Reservation), typeof(ChargingSession), typeof(SubscriptionRenewal));
+
+    private static IEnumerable<string> Files => Directory.GetFiles(Folder, "*.json").Select(Path.GetFileName).OfType<string>().Order();
+
+    public static TheoryData<string> Recorded => [.. Files];
+
+    [Theory]
+    [MemberData(nameof(Recorded))]
+    public async Task Replay_RecordedHistory_MatchesCurrentCode(string file)
+    {
+        var json = await File.ReadAllTextAsync(Path.Combine(Folder, file));
+
+        await Replayer.ReplayJsonAsync(json);
+
+        Assert.Contains("WorkflowExecutionCompleted", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Recorded_CoversEveryBusinessWorkflow()
+    {
+        var types = Files.Select(file => File.ReadAllText(Path.Combine(Folder, file))).ToList();
+
+        Assert.All(new[] { nameof(ParkingSession), nameof(Reservation), nameof(ChargingSession), nameof(SubscriptionRenewal) },
+            type => Assert.Contains(types, json => json.Contains($"\"{type}\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Record_CurrentScenarios_ReplayCleanly()
+    {
+        var recorded = new List<(string Name, WorkflowHandle Handle)>();
+        recorded.AddRange(await ParkingScenariosAsync());
+        recorded.AddRange(await ChargingAndSubscriptionScenariosAsync());
+
+        foreach (var (name, handle) in recorded)
+        {
+            var json = await handle.ExportHistoryJsonAsync();
+            await Replayer.ReplayJsonAsync(json);
+            if (Environment.GetEnvironmentVariable("EASYPARK_RECORD_HISTORIES") == "1")
+            {
+                var source = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "Histories", $"{name}.json");
+                await File.WriteAllTextAsync(source, json);
+            }
+        }
+    }
+
+    private static async Task<List<(string, WorkflowHandle)>> ParkingScenariosAsync()
+    {
+        var parkingWorld = new FakeParkingWorld();
+        var chargingWorld = new FakeChargingWorld();
+        var customer = Guid.NewGuid();
+        parkingWorld.CustomersWithCard.Add(customer);
+        await using var env = WorkflowTestEnvironment.Create(b => b.AddParkingWorkflows().AddChargingWorkflows()
+            .AddSingletonActivities<IParkingActivities>(parkingWorld)
+            .AddSingletonActivities<IBillingActivities>(parkingWorld)
+            .AddSingletonActivities<IReservationActivities>(parkingWorld)
+            .AddSingletonActivities<IChargingActivities>(chargingWorld), taskQueue: ParkingWorkflowIds.TaskQueue);
+        chargingWorld.Time = env.Time;
+
+        var entry = env.Time.GetUtcNow();
+        var parkingInput = new ParkingSessionInput(Guid.Parse("00000000-0000-0000-0000-000000000001"), "BOS", "ABC123", SpaceType.Regular, entry, "BOS-G1", CustomerId: customer);
+        var parking = await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(parkingInput),
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(parkingInput.SessionId), ParkingWorkflowIds.TaskQueue));
+        await env.SkipTimeAsync(new TimeSpan(3, 10, 0));
+        await parking.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry + new TimeSpan(3, 10, 0), "BOS-G2")));
+        Assert.Equal(1400, (await parking.GetResultAsync()).TotalCents);
+
+        var reservationInput = new ReservationInput(Guid.Parse("00000000-0000-0000-0000-000000000002"), customer, "BOS", SpaceType.Regular,
+            env.Time.GetUtcNow().AddHours(1), env.Time.GetUtcNow().AddHours(3));
+        var reservation = await env.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(reservationInput),
+            new WorkflowOptions(ReservationWorkflowIds.ForReservation(reservationInput.ReservationId), ParkingWorkflowIds.TaskQueue));
+        Assert.Equal(ReservationOutcome.NoShow, (await reservation.GetResultAsync()).Outcome);
+
+        // An EV stay that charges through a child ChargingSession and leaves after the charge has billed.
+        var evEntry = env.Time.GetUtcNow();
+        var evInput = new ParkingSessionInput(Guid.Parse("00000000-0000-0000-0000-000000000003"), "BOS", "EV4242", SpaceType.Ev, evEntry, "BOS-G1", CustomerId: customer);
+        var ev = await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(evInput),
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(evInput.SessionId), ParkingWorkflowIds.TaskQueue));
+        await ev.SignalAsync(wf => wf.ChargingRequestedAsync(new ChargingRequest("BOS-CH-01", 1)));
+        var chargeId = (await ev.QueryAsync(wf => wf.Status)).ChargingSessionId!.Value;
+        var charge = env.Client.GetWorkflowHandle<ChargingSession>(ChargingWorkflowIds.ForSession(chargeId));
+        await charge.SignalAsync(wf => wf.TransactionStartedAsync(new("TX-G1", 0, evEntry.AddMinutes(1), ChargingState.Charging, 0)));
+        await env.SkipTimeAsync(TimeSpan.FromMinutes(25));
+        await charge.SignalAsync(wf => wf.TransactionEndedAsync(new("TX-G1", 1, evEntry.AddMinutes(26), 15_000, "EVDisconnected")));
+        await env.SkipTimeAsync(TimeSpan.FromMinutes(60));
+        await ev.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(evEntry.AddMinutes(86), "BOS-G2")));
+        var stay = await ev.GetResultAsync();
+        Assert.Equal((800L, 725L), (stay.TotalCents, stay.Charging!.TotalCents));
+
+        return [("parking-saved-card-3h10m", parking), ("reservation-no-show", reservation), ("parking-ev-with-charge", ev)];
+    }
+
+    private static async Task<List<(string, WorkflowHandle)>> ChargingAndSubscriptionScenariosAsync()
+    {
+        var world = new FakeChargingWorld();
+        await using var env = ChargingSessionWorkflowTests.CreateEnvironment(world);
+
+        // From the app: 20 kWh, then 12 idle minutes after the 5-minute grace: $2 + $7.00 + $3.50.
+        var t0 = env.Time.GetUtcNow();
+        var chargeInput = new ChargingSessionInput(Guid.Parse("00000000-0000-0000-0000-000000000004"), "BOS", "BOS-CH-01", 1, Guid.NewGuid(), "TOKEN-1");
+        var charge = await env.Client.StartWorkflowAsync((ChargingSession wf) => wf.RunAsync(chargeInput),
+            new WorkflowOptions(ChargingWorkflowIds.ForSession(chargeInput.SessionId), ChargingWorkflowIds.TaskQueue));
+        await charge.SignalAsync(wf => wf.TransactionStartedAsync(new("TX-G2", 0, t0.AddMinutes(1), ChargingState.Charging, 0)));
+        await env.SkipTimeAsync(TimeSpan.FromMinutes(20));
+        await charge.SignalAsync(wf => wf.TransactionUpdatedAsync(new("TX-G2", 1, t0.AddMinutes(21), ChargingState.SuspendedEVSE, 9_000)));
+        await env.SkipTimeAsync(TimeSpan.FromMinutes(20));
+        await charge.SignalAsync(wf => wf.TransactionUpdatedAsync(new("TX-G2", 2, t0.AddMinutes(41), ChargingState.EVConnected, 20_000)));
+        await env.SkipTimeAsync(TimeSpan.FromMinutes(12));
+        await charge.SignalAsync(wf => wf.TransactionEndedAsync(new("TX-G2", 3, t0.AddMinutes(53), 20_000, "EVDisconnected")));
+        Assert.Equal(1250, (await charge.GetResultAsync()).CapturedCents);
+
+        // A monthly pass paid for its first period, then cancelled: it ends at the period end without another charge.
+        var subscriptionInput = new SubscriptionInput(Guid.Parse("00000000-0000-0000-0000-000000000005"), Guid.NewGuid(), SubscriptionPlans.BostonMonthly, env.Time.GetUtcNow());
+        var subscription = await env.Client.StartWorkflowAsync((SubscriptionRenewal wf) => wf.RunAsync(subscriptionInput),
+            new WorkflowOptions(SubscriptionWorkflowIds.ForSubscription(subscriptionInput.SubscriptionId), SubscriptionWorkflowIds.TaskQueue));
+        await env.SkipTimeAsync(TimeSpan.FromDays(10));
+        await subscription.SignalAsync(wf => wf.CancelAsync(new CancelSubscription("moving")));
+        Assert.Equal(SubscriptionStatus.Cancelled, (await subscription.GetResultAsync()).Status);
+
+        return [("charging-app-20kwh-12-idle", charge), ("subscription-cancelled-at-period-end", subscription)];
+    }
+}

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using EasyParkPlus.TestSupport.Devices;
 using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;

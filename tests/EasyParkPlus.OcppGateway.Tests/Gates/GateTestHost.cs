@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
-using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using EasyParkPlus.Data;
@@ -9,6 +8,7 @@ using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Gates;
 using EasyParkPlus.TestSupport;
+using EasyParkPlus.TestSupport.Devices;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -199,16 +199,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Uri GateSocketUri(string gateId) => new(new Uri(Address.ToString().Replace("http", "ws", StringComparison.Ordinal)), $"gates/{gateId}");
 
-    public async Task<GateClient> ConnectGateAsync(string gateId, string password = GateDatabaseFixture.Password)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", Basic(gateId, password).ToString());
-        await socket.ConnectAsync(GateSocketUri(gateId), CancellationToken.None);
-        return new GateClient(socket);
-    }
+    public Task<GateClient> ConnectGateAsync(string gateId, string password = GateDatabaseFixture.Password) =>
+        GateClient.ConnectAsync(GateSocketUri(gateId), gateId, password);
 
-    public static AuthenticationHeaderValue Basic(string user, string password) =>
-        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+    public static AuthenticationHeaderValue Basic(string user, string password) => GateClient.Basic(user, password);
 
     public HttpRequestMessage InternalPost(string path, object body) => new(HttpMethod.Post, path)
     {
@@ -220,69 +214,5 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         Http.Dispose();
         await _factory.DisposeAsync();
-    }
-}
-
-// The gate controller, played by a plain ClientWebSocket speaking the README's JSON.
-public sealed class GateClient(ClientWebSocket socket) : IAsyncDisposable
-{
-    public ClientWebSocket Socket => socket;
-
-    public Task SendAsync(object message) => SendTextAsync(JsonSerializer.Serialize(message));
-
-    public Task SendTextAsync(string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-
-    public async Task<JsonElement> ReceiveAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var buffer = new byte[64 * 1024];
-        var length = 0;
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                throw new InvalidOperationException($"The gateway closed the socket: {socket.CloseStatus} {socket.CloseStatusDescription}");
-            }
-            length += result.Count;
-            if (result.EndOfMessage)
-            {
-                return JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone();
-            }
-        }
-    }
-
-    public static object Event(string eventId, string direction, string plate, DateTimeOffset timestamp, string? photoRef = null) =>
-        photoRef is null
-            ? new { type = "vehicleDetected", eventId, direction, plate, timestamp = timestamp.ToString("O") }
-            : new { type = "vehicleDetected", eventId, direction, plate, timestamp = timestamp.ToString("O"), photoRef };
-
-    // Sends an event and returns the gateway's ack.
-    public async Task<JsonElement> ReportAsync(string eventId, string direction, string plate, DateTimeOffset timestamp, string? photoRef = null)
-    {
-        await SendAsync(Event(eventId, direction, plate, timestamp, photoRef));
-        return await ReceiveAsync();
-    }
-
-    public async Task CloseAsync()
-    {
-        if (socket.State == WebSocketState.Open)
-        {
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await CloseAsync();
-        }
-        catch (WebSocketException)
-        {
-            // The host may already be gone.
-        }
-        socket.Dispose();
     }
 }

@@ -6,6 +6,9 @@ using EasyParkPlus.Data.Accounts;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Engine;
+using EasyParkPlus.TestSupport;
+using EasyParkPlus.TestSupport.Devices;
+using EasyParkPlus.TestSupport.Stripe;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,39 +19,64 @@ public sealed class ParkingEndToEndTests
 {
     private const string Plate = "7ABC123";
 
+    // What the gateway seeds for the launch facilities' gates in Development.
+    private const string DevelopmentGatePassword = "EasyPark-gate-dev-2026!";
+
+    // The api (which runs the workers) and the gateway as their own processes, configured by environment variables as
+    // `./easypark run` starts them; the gate controllers are WebSockets to the gateway; Stripe is the stand-in over HTTP.
     [Fact]
-    public async Task SavedCardDriver_ParksTwoHoursAtBoston_PaysAtExitAndRetriesChangeNothing()
+    public async Task SavedCardDriver_ParksTwoHoursAtBoston_ThroughTheGates_PaysAtExitAndRetriesChangeNothing()
     {
-        await using var system = await ParkingSystem.StartAsync("parking_e2e");
+        await using var system = await ParkingSystem.StartAsync("parking_e2e", runWorker: false);
         var customerId = await RegisterDriverWithSavedCardAsync(system);
-
-        // Device times from the gates: entry three hours ago, exit two hours later.
-        var entryAt = DateTimeOffset.UtcNow.AddHours(-3);
-        var exitAt = entryAt.AddHours(2);
-        var sessionId = Guid.NewGuid();
-        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
-        var input = new ParkingSessionInput(sessionId, FacilityCodes.Boston, "7abc-123", SpaceType.Regular, entryAt, "BOS-GATE-IN-1");
-        var handle = await system.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input),
-            new WorkflowOptions(workflowId, ParkingWorkflowIds.TaskQueue));
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        system.Gates.GateOpened += () => entered.TrySetResult();
-        if (system.Gates.Openings.Count == 0)
+        var environment = new Dictionary<string, string>
         {
-            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        }
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["EASYPARK_POSTGRES"] = system.ConnectionString,
+            ["EASYPARK_GATEWAY_INTERNAL_KEY"] = "e2e-internal-key",
+            ["EASYPARK_STRIPE_URL"] = system.Stripe.BaseUrl,
+            ["EASYPARK_STRIPE_API_KEY"] = StripeStandIn.ApiKey,
+            ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "whsec_parking_e2e",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        };
+        await using var gateway = await ServiceProcess.StartAsync("ocpp-gateway/EasyParkPlus.OcppGateway", environment);
+        environment["EASYPARK_GATEWAY_URL"] = gateway.BaseAddress.ToString().TrimEnd('/');
+        await using var api = await ServiceProcess.StartAsync("api/EasyParkPlus.Api", environment);
+        var sockets = new Uri(gateway.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal));
+        await using var entryGate = await GateClient.ConnectAsync(new Uri(sockets, "gates/BOS-GATE-IN-01"), "BOS-GATE-IN-01", DevelopmentGatePassword);
+        await using var exitGate = await GateClient.ConnectAsync(new Uri(sockets, "gates/BOS-GATE-OUT-01"), "BOS-GATE-OUT-01", DevelopmentGatePassword);
 
-        var parked = await handle.QueryAsync(wf => wf.Status);
-        Assert.Equal((ParkingStates.Parked, Plate), (parked.State, parked.Plate.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant()));
-        Assert.Equal("occupied", await system.ScalarAsync<string>(
-            "SELECT status FROM parking.spaces WHERE parking_session_id = $1", sessionId));
+        // Device times from the gates: the stay is billed from them, so two hours pass without waiting for them.
+        var entryAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var exitAt = entryAt.AddHours(2);
+        Assert.False((await entryGate.ReportAsync("BOS-GATE-IN-01:e2e-1", "entry", "7abc-123", entryAt)).GetProperty("duplicate").GetBoolean());
+        var openEntry = await entryGate.ReceiveAsync();
+        Assert.True(openEntry.GetProperty("type").GetString() == "openBarrier", $"{openEntry}\n{gateway.Output}\n{api.Output}");
+        await entryGate.AcknowledgeAsync(openEntry);
+        var sessionId = openEntry.GetProperty("sessionId").GetGuid();
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
 
-        await handle.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(exitAt, "BOS-GATE-OUT-1")));
-        var result = await handle.GetResultAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False((await exitGate.ReportAsync("BOS-GATE-OUT-01:e2e-1", "exit", "7ABC123", exitAt)).GetProperty("duplicate").GetBoolean());
+        var openExit = await exitGate.ReceiveAsync();
+        Assert.Equal(("openBarrier", sessionId), (openExit.GetProperty("type").GetString(), openExit.GetProperty("sessionId").GetGuid()));
+        await exitGate.AcknowledgeAsync(openExit);
+        var result = await system.Client.GetWorkflowHandle(workflowId).GetResultAsync<ParkingSessionResult>().WaitAsync(TimeSpan.FromSeconds(60));
 
-        // 2 started hours of a regular space at $3/h.
+        // 2 started hours of a regular space at $3/h, charged to the saved card before the exit barrier opened.
         Assert.Equal((ParkingOutcome.Completed, 600L, 600L, PaymentChannel.SavedCard), (result.Outcome, result.TotalCents, result.PaidCents, result.Channel));
-        Assert.Equal(["BOS-GATE-IN-1", "BOS-GATE-OUT-1"], system.Gates.Openings.Select(o => o.GateId));
+        var customerOfSession = await system.ScalarAsync<Guid>("SELECT customer_id FROM parking.parking_sessions WHERE id = $1", sessionId);
+        Assert.Equal(customerId, customerOfSession);
+        await AssertPaidAndRetriesChangeNothingAsync(system, sessionId, customerId, entryAt, exitAt, result);
+    }
 
+    // The space is free again; session, invoice, payment and receipt rows are right; running any activity once more
+    // with the same inputs (what a retry after a lost completion does) changes nothing.
+    private static async Task AssertPaidAndRetriesChangeNothingAsync(
+        ParkingSystem system, Guid sessionId, Guid customerId, DateTimeOffset entryAt, DateTimeOffset exitAt, ParkingSessionResult result)
+    {
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
         // The space is free again and the session row is closed with device times.
         var space = await system.RowsAsync("SELECT s.status, s.parking_session_id FROM parking.spaces s JOIN parking.parking_sessions p ON p.space_id = s.id WHERE p.id = $1", sessionId);
         Assert.Equal(("available", null), ((string)space.Single()[0]!, space.Single()[1]));

@@ -45,7 +45,9 @@ public sealed class ParkingSystem : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<ParkingSystem> StartAsync(string prefix, SeedOptions? seed = null)
+    // runWorker: false when other processes (the api) run the workflows; this host then only reads, waits for
+    // results and calls activities directly.
+    public static async Task<ParkingSystem> StartAsync(string prefix, SeedOptions? seed = null, bool runWorker = true)
     {
         var database = await TestPostgres.CreateDatabaseAsync(prefix);
         // Hundreds of workflows at once each hold a connection for a moment.
@@ -66,15 +68,18 @@ public sealed class ParkingSystem : IAsyncDisposable
         builder.Services.AddEasyParkData(connectionString);
         builder.Services.AddStripe();
         builder.Services.AddSingleton<IGatewayClient>(gates);
-        builder.Services.AddWorkflowEngine(o =>
+        var engine = builder.Services.AddWorkflowEngine(o =>
             {
                 o.Identity = "parking-e2e";
                 o.ExpiryPollInterval = TimeSpan.FromMilliseconds(250);
             })
             .UsePostgres()
             .AddParkingWorkflows()
-            .AddParkingActivities()
-            .AddWorker(ParkingWorkflowIds.TaskQueue);
+            .AddParkingActivities();
+        if (runWorker)
+        {
+            engine.AddWorker(ParkingWorkflowIds.TaskQueue);
+        }
         var host = builder.Build();
         await host.StartAsync();
         return new ParkingSystem(host, connectionString, stripe, gates);

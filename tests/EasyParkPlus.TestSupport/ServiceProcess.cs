@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace EasyParkPlus.TestSupport;
+
+/// <summary>
+/// One of our services (the api or the gateway) as its own OS process, started from the build output the way
+/// `./easypark run` starts it: configured only by environment variables, on a loopback port it picks itself.
+/// </summary>
+public sealed partial class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServiceProcess(Process process, string name)
+    {
+        _process = process;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Where the service listens, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Everything the process wrote so far, for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="project"/> (a path under the repository root, e.g. "api/EasyParkPlus.Api") and returns
+    /// once Kestrel reports its address, which it does after the host (migrations, seeding, workers) has started.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(BuiltAssembly(project));
+        info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {project}");
+        var service = new ServiceProcess(process, Path.GetFileName(project));
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Collect(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (service._output)
+            {
+                service._output.AppendLine(line);
+            }
+            if (ListeningOn().Match(line) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
+            }
+        }
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
+        if (first != listening.Task)
+        {
+            await service.DisposeAsync();
+            throw new InvalidOperationException($"{project} did not start listening:\n{service.Output}");
+        }
+        service.BaseAddress = await listening.Task;
+        return service;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private static string BuiltAssembly(string project)
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testBin.Parent!.Name;
+        var root = testBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "EasyParkPlus.sln")))
+        {
+            root = root.Parent;
+        }
+        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
+            project, "bin", configuration, "net10.0", Path.GetFileName(project) + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {project} runs from its build output.", path);
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOn();
+}

@@ -149,7 +149,14 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
                 AmountCaptured = Money.FromCents(payment.AmountCents),
             };
             db.Payments.Add(row);
-            await MarkInvoicePaidAsync(payment.InvoiceId, payment.PaidAt);
+            // A booth may take the amount in parts; the invoice is paid once they cover it.
+            var paidBefore = (await db.Payments.Where(p => p.InvoiceId == payment.InvoiceId && p.Status == PaymentStatus.Succeeded)
+                .Select(p => p.AmountCaptured).ToListAsync(CancellationToken)).Sum(m => m.Cents);
+            var total = await db.Invoices.Where(i => i.Id == payment.InvoiceId).Select(i => i.Total).SingleOrDefaultAsync(CancellationToken);
+            if (paidBefore + payment.AmountCents >= total.Cents)
+            {
+                await MarkInvoicePaidAsync(payment.InvoiceId, payment.PaidAt);
+            }
             await SaveOrReloadAsync();
             row = await db.Payments.SingleAsync(p => p.IdempotencyKey == key, CancellationToken);
         }

@@ -162,6 +162,25 @@ public sealed class ParkingEndToEndTests
     }
 
     [Fact]
+    public async Task PayStationPayments_InParts_PayTheInvoiceOnlyOnceTheyCoverIt_AndEachCountsOnce()
+    {
+        await using var system = await ParkingSystem.StartAsync("parking_booth", runWorker: false);
+        await using var scope = system.Services.CreateAsyncScope();
+        var billing = scope.ServiceProvider.GetRequiredService<BillingActivities>();
+        var invoice = await billing.IssueInvoiceAsync(new InvoiceRequest("parking-b", BillableKind.Parking, "", null, "BOS",
+            [new BillingLine(PriceLineCodes.ParkingFirstHours, "Regular", 2, "h", 300, 600)], DateTimeOffset.UtcNow));
+        var cash = new PayStationPayment("parking-b", invoice.InvoiceId, null, 400, "booth-7/cash-1", DateTimeOffset.UtcNow);
+
+        await billing.RecordPayStationPaymentAsync(cash);
+        await billing.RecordPayStationPaymentAsync(cash);
+        Assert.Equal("open", await system.ScalarAsync<string>("SELECT status FROM billing.invoices WHERE id = $1", invoice.InvoiceId));
+        await billing.RecordPayStationPaymentAsync(cash with { AmountCents = 200, Reference = "booth-7/card-2" });
+
+        Assert.Equal("paid", await system.ScalarAsync<string>("SELECT status FROM billing.invoices WHERE id = $1", invoice.InvoiceId));
+        Assert.Equal(600L, await system.ScalarAsync<long>("SELECT sum(amount_captured_cents)::bigint FROM billing.payments WHERE invoice_id = $1", invoice.InvoiceId));
+    }
+
+    [Fact]
     public async Task StripeOutage_IsRetryableAndTheRetryChargesOnce()
     {
         await using var system = await ParkingSystem.StartAsync("parking_outage");

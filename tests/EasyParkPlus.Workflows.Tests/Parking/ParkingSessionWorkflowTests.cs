@@ -161,6 +161,34 @@ public sealed class ParkingSessionWorkflowTests
     }
 
     [Fact]
+    public async Task RunAsync_PayStationTakesPartOfTheAmount_ExitWaitsForTheRest_RepeatsAndNegativesCountNothing()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = CreateEnvironment(world);
+        var handle = await EnterAsync(env);
+        var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
+        await env.SkipTimeAsync(TimeSpan.FromHours(2));
+        await handle.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry + TimeSpan.FromHours(2), "BOS-G2")));
+
+        await handle.SignalAsync(wf => wf.PaymentReceivedAtBoothAsync(new BoothPayment(400, "booth-7/cash-1", env.Time.GetUtcNow())));
+        await handle.SignalAsync(wf => wf.PaymentReceivedAtBoothAsync(new BoothPayment(400, "booth-7/cash-1", env.Time.GetUtcNow())));
+        await handle.SignalAsync(wf => wf.PaymentReceivedAtBoothAsync(new BoothPayment(-500, "booth-7/refund?", env.Time.GetUtcNow())));
+        await env.RunUntilIdleAsync();
+
+        // $6 due, $4 taken once: the barrier stays closed.
+        var waiting = await handle.QueryAsync(wf => wf.Status);
+        Assert.Equal((ParkingStates.AwaitingPayment, 600L, 400L), (waiting.State, waiting.AmountDueCents, waiting.AmountPaidCents));
+        Assert.Single(world.GateOpenings);
+
+        await handle.SignalAsync(wf => wf.PaymentReceivedAtBoothAsync(new BoothPayment(200, "booth-7/card-2", env.Time.GetUtcNow())));
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal((PaymentChannel.PayStation, 600L, 600L), (result.Channel, result.PaidCents, result.TotalCents));
+        Assert.Equal([400L, 200L], world.Calls.Where(c => c.Call == "booth").Select(c => ((PayStationPayment)c.Payload).AmountCents));
+        Assert.Equal(["BOS-G1", "BOS-G2"], world.GateOpenings.Select(g => g.GateId));
+    }
+
+    [Fact]
     public async Task RunAsync_StayBeyondOverstayLimit_RaisesOneOperatorAlert()
     {
         var world = new FakeParkingWorld();

@@ -29,7 +29,7 @@ public sealed class ParkingSession
     private long? _amountDue;
     private long _amountPaid;
     private PaymentChannel _channel;
-    private BoothPayment? _boothPayment;
+    private readonly List<BoothPayment> _boothPayments = [];
     private readonly List<string> _alerts = [];
     private Guid? _customerId;
     private ChargingRequest? _chargingRequest;
@@ -66,7 +66,11 @@ public sealed class ParkingSession
     [WorkflowSignal]
     public Task PaymentReceivedAtBoothAsync(BoothPayment payment)
     {
-        _boothPayment ??= payment;
+        // A pay station that repeats a payment reports the same reference; it counts once. Nothing is taken back at a booth.
+        if (payment.AmountCents > 0 && !_boothPayments.Exists(p => p.Reference == payment.Reference))
+        {
+            _boothPayments.Add(payment);
+        }
         return Task.CompletedTask;
     }
 
@@ -311,18 +315,26 @@ public sealed class ParkingSession
             }
         }
 
-        if (!await Workflow.WaitConditionAsync(() => _boothPayment is not null, settings.PayStationTimeout))
+        // The exit waits until the pay station has taken the whole amount, possibly in several payments (cash, then a
+        // card for the rest); each is recorded as it comes, and the receipt names the last one.
+        var recorded = 0;
+        Guid? paymentId = null;
+        while (_amountPaid < invoice.TotalCents)
         {
-            await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.PayStationTimeout,
-                $"Vehicle {input.Plate} has not paid {Money.FromCents(invoice.TotalCents)} at the pay station after {settings.PayStationTimeout.TotalMinutes:0} minutes.");
-            await Workflow.WaitConditionAsync(() => _boothPayment is not null);
+            if (!await Workflow.WaitConditionAsync(() => _boothPayments.Count > recorded, settings.PayStationTimeout))
+            {
+                await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.PayStationTimeout,
+                    $"Vehicle {input.Plate} has not paid {Money.FromCents(invoice.TotalCents - _amountPaid)} at the pay station after {settings.PayStationTimeout.TotalMinutes:0} minutes.");
+                await Workflow.WaitConditionAsync(() => _boothPayments.Count > recorded);
+            }
+            var booth = _boothPayments[recorded++];
+            var payment = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.RecordPayStationPaymentAsync(new PayStationPayment(
+                workflowId, invoice.InvoiceId, validation.CustomerId, booth.AmountCents, booth.Reference, booth.PaidAt)), Quick);
+            _amountPaid += payment.AmountCents;
+            _channel = PaymentChannel.PayStation;
+            paymentId = payment.PaymentId;
         }
-        var booth = _boothPayment!;
-        var recorded = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.RecordPayStationPaymentAsync(new PayStationPayment(
-            workflowId, invoice.InvoiceId, validation.CustomerId, booth.AmountCents, booth.Reference, booth.PaidAt)), Quick);
-        _amountPaid = recorded.AmountCents;
-        _channel = PaymentChannel.PayStation;
-        return recorded.PaymentId;
+        return paymentId;
     }
 
     private async Task RaiseAlertAsync(ParkingSessionInput input, string workflowId, string kind, string message)

@@ -14,12 +14,14 @@ namespace EasyParkPlus.Api.Console;
 
 public sealed record SpaceTypeOccupancy(string SpaceType, int Total, int Occupied, int Reserved, int Maintenance, int Available);
 
-public sealed record ChargerState(string StationId, int MaxPowerW, string State, int PowerW, long EnergyWh, string? SessionWorkflowId);
+// State: Charging (a session is active), Offline (no gateway holds its connection), else its connectors' most telling
+// status (Faulted, Unavailable, Occupied, Reserved, Available). AllocatedW is its share of the facility budget; PowerW what it draws.
+public sealed record ChargerState(string StationId, int MaxPowerW, string State, int AllocatedW, int PowerW, long EnergyWh, string? SessionWorkflowId);
 
 public sealed record WorkflowTypeCount(string WorkflowType, int Running);
 
 public sealed record FacilityDashboard(
-    string Id, string Name, string City, IReadOnlyList<SpaceTypeOccupancy> Occupancy, IReadOnlyList<ChargerState> Chargers, long PowerInUseW,
+    string Id, string Name, string City, IReadOnlyList<SpaceTypeOccupancy> Occupancy, IReadOnlyList<ChargerState> Chargers, long PowerAllocatedW, long PowerInUseW,
     int ParkingSessionsActive, int ChargingSessionsActive, IReadOnlyList<WorkflowTypeCount> RunningWorkflows, long RevenueTodayCents);
 
 public sealed record DashboardResponse(
@@ -102,6 +104,7 @@ public static class ConsoleEndpoints
             }).ToListAsync(ct);
         var parkingActive = await db.ParkingSessions.AsNoTracking().Where(s => s.Status == ParkingSessionStatus.Active)
             .GroupBy(s => s.FacilityId).Select(g => new { FacilityId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.FacilityId, g => g.Count, ct);
+        var live = await ChargerLiveStateAsync(dataSource, ct);
         var revenue = await RevenueSinceAsync(dataSource, today, ct);
         var (running, truncated) = await RunningWorkflowsAsync(workflows, settings.MaxRunningWorkflowsCounted, ct);
 
@@ -111,12 +114,14 @@ public static class ConsoleEndpoints
             var facilityChargers = chargers.Where(c => c.FacilityId == f.Id).Select(c =>
             {
                 var session = chargingByCharger[c.Id].FirstOrDefault();
-                return session is null
-                    ? new ChargerState(c.StationId, c.MaxPowerW, "Available", 0, 0, null)
-                    : new ChargerState(c.StationId, c.MaxPowerW, "Charging", Math.Min(session.PowerW ?? 0, c.MaxPowerW), session.EnergyWh, session.WorkflowId);
+                var gateway = live.GetValueOrDefault(c.StationId);
+                var state = session is not null ? "Charging" : !gateway.Connected ? "Offline" : gateway.ConnectorStatus ?? "Available";
+                return new ChargerState(c.StationId, c.MaxPowerW, state, gateway.AllocatedW,
+                    Math.Min(session?.PowerW ?? 0, c.MaxPowerW), session?.EnergyWh ?? 0, session?.WorkflowId);
             }).ToList();
             return new FacilityDashboard(
-                f.Id, f.Name, f.City, Occupancy(spaces.Where(s => s.FacilityId == f.Id)), facilityChargers, facilityChargers.Sum(c => (long)c.PowerW),
+                f.Id, f.Name, f.City, Occupancy(spaces.Where(s => s.FacilityId == f.Id)), facilityChargers,
+                facilityChargers.Sum(c => (long)c.AllocatedW), facilityChargers.Sum(c => (long)c.PowerW),
                 parkingActive.GetValueOrDefault(f.Id), facilityChargers.Count(c => c.SessionWorkflowId is not null),
                 [.. running.Where(r => r.Facility == f.Id).GroupBy(r => r.Type).Select(g => new WorkflowTypeCount(g.Key, g.Count())).OrderBy(c => c.WorkflowType, StringComparer.Ordinal)],
                 revenue.GetValueOrDefault(f.Id));
@@ -138,6 +143,30 @@ public static class ConsoleEndpoints
 
     private static IReadOnlyList<SpaceTypeOccupancy> Occupancy(IEnumerable<SpaceCount> counts) =>
         Occupancy(counts.Select(c => new SpaceCountView(c.SpaceType, c.Status, c.Count)));
+
+    private readonly record struct ChargerLive(bool Connected, string? ConnectorStatus, int AllocatedW);
+
+    // What the gateway knows of each station: whether an instance holds its connection, its connectors' last
+    // StatusNotification (the most telling one), and the power the facility budget grants it now.
+    private static async Task<Dictionary<string, ChargerLive>> ChargerLiveStateAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT c.station_id,
+                   EXISTS (SELECT 1 FROM gateway.station_owners o WHERE o.station_id = c.station_id),
+                   (SELECT cs.status FROM gateway.connector_status cs WHERE cs.station_id = c.station_id
+                    ORDER BY CASE cs.status WHEN 'Faulted' THEN 0 WHEN 'Unavailable' THEN 1 WHEN 'Occupied' THEN 2 WHEN 'Reserved' THEN 3 ELSE 4 END
+                    LIMIT 1),
+                   COALESCE((SELECT sum(pa.allocated_w) FROM gateway.power_allocations pa WHERE pa.station_id = c.station_id), 0)::int
+            FROM charging.chargers c
+            """);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var states = new Dictionary<string, ChargerLive>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            states[reader.GetString(0)] = new ChargerLive(reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3));
+        }
+        return states;
+    }
 
     private static async Task<Dictionary<string, long>> RevenueSinceAsync(NpgsqlDataSource db, DateTimeOffset since, CancellationToken ct)
     {

@@ -16,9 +16,13 @@ public sealed record AvailabilityResponse(string FacilityId, DateTimeOffset AsOf
 
 public sealed record TypeAvailability(string SpaceType, int Total, int Available, int Occupied, int Reserved, int Maintenance);
 
-public sealed record EvseResponse(int EvseNumber, int MaxPowerW, string? SpaceLabel, bool Charging, IReadOnlyList<int> Connectors);
+// Status: the EVSE's last StatusNotification (Available, Occupied, Reserved, Unavailable, Faulted), Offline when no gateway
+// holds the station's connection, Unknown before it ever reported. AllocatedW: its share of the facility's power budget now.
+public sealed record EvseResponse(int EvseNumber, int MaxPowerW, string? SpaceLabel, bool Charging, string Status, int AllocatedW, IReadOnlyList<int> Connectors);
 
-public sealed record ChargerResponse(string StationId, string? Vendor, string? Model, int MaxPowerW, DateTimeOffset? LastBootAt, IReadOnlyList<EvseResponse> Evses);
+public sealed record ChargerResponse(string StationId, string? Vendor, string? Model, int MaxPowerW, DateTimeOffset? LastBootAt, bool Online, IReadOnlyList<EvseResponse> Evses);
+
+internal sealed record EvseLiveRow(string StationId, int EvseId, string? Status, int AllocatedW);
 
 /// <summary>Facilities, spaces, live availability and chargers: any signed-in user.</summary>
 public static class FacilityEndpoints
@@ -30,7 +34,7 @@ public static class FacilityEndpoints
         group.MapGet("/{facilityId}/spaces", SpacesAsync).WithSummary("Spaces of a facility, optionally of one type/status (any signed-in user).");
         group.MapGet("/{facilityId}/availability", AvailabilityAsync)
             .WithSummary("Live availability by space type, cached for a second or two in Redis (any signed-in user).");
-        group.MapGet("/{facilityId}/chargers", ChargersAsync).WithSummary("Chargers of a facility with their EVSEs and whether each is charging (any signed-in user).");
+        group.MapGet("/{facilityId}/chargers", ChargersAsync).WithSummary("Chargers of a facility with their EVSEs: online, connector status, allocated power and whether each is charging (any signed-in user).");
         return api;
     }
 
@@ -100,10 +104,27 @@ public static class FacilityEndpoints
             .Where(s => evseIds.Contains(s.EvseId) && s.EndedReceivedAt == null).Select(s => s.EvseId).ToListAsync(ct);
         var spaceIds = chargers.SelectMany(c => c.Evses).Where(e => e.SpaceId != null).Select(e => e.SpaceId!.Value).ToList();
         var labels = await db.Spaces.AsNoTracking().Where(s => spaceIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Label, ct);
-        return TypedResults.Ok(chargers.Select(c => new ChargerResponse(c.StationId, c.Vendor, c.Model, c.MaxPowerW, c.LastBootAt,
-            [.. c.Evses.OrderBy(e => e.EvseNumber).Select(e => new EvseResponse(e.EvseNumber, e.MaxPowerW,
-                e.SpaceId is { } sid && labels.TryGetValue(sid, out var label) ? label : null,
-                charging.Contains(e.Id), [.. e.Connectors.Select(k => k.ConnectorNumber).Order()]))])).ToArray());
+        // Live state is what the gateway recorded: connections it holds, connector statuses, the budget's allocations.
+        var stationIds = chargers.Select(c => c.StationId).ToArray();
+        var online = (await db.Database.SqlQuery<string>($"SELECT station_id AS \"Value\" FROM gateway.station_owners WHERE station_id = ANY({stationIds})")
+            .ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var live = (await db.Database.SqlQuery<EvseLiveRow>($"""
+            SELECT e.station_id AS "StationId", e.evse_id AS "EvseId",
+                   (SELECT cs.status FROM gateway.connector_status cs WHERE cs.station_id = e.station_id AND cs.evse_id = e.evse_id
+                    ORDER BY CASE cs.status WHEN 'Faulted' THEN 0 WHEN 'Unavailable' THEN 1 WHEN 'Occupied' THEN 2 WHEN 'Reserved' THEN 3 ELSE 4 END
+                    LIMIT 1) AS "Status",
+                   COALESCE((SELECT sum(pa.allocated_w) FROM gateway.power_allocations pa WHERE pa.station_id = e.station_id AND pa.evse_id = e.evse_id), 0)::int AS "AllocatedW"
+            FROM (SELECT DISTINCT station_id, evse_id FROM gateway.connector_status WHERE station_id = ANY({stationIds})
+                  UNION SELECT DISTINCT station_id, evse_id FROM gateway.power_allocations WHERE station_id = ANY({stationIds})) e
+            """).ToListAsync(ct)).ToDictionary(r => (r.StationId, r.EvseId));
+        return TypedResults.Ok(chargers.Select(c => new ChargerResponse(c.StationId, c.Vendor, c.Model, c.MaxPowerW, c.LastBootAt, online.Contains(c.StationId),
+            [.. c.Evses.OrderBy(e => e.EvseNumber).Select(e =>
+            {
+                var state = live.GetValueOrDefault((c.StationId, e.EvseNumber));
+                var status = !online.Contains(c.StationId) ? "Offline" : state?.Status ?? "Unknown";
+                return new EvseResponse(e.EvseNumber, e.MaxPowerW, e.SpaceId is { } sid && labels.TryGetValue(sid, out var label) ? label : null,
+                    charging.Contains(e.Id), status, state?.AllocatedW ?? 0, [.. e.Connectors.Select(k => k.ConnectorNumber).Order()]);
+            })])).ToArray());
     }
 
     public static string Lower<TEnum>(TEnum value)

@@ -66,7 +66,19 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
             });
             space.Status = SpaceStatus.Occupied;
             space.ParkingSessionId = parkingId;
-            var charger = await db.Chargers.Include(c => c.Evses).Where(c => c.FacilityId == "BOS").OrderBy(c => c.StationId).FirstAsync();
+            var bosChargers = await db.Chargers.Include(c => c.Evses).Where(c => c.FacilityId == "BOS").OrderBy(c => c.StationId).ToListAsync();
+            var charger = bosChargers[0];
+            // What the gateway records: who holds which station, connector states, and the budget's allocations.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO gateway.station_owners (station_id, instance_id, internal_url, claimed_at)
+                VALUES ({charger.StationId}, 'gw-1', 'http://gw-1', {now}), ({bosChargers[1].StationId}, 'gw-1', 'http://gw-1', {now}),
+                       ({bosChargers[2].StationId}, 'gw-1', 'http://gw-1', {now});
+                INSERT INTO gateway.connector_status (station_id, evse_id, connector_id, status, device_time, received_at)
+                VALUES ({bosChargers[1].StationId}, 1, 1, 'Available', {now}, {now}), ({bosChargers[2].StationId}, 1, 1, 'Available', {now}, {now}),
+                       ({bosChargers[2].StationId}, 2, 1, 'Faulted', {now}, {now});
+                INSERT INTO gateway.power_allocations (facility_id, session_id, station_id, evse_id, requested_w, allocated_w, created_at)
+                VALUES ('BOS', 'session-1', {charger.StationId}, 1, 150000, 150000, {now});
+                """);
             var sessionId = Guid.NewGuid();
             db.ChargingSessions.Add(new ChargingSession
             {
@@ -114,10 +126,10 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
         Assert.Equal(40 - 6 - 2 - 1, regular.GetProperty("available").GetInt32());
         var chargers = bos.GetProperty("chargers").EnumerateArray().ToList();
         Assert.Equal(4, chargers.Count);
-        Assert.Equal("Charging", chargers[0].GetProperty("state").GetString());
-        Assert.Equal(50_000, chargers[0].GetProperty("powerW").GetInt32());
-        Assert.All(chargers.Skip(1), c => Assert.Equal("Available", c.GetProperty("state").GetString()));
-        Assert.Equal(50_000, bos.GetProperty("powerInUseW").GetInt64());
+        Assert.Equal(["Charging", "Available", "Faulted", "Offline"], chargers.Select(c => c.GetProperty("state").GetString()));
+        Assert.Equal((150_000, 50_000), (chargers[0].GetProperty("allocatedW").GetInt32(), chargers[0].GetProperty("powerW").GetInt32()));
+        Assert.All(chargers.Skip(1), c => Assert.Equal(0, c.GetProperty("allocatedW").GetInt32()));
+        Assert.Equal((150_000L, 50_000L), (bos.GetProperty("powerAllocatedW").GetInt64(), bos.GetProperty("powerInUseW").GetInt64()));
         Assert.Equal(1, bos.GetProperty("chargingSessionsActive").GetInt32());
         Assert.Equal(1, bos.GetProperty("parkingSessionsActive").GetInt32());
         Assert.Equal(0, facilities[1].GetProperty("parkingSessionsActive").GetInt32());

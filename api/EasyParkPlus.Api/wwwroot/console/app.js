@@ -146,11 +146,11 @@ function facilityCard(f, budgetW) {
     powerChart(f.chargers, budgetW, f.id),
     h('table', {},
       h('caption', {}, 'Chargers'),
-      h('thead', {}, h('tr', {}, ['Station', 'State', 'Power', 'Max', 'Energy'].map(c => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, ['Station', 'State', 'Allocated', 'Drawing', 'Max', 'Energy'].map(c => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, f.chargers.map(c => h('tr', {},
         h('th', { scope: 'row' }, c.sessionWorkflowId ? h('a', { href: `#/workflows/${encodeURIComponent(c.sessionWorkflowId)}` }, c.stationId) : c.stationId),
         h('td', {}, h('span', { class: `pill ${c.state.toLowerCase()}` }, c.state)),
-        h('td', {}, kw(c.powerW)), h('td', {}, kw(c.maxPowerW)), h('td', {}, `${(c.energyWh / 1000).toFixed(1)} kWh`))))));
+        h('td', {}, kw(c.allocatedW)), h('td', {}, kw(c.powerW)), h('td', {}, kw(c.maxPowerW)), h('td', {}, `${(c.energyWh / 1000).toFixed(1)} kWh`))))));
 }
 
 // ------------------------------------------------------------------ workflows

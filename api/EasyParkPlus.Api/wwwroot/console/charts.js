@@ -27,27 +27,28 @@ export function occupancyChart(buckets, label) {
     ticks);
 }
 
-/** Power allocation: one stacked bar of the chargers' power against the facility's budget. */
+/** Power allocation: one stacked bar of the limits the gateway granted each charger, against the facility's budget. */
 export function powerChart(chargers, budgetW, label) {
   const w = 560, hgt = 64, left = 4, right = 4, barY = 8, barH = 26;
   const iw = w - left - right;
-  const scale = Math.max(budgetW, chargers.reduce((sum, c) => sum + c.powerW, 0));
+  const allocated = chargers.reduce((sum, c) => sum + c.allocatedW, 0);
+  const drawn = chargers.reduce((sum, c) => sum + c.powerW, 0);
+  const scale = Math.max(budgetW, allocated);
   let at = left;
-  const segments = chargers.filter(c => c.powerW > 0).map((c, i) => {
-    const width = (iw * c.powerW) / scale;
+  const segments = chargers.filter(c => c.allocatedW > 0).map((c, i) => {
+    const width = (iw * c.allocatedW) / scale;
     const rect = s('rect', { x: at, y: barY, width: Math.max(width, 1), height: barH, fill: PALETTE[i % PALETTE.length] },
-      s('title', {}, `${c.stationId}: ${kw(c.powerW)}`));
+      s('title', {}, `${c.stationId}: ${kw(c.allocatedW)} allocated, ${kw(c.powerW)} drawn`));
     at += width;
     return rect;
   });
   const budgetX = left + (iw * budgetW) / scale;
-  const used = chargers.reduce((sum, c) => sum + c.powerW, 0);
   return s('svg', { viewBox: `0 0 ${w} ${hgt}`, role: 'img', class: 'chart' },
-    s('title', {}, `Charging power at ${label}: ${kw(used)} of ${kw(budgetW)}`),
+    s('title', {}, `Charging power at ${label}: ${kw(allocated)} allocated of ${kw(budgetW)}, ${kw(drawn)} drawn`),
     s('rect', { x: left, y: barY, width: iw, height: barH, class: 'track' }),
     segments,
     s('line', { x1: budgetX, x2: budgetX, y1: barY - 4, y2: barY + barH + 4, class: 'budget' }),
-    s('text', { x: left, y: hgt - 8, class: 'axis' }, `${kw(used)} in use`),
+    s('text', { x: left, y: hgt - 8, class: 'axis' }, `${kw(allocated)} allocated · ${kw(drawn)} drawn`),
     s('text', { x: w - right, y: hgt - 8, 'text-anchor': 'end', class: 'axis' }, `budget ${kw(budgetW)}`));
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Api.Tests.Support;
 using Npgsql;
 
@@ -138,7 +139,8 @@ public sealed class FacilityAndBillingTests(ApiFixture api) : IClassFixture<ApiF
             var lines = (await export.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
             Assert.StartsWith("InvoiceNo,Customer,InvoiceDate,DueDate,", lines[0], StringComparison.Ordinal);
             Assert.Equal(3, lines.Length);
-            Assert.Contains($",{paidAt.UtcDateTime:MM/dd/yyyy},", lines[1], StringComparison.Ordinal);
+            // The invoice date is the day at the facility (Boston), which differs from the UTC day every evening.
+            Assert.Contains($",{FacilityTime.LocalDate(paidAt, FacilityTime.Zone("America/New_York")):MM/dd/yyyy},", lines[1], StringComparison.Ordinal);
             Assert.Contains(",PARKING_FIRST_HOURS,", lines[1], StringComparison.Ordinal);
             Assert.Contains(",3,3.00,9.00,", lines[1], StringComparison.Ordinal);
             // The customer's name starts with '=': neutralised so a spreadsheet does not run it.

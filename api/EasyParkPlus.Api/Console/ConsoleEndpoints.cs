@@ -1,4 +1,5 @@
 using EasyParkPlus.Api.Auth;
+using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Charging;
 using EasyParkPlus.Data.Parking;
@@ -86,9 +87,10 @@ public static class ConsoleEndpoints
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var today = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
-
-        var facilities = await db.Facilities.AsNoTracking().OrderBy(f => f.Id).Select(f => new { f.Id, f.Name, f.City }).ToListAsync(ct);
+        var facilities = await db.Facilities.AsNoTracking().OrderBy(f => f.Id).Select(f => new { f.Id, f.Name, f.City, f.TimeZone }).ToListAsync(ct);
+        // "Today" is the facility's local day, as its operator counts revenue.
+        var todayAt = facilities.ToDictionary(f => f.Id, f => FacilityTime.StartOfDay(now, FacilityTime.Zone(f.TimeZone)), StringComparer.Ordinal);
+        var today = todayAt.Count == 0 ? FacilityTime.StartOfDay(now, TimeZoneInfo.Utc) : todayAt.Values.Min();
         var spaces = await db.Spaces.AsNoTracking().GroupBy(s => new { s.FacilityId, s.SpaceType, s.Status })
             .Select(g => new SpaceCount(g.Key.FacilityId, g.Key.SpaceType.ToString(), g.Key.Status, g.Count())).ToListAsync(ct);
         var chargers = await db.Chargers.AsNoTracking().OrderBy(c => c.StationId)
@@ -106,6 +108,8 @@ public static class ConsoleEndpoints
             .GroupBy(s => s.FacilityId).Select(g => new { FacilityId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.FacilityId, g => g.Count, ct);
         var live = await ChargerLiveStateAsync(dataSource, ct);
         var revenue = await RevenueSinceAsync(dataSource, today, ct);
+        long RevenueToday(string facilityId) =>
+            revenue.Where(r => r.FacilityId == facilityId && r.PaidAt >= todayAt[facilityId]).Sum(r => r.TotalCents);
         var (running, truncated) = await RunningWorkflowsAsync(workflows, settings.MaxRunningWorkflowsCounted, ct);
 
         var chargingByCharger = charging.ToLookup(s => s.ChargerId);
@@ -124,7 +128,7 @@ public static class ConsoleEndpoints
                 facilityChargers.Sum(c => (long)c.AllocatedW), facilityChargers.Sum(c => (long)c.PowerW),
                 parkingActive.GetValueOrDefault(f.Id), facilityChargers.Count(c => c.SessionWorkflowId is not null),
                 [.. running.Where(r => r.Facility == f.Id).GroupBy(r => r.Type).Select(g => new WorkflowTypeCount(g.Key, g.Count())).OrderBy(c => c.WorkflowType, StringComparer.Ordinal)],
-                revenue.GetValueOrDefault(f.Id));
+                RevenueToday(f.Id));
         }).ToList();
         var known = facilities.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         return TypedResults.Ok(new DashboardResponse(now, today, settings.FacilityPowerBudgetW, settings.RefreshSeconds, rows,
@@ -168,21 +172,22 @@ public static class ConsoleEndpoints
         return states;
     }
 
-    private static async Task<Dictionary<string, long>> RevenueSinceAsync(NpgsqlDataSource db, DateTimeOffset since, CancellationToken ct)
+    private static async Task<List<(string FacilityId, DateTimeOffset PaidAt, long TotalCents)>> RevenueSinceAsync(
+        NpgsqlDataSource db, DateTimeOffset since, CancellationToken ct)
     {
-        // Money is stored as integer cents; summing in SQL keeps it exact.
+        // Money is stored as integer cents; each facility's local day is cut in memory from a day's worth of rows.
         await using var command = db.CreateCommand("""
-            SELECT facility_id, sum(total_cents)::bigint FROM billing.invoices
-            WHERE status = 'paid' AND paid_at >= $1 AND facility_id IS NOT NULL GROUP BY facility_id
+            SELECT facility_id, paid_at, total_cents FROM billing.invoices
+            WHERE status = 'paid' AND paid_at >= $1 AND facility_id IS NOT NULL
             """);
         command.Parameters.Add(new() { Value = since });
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+        var paid = new List<(string, DateTimeOffset, long)>();
         while (await reader.ReadAsync(ct))
         {
-            totals[reader.GetString(0)] = reader.GetInt64(1);
+            paid.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2)));
         }
-        return totals;
+        return paid;
     }
 
     private static async Task<(List<(string Type, string? Facility)> Running, bool Truncated)> RunningWorkflowsAsync(

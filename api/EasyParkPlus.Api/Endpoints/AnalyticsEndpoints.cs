@@ -26,7 +26,10 @@ public sealed record RevenueRow(string FacilityId, DateOnly Day, string Kind, in
 
 public sealed record RevenueResponse(DateTimeOffset From, DateTimeOffset To, long TotalCents, IReadOnlyList<RevenueRow> Rows);
 
-/// <summary>Occupancy, charger utilisation, revenue and the QuickBooks CSV export (operators). Times are UTC.</summary>
+/// <summary>
+/// Occupancy, charger utilisation, revenue and the QuickBooks CSV export (operators). Instants are UTC; days and hours
+/// are the facility's local ones (its time zone), as its operator counts them.
+/// </summary>
 public static class AnalyticsEndpoints
 {
     public static IEndpointRouteBuilder MapAnalyticsEndpoints(this IEndpointRouteBuilder api)
@@ -49,13 +52,14 @@ public static class AnalyticsEndpoints
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        var now = time.GetUtcNow();
-        var (from, step, count) = Buckets(p, now);
         var capacity = await ScalarAsync<long>(db, "SELECT count(*) FROM parking.spaces WHERE facility_id = $1", ct, facilityId!);
         if (capacity == 0)
         {
             return TypedResults.NotFound();
         }
+        var zone = FacilityTime.Zone(await ScalarAsync<string>(db, "SELECT time_zone FROM parking.facilities WHERE id = $1", ct, facilityId!));
+        var boundaries = Buckets(p, time.GetUtcNow(), zone);
+        var (from, to) = (boundaries[0], boundaries[^1]);
         var before = await ScalarAsync<long>(db, """
             SELECT count(*) FILTER (WHERE kind = 'occupied') - count(*) FILTER (WHERE kind = 'vacated')
             FROM analytics.occupancy_events WHERE facility_id = $1 AND occurred_at < $2
@@ -68,41 +72,36 @@ public static class AnalyticsEndpoints
         {
             command.Parameters.Add(new() { Value = facilityId! });
             command.Parameters.Add(new() { Value = from });
-            command.Parameters.Add(new() { Value = from + (step * count) });
+            command.Parameters.Add(new() { Value = to });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 events.Add((reader.GetFieldValue<DateTimeOffset>(0), reader.GetBoolean(1)));
             }
         }
-        return TypedResults.Ok(new OccupancyResponse(facilityId!, FacilityEndpoints.Lower(p), from, from + (step * count), (int)capacity,
-            OccupancyBuckets(from, step, count, (int)before, (int)capacity, events)));
+        return TypedResults.Ok(new OccupancyResponse(facilityId!, FacilityEndpoints.Lower(p), from, to, (int)capacity,
+            OccupancyBuckets(boundaries, (int)before, (int)capacity, events)));
     }
 
-    /// <summary>Aligned UTC buckets ending with the one holding <paramref name="now"/>: 24 hours, 7 days or 30 days.</summary>
-    public static (DateTimeOffset From, TimeSpan Step, int Count) Buckets(AnalyticsPeriod period, DateTimeOffset now)
-    {
-        var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
-        var day = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
-        return period switch
+    /// <summary>Bucket boundaries ending with the bucket holding <paramref name="now"/>: 24 local hours, 7 or 30 local days.</summary>
+    public static IReadOnlyList<DateTimeOffset> Buckets(AnalyticsPeriod period, DateTimeOffset now, TimeZoneInfo zone) =>
+        FacilityTime.Boundaries(now, zone, period switch
         {
-            AnalyticsPeriod.Day => (hour.AddHours(-23), TimeSpan.FromHours(1), 24),
-            AnalyticsPeriod.Week => (day.AddDays(-6), TimeSpan.FromDays(1), 7),
-            _ => (day.AddDays(-29), TimeSpan.FromDays(1), 30),
-        };
-    }
+            AnalyticsPeriod.Day => null,
+            AnalyticsPeriod.Week => 7,
+            _ => 30,
+        });
 
     /// <summary>Running occupancy from the count before the window and the events inside it (sorted by time).</summary>
     public static IReadOnlyList<OccupancyBucket> OccupancyBuckets(
-        DateTimeOffset from, TimeSpan step, int count, int occupiedBefore, int capacity, IReadOnlyList<(DateTimeOffset At, bool Occupied)> events)
+        IReadOnlyList<DateTimeOffset> boundaries, int occupiedBefore, int capacity, IReadOnlyList<(DateTimeOffset At, bool Occupied)> events)
     {
-        var buckets = new List<OccupancyBucket>(count);
+        var buckets = new List<OccupancyBucket>(boundaries.Count - 1);
         var occupied = occupiedBefore;
         var index = 0;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < boundaries.Count - 1; i++)
         {
-            var start = from + (step * i);
-            var end = start + step;
+            var (start, end) = (boundaries[i], boundaries[i + 1]);
             int entries = 0, exits = 0;
             for (; index < events.Count && events[index].At < end; index++)
             {
@@ -167,9 +166,10 @@ public static class AnalyticsEndpoints
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
         await using var command = db.CreateCommand("""
-            SELECT coalesce(facility_id, ''), (paid_at AT TIME ZONE 'UTC')::date, kind, count(*)::int, sum(total_cents)::bigint
-            FROM billing.invoices
-            WHERE status = 'paid' AND paid_at >= $1 AND paid_at < $2 AND ($3::text IS NULL OR facility_id = $3)
+            SELECT coalesce(i.facility_id, ''), (i.paid_at AT TIME ZONE coalesce(f.time_zone, 'UTC'))::date, i.kind, count(*)::int, sum(i.total_cents)::bigint
+            FROM billing.invoices i
+            LEFT JOIN parking.facilities f ON f.id = i.facility_id
+            WHERE i.status = 'paid' AND i.paid_at >= $1 AND i.paid_at < $2 AND ($3::text IS NULL OR i.facility_id = $3)
             GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
             """);
         command.Parameters.Add(new() { Value = start });
@@ -179,7 +179,7 @@ public static class AnalyticsEndpoints
         var rows = new List<RevenueRow>();
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new RevenueRow(reader.GetString(0), DateOnly.FromDateTime(reader.GetDateTime(1)), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4)));
+            rows.Add(new RevenueRow(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4)));
         }
         return TypedResults.Ok(new RevenueResponse(start, end, rows.Sum(r => r.TotalCents), rows));
     }
@@ -198,11 +198,12 @@ public static class AnalyticsEndpoints
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
         await using var command = db.CreateCommand("""
-            SELECT i.id, coalesce(c.name, c.email, 'Walk-in customer'), i.paid_at, i.facility_id, i.kind,
+            SELECT i.id, coalesce(c.name, c.email, 'Walk-in customer'), (i.paid_at AT TIME ZONE coalesce(f.time_zone, 'UTC'))::date, i.facility_id, i.kind,
                    l.code, l.description, l.quantity, l.unit_price_cents, l.amount_cents
             FROM billing.invoices i
             JOIN billing.invoice_line_items l ON l.invoice_id = i.id
             LEFT JOIN accounts.customers c ON c.id = i.customer_id
+            LEFT JOIN parking.facilities f ON f.id = i.facility_id
             WHERE i.status = 'paid' AND i.paid_at >= $1 AND i.paid_at < $2 AND ($3::text IS NULL OR i.facility_id = $3)
             ORDER BY i.paid_at, i.id, l.position
             """);
@@ -213,14 +214,15 @@ public static class AnalyticsEndpoints
         var rows = new List<QuickBooksLine>();
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new QuickBooksLine(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.IsDBNull(3) ? "" : reader.GetString(3),
+            rows.Add(new QuickBooksLine(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.IsDBNull(3) ? "" : reader.GetString(3),
                 reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetDecimal(7), reader.GetInt64(8), reader.GetInt64(9)));
         }
         var csv = QuickBooksCsv(rows);
         return TypedResults.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"easypark-invoices-{start:yyyyMMdd}-{end:yyyyMMdd}.csv");
     }
 
-    public sealed record QuickBooksLine(Guid InvoiceId, string Customer, DateTimeOffset PaidAt, string FacilityId, string Kind,
+    // InvoiceDate: the day the invoice was paid, at its facility.
+    public sealed record QuickBooksLine(Guid InvoiceId, string Customer, DateOnly InvoiceDate, string FacilityId, string Kind,
         string Code, string Description, decimal Quantity, long UnitPriceCents, long AmountCents);
 
     /// <summary>
@@ -233,7 +235,7 @@ public static class AnalyticsEndpoints
         var csv = new StringBuilder("InvoiceNo,Customer,InvoiceDate,DueDate,Terms,Location,Item(Product/Service),ItemDescription,ItemQuantity,ItemRate,ItemAmount,Memo\r\n");
         foreach (var l in lines)
         {
-            var date = l.PaidAt.UtcDateTime.ToString("MM/dd/yyyy", CultureInfo.InvariantCulture);
+            var date = l.InvoiceDate.ToString("MM/dd/yyyy", CultureInfo.InvariantCulture);
             string[] fields =
             [
                 "EP-" + l.InvoiceId.ToString("N")[..12].ToUpperInvariant(), l.Customer, date, date, "Due on receipt", l.FacilityId, l.Code, l.Description,

@@ -149,4 +149,77 @@ public sealed class SystemChargingTests(SystemFixture system) : IClassFixture<Sy
             && p.GetProperty("chargingSchedule")[0].GetProperty("chargingSchedulePeriod")[0].GetProperty("limit").GetDecimal() == 150_000m);
         Assert.Equal(0m, profiles[^1].GetProperty("chargingSchedule")[0].GetProperty("chargingSchedulePeriod")[0].GetProperty("limit").GetDecimal());
     }
+
+    [Fact]
+    public async Task StartedFromTheApp_RemoteStartAndStop_OfflineReplay_HoldCapturedForTheBill()
+    {
+        // charging-session.js "app": the register goes 3,400,000 → 3,412,300 Wh = 12,300 Wh; 12.3 kWh × $0.35 = $4.305,
+        // rounded half-up once to $4.31. SuspendedEVSE 1200 → 1500 s is our own limit (never idle); SuspendedEV 1800 → 2040 s
+        // is 4 minutes of idle time, inside the 5-minute grace, so no idle fee. Bill: $2.00 + $4.31 = $6.31, captured from
+        // the $50.00 hold the session placed before asking the charger to start.
+        const long expectedTotal = 200 + 431;
+        var (driver, customerId) = await DriverWithCardAsync("App Driver");
+        using var _ = driver;
+        using var ops = await system.OperatorClientAsync();
+        var stationId = EasyParkSeeder.StationId("BOS", 2);
+        var intentsBefore = (await system.Stripe.GetPaymentIntentsAsync()).Select(pi => pi.Id).ToHashSet();
+        string? transactionId = null;
+
+        var (sessionId, result, done) = await StationScript.ChargeFromTheAppAsync(system, driver, "BOS", stationId, async (checkpoint, id, station) =>
+        {
+            var workflowId = $"charging-{id}";
+            if (checkpoint == "charging")
+            {
+                // The hold is in place, power reserved, and the station's transaction reached the session the app started.
+                var state = await SystemWaits.WorkflowStateAsync(ops, workflowId, s => s.GetProperty("state").GetString() == "charging");
+                Assert.Equal((5000L, 150_000), (state.GetProperty("holdCents").GetInt64(), state.GetProperty("allocatedW").GetInt32()));
+                transactionId = state.GetProperty("transactionId").GetString();
+                var remoteStart = station.Node.Seen.Single(l => l.GetProperty("step").GetString() == "remoteStart").GetProperty("request");
+                Assert.Equal((1, customerId.ToString(), "Central"), (remoteStart.GetProperty("evseId").GetInt32(),
+                    remoteStart.GetProperty("idToken").GetProperty("idToken").GetString(), remoteStart.GetProperty("idToken").GetProperty("type").GetString()));
+                // The station's Started carries the remoteStartId it was given, and the gateway kept it.
+                var stored = Assert.Single(await system.RowsAsync(
+                    "SELECT remote_start_id FROM gateway.transaction_events WHERE station_id = $1 AND transaction_id = $2 AND seq_no = 0", stationId, transactionId!));
+                Assert.Equal(remoteStart.GetProperty("remoteStartId").GetInt32(), stored["remote_start_id"]);
+                var row = Assert.Single(await system.RowsAsync("SELECT status, customer_id, meter_start_wh FROM charging.charging_sessions WHERE workflow_id = $1", workflowId));
+                Assert.Equal(("active", (object?)customerId, (object?)3_400_000L), ((string)row["status"]!, row["customer_id"], row["meter_start_wh"]));
+                // The chargers list shows the EVSE in use.
+                var chargers = await driver.GetFromJsonAsync<JsonElement>("api/v1/facilities/BOS/chargers");
+                var evse = chargers.EnumerateArray().Single(c => c.GetProperty("stationId").GetString() == stationId).GetProperty("evses")[0];
+                Assert.True(evse.GetProperty("charging").GetBoolean());
+            }
+            else if (checkpoint == "offline")
+            {
+                // While the station is away the session keeps charging; nothing is billed.
+                var state = await SystemWaits.WorkflowStateAsync(ops, workflowId, s => s.GetProperty("energyWh").GetInt64() == 5_000);
+                Assert.Equal("charging", state.GetProperty("state").GetString());
+            }
+        });
+
+        Assert.Equal("Completed", result.GetProperty("outcome").GetString());
+        Assert.Equal(transactionId, result.GetProperty("transactionId").GetString());
+        Assert.Equal((12_300L, 0L, expectedTotal, expectedTotal, 0L, 0L), (result.GetProperty("energyWh").GetInt64(), result.GetProperty("idleMinutesBilled").GetInt64(),
+            result.GetProperty("totalCents").GetInt64(), result.GetProperty("capturedCents").GetInt64(), result.GetProperty("remainderChargedCents").GetInt64(),
+            result.GetProperty("owedCents").GetInt64()));
+        var stopRequest = done.GetProperty("received").EnumerateArray().Single(c => c.GetProperty("action").GetString() == "RequestStopTransaction");
+        Assert.Equal(transactionId, stopRequest.GetProperty("params").GetProperty("transactionId").GetString());
+
+        // The driver's view: session closed with its result, the invoice line by line, the receipt.
+        var session = await driver.GetFromJsonAsync<JsonElement>($"api/v1/charging/sessions/{sessionId}");
+        Assert.Equal(("Completed", "completed"), (session.GetProperty("workflowStatus").GetString(), session.GetProperty("state").GetProperty("state").GetString()));
+        var invoiceId = result.GetProperty("invoiceId").GetGuid();
+        var invoice = await driver.GetFromJsonAsync<JsonElement>($"api/v1/invoices/{invoiceId}");
+        Assert.Equal(("paid", expectedTotal), (invoice.GetProperty("status").GetString(), invoice.GetProperty("totalCents").GetInt64()));
+        Assert.Equal([("CHARGING_SESSION_FEE", 1m, 200L), ("CHARGING_ENERGY", 12.3m, 431L)],
+            invoice.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("code").GetString(), l.GetProperty("quantity").GetDecimal(), l.GetProperty("amountCents").GetInt64())));
+        Assert.Equal(expectedTotal, (await driver.GetFromJsonAsync<JsonElement>($"api/v1/invoices/{invoiceId}/receipt")).GetProperty("totalCents").GetInt64());
+
+        // Stripe: one manual-capture hold of $50.00, captured for exactly the bill.
+        var hold = Assert.Single(await system.Stripe.GetPaymentIntentsAsync(), pi => !intentsBefore.Contains(pi.Id));
+        Assert.Equal(("manual", "succeeded", 5000L, expectedTotal), (hold.CaptureMethod, hold.Status, hold.Amount, hold.AmountReceived));
+
+        var closed = Assert.Single(await system.RowsAsync("SELECT * FROM charging.charging_sessions WHERE workflow_id = $1", $"charging-{sessionId}"));
+        Assert.Equal(("completed", "Remote", 12_300L, 240L, 0L, expectedTotal), ((string)closed["status"]!, (string?)closed["stop_reason"],
+            (long)closed["energy_wh"]!, (long)closed["idle_seconds"]!, (long)closed["billed_idle_minutes"]!, (long)closed["total_cents"]!));
+    }
 }

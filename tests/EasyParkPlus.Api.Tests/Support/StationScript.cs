@@ -48,6 +48,64 @@ public sealed class StationScript : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _node.DisposeAsync();
+
+    /// <summary>
+    /// A session the driver starts and stops in the app, on a station played by charging-session.js "app": the api starts
+    /// ChargingSession, whose activities hold the card, reserve power and ask the gateway for RequestStartTransaction; the
+    /// station charges 12,300 Wh with a 4-minute SuspendedEV pause, drops offline and replays, and the driver's stop
+    /// reaches it as RequestStopTransaction. <paramref name="atCheckpoint"/> runs at each checkpoint (name, session id)
+    /// before the station goes on. Returns the session id, the workflow result and the station's last step.
+    /// </summary>
+    public static async Task<(Guid SessionId, JsonElement Result, JsonElement Done)> ChargeFromTheAppAsync(
+        SystemFixture system, HttpClient driver, string facilityId, string stationId, Func<string, Guid, StationScript, Task>? atCheckpoint = null)
+    {
+        atCheckpoint ??= (_, _, _) => Task.CompletedTask;
+        await using var station = Launch(system, "app", stationId, "-", "Central");
+        Assert.Equal("ocpp2.0.1", (await station.NextAsync("connected")).GetProperty("protocol").GetString());
+        Assert.Equal("Accepted", (await station.NextAsync("boot")).GetProperty("status").GetString());
+        await station.NextAsync("plugged");
+        await station.NextAsync("ready");
+        using var start = await driver.PostAsJsonAsync("api/v1/charging/sessions", new { facilityId, stationId, evseId = 1 });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var sessionId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionId").GetGuid();
+        await atCheckpoint("ready", sessionId, station);
+        await station.ContinueAtAsync(0);
+        await station.NextAsync("remoteStart");
+        Assert.Equal("Accepted", (await station.NextAsync("started")).GetProperty("idTokenInfo").GetProperty("status").GetString());
+        await station.NextAsync("charging");
+        await atCheckpoint("charging", sessionId, station);
+        await station.ContinueAtAsync(600);
+        await station.NextAsync("meterValues");
+        await station.NextAsync("updated1");
+        await station.NextAsync("offline");
+        await atCheckpoint("offline", sessionId, station);
+        await station.ContinueAtAsync(1500);
+        await station.NextAsync("reconnected");
+        await station.NextAsync("replay2");
+        await station.NextAsync("replay1again");
+        await station.NextAsync("replay3");
+        await station.NextAsync("replayed");
+        await station.ContinueAtAsync(2040);
+        await station.NextAsync("updated4");
+        await station.NextAsync("updated5");
+        await station.NextAsync("stopWanted");
+        system.AdvanceTo(station.Start.AddSeconds(2100));
+        using (var stop = await driver.PostAsync(new Uri($"api/v1/charging/sessions/{sessionId}/stop", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        }
+        await station.ContinueAtAsync(2100);
+        await station.NextAsync("remoteStop");
+        await station.NextAsync("ended");
+        await station.NextAsync("unplugged");
+        await station.NextAsync("endedSent");
+        var result = await SystemWaits.ResultAsync(system, $"charging-{sessionId}");
+        await atCheckpoint("endedSent", sessionId, station);
+        await station.ContinueAtAsync(2110);
+        var done = await station.NextAsync("done");
+        Assert.Equal(0, await station.Node.ExitAsync());
+        return (sessionId, result, done);
+    }
 }
 
 /// <summary>Waiting on workflows through the api the way a client would: the operator's workflow detail (its Status query).</summary>

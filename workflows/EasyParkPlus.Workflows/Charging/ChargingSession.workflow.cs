@@ -309,9 +309,12 @@ public sealed class ChargingSession
     private async Task RecordAsync(ChargingSessionInput input, ChargingSessionClosing? closing, ActivityOptions? options = null)
     {
         var started = _started!;
-        await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.RecordSessionAsync(new ChargingSessionRecord(
-            Workflow.Info.WorkflowId, input.SessionId, input.StationId, input.EvseId, started.TransactionId, input.CustomerId,
-            started.Timestamp, _meterStartWh, Workflow.UtcNow) { Closing = closing }), options ?? Quick);
+        var record = new ChargingSessionRecord(Workflow.Info.WorkflowId, input.SessionId, input.StationId, input.EvseId, started.TransactionId,
+            input.CustomerId, started.Timestamp, _meterStartWh, Workflow.UtcNow)
+        {
+            Closing = closing,
+        };
+        await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.RecordSessionAsync(record), options ?? Quick);
         _recorded = true;
     }
 

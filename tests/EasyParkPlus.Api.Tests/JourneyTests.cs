@@ -2,16 +2,17 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
+using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Engine;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
 
 /// <summary>
-/// Whole journeys through the real HTTP pipeline, the real ParkingSession/Reservation workflows on the api's hosted worker,
-/// PostgreSQL and the Stripe stand-in. Charging is not in them yet: the ChargingSession workflow is not merged.
+/// Whole journeys through the real HTTP pipeline, the real ParkingSession/Reservation/ChargingSession workflows on the api's
+/// hosted worker, PostgreSQL, the Stripe stand-in, and the real ocpp-gateway with an ocpp-rpc charging station for the charge.
 /// </summary>
-public sealed class JourneyTests(ApiFixture api) : IClassFixture<ApiFixture>
+public sealed class JourneyTests(SystemFixture api) : IClassFixture<SystemFixture>
 {
     private async Task<JsonElement?> ResultAsync(string workflowId)
     {
@@ -46,7 +47,7 @@ public sealed class JourneyTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
-    public async Task DriverJourney_Register_Vehicle_Card_Reserve_Enter_Exit_Receipt()
+    public async Task DriverJourney_Register_Vehicle_Card_Reserve_Enter_Charge_Exit_Receipt()
     {
         var (driver, _) = await api.NewDriverAsync("Journey Driver");
         using (driver)
@@ -77,6 +78,17 @@ public sealed class JourneyTests(ApiFixture api) : IClassFixture<ApiFixture>
             var fulfilled = await WaitForStateAsync(driver, $"api/v1/reservations/{reservationId}", "Fulfilled");
             Assert.Equal($"parking-{sessionId}", fulfilled.GetProperty("state").GetProperty("parkingWorkflowId").GetString());
             var parked = await WaitForStateAsync(driver, $"api/v1/sessions/{sessionId}", "Parked");
+
+            // Charge: started and stopped in the app at a Boston station played by ocpp-rpc through the real gateway. The
+            // station script charges 12,300 Wh with 4 idle minutes (inside the grace): $2.00 + 12.3 kWh × $0.35 = $4.305 → $4.31,
+            // so $6.31, captured from the $50.00 hold.
+            var (chargingId, charged, _) = await StationScript.ChargeFromTheAppAsync(api, driver, "BOS", EasyParkSeeder.StationId("BOS", 1));
+            Assert.Equal(("Completed", 631L, 631L), (charged.GetProperty("outcome").GetString(), charged.GetProperty("totalCents").GetInt64(),
+                charged.GetProperty("capturedCents").GetInt64()));
+            var chargingInvoiceId = charged.GetProperty("invoiceId").GetGuid();
+            var chargingReceipt = await driver.GetFromJsonAsync<JsonElement>($"api/v1/invoices/{chargingInvoiceId}/receipt");
+            Assert.Equal((631L, "charging"), (chargingReceipt.GetProperty("totalCents").GetInt64(), chargingReceipt.GetProperty("invoice").GetProperty("kind").GetString()));
+            Assert.Equal($"charging-{chargingId}", chargingReceipt.GetProperty("invoice").GetProperty("sourceWorkflowId").GetString());
             api.Clock.Advance(TimeSpan.FromHours(3));
             Assert.False(string.IsNullOrEmpty(parked.GetProperty("state").GetProperty("spaceLabel").GetString()));
             var active = await driver.GetFromJsonAsync<JsonElement>("api/v1/sessions/active");
@@ -95,6 +107,7 @@ public sealed class JourneyTests(ApiFixture api) : IClassFixture<ApiFixture>
             Assert.Equal(result.Value.GetProperty("receiptNumber").GetInt64(), receipt.GetProperty("number").GetInt64());
             var invoices = await driver.GetFromJsonAsync<JsonElement>("api/v1/invoices");
             Assert.Contains(invoiceId, invoices.EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+            Assert.Contains(chargingInvoiceId, invoices.EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
         }
     }
 

@@ -202,6 +202,38 @@ public sealed class ChargingActivities(
         }
     }
 
+    public async Task RecordSessionAsync(ChargingSessionRecord record)
+    {
+        var closing = record.Closing;
+        var status = closing is null ? "active" : closing.Failed ? "failed" : "completed";
+        // Charger and EVSE rows come from the station id and EVSE number the charger reports.
+        var written = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO charging.charging_sessions (id, workflow_id, charger_id, evse_id, transaction_id, customer_id, status,
+                started_device_at, started_received_at, ended_device_at, ended_received_at, meter_start_wh, meter_stop_wh, energy_wh,
+                idle_seconds, billed_idle_minutes, session_fee_cents, energy_charge_cents, idle_fee_cents, total_cents, stop_reason,
+                created_at, updated_at)
+            SELECT {record.SessionId}, {record.WorkflowId}, c.id, e.id, {record.TransactionId}, {record.CustomerId}, {status},
+                {record.StartedDeviceAt.ToUniversalTime()}, {record.RecordedAt.ToUniversalTime()}, {closing?.EndedDeviceAt?.ToUniversalTime()},
+                {(closing is null ? null : record.RecordedAt.ToUniversalTime())}, {record.MeterStartWh}, {closing?.MeterStopWh}, {closing?.EnergyWh ?? 0},
+                {closing?.IdleSeconds ?? 0}, {closing?.BilledIdleMinutes ?? 0}, {closing?.SessionFeeCents ?? 0}, {closing?.EnergyChargeCents ?? 0},
+                {closing?.IdleFeeCents ?? 0}, {closing?.TotalCents ?? 0}, {closing?.StopReason}, {record.RecordedAt.ToUniversalTime()}, {record.RecordedAt.ToUniversalTime()}
+            FROM charging.chargers c JOIN charging.evses e ON e.charger_id = c.id AND e.evse_number = {record.EvseId}
+            WHERE c.station_id = {record.StationId}
+            ON CONFLICT (workflow_id) DO UPDATE SET
+                customer_id = excluded.customer_id, status = excluded.status, meter_start_wh = excluded.meter_start_wh,
+                ended_device_at = excluded.ended_device_at, ended_received_at = excluded.ended_received_at, meter_stop_wh = excluded.meter_stop_wh,
+                energy_wh = excluded.energy_wh, idle_seconds = excluded.idle_seconds, billed_idle_minutes = excluded.billed_idle_minutes,
+                session_fee_cents = excluded.session_fee_cents, energy_charge_cents = excluded.energy_charge_cents,
+                idle_fee_cents = excluded.idle_fee_cents, total_cents = excluded.total_cents, stop_reason = excluded.stop_reason,
+                updated_at = excluded.updated_at
+            """, CancellationToken);
+        if (written == 0)
+        {
+            // An EVSE we do not know cannot hold up the bill; the workflow and invoice still carry everything.
+            ChargingLog.SessionNotRecorded(logger, record.WorkflowId, record.StationId, record.EvseId);
+        }
+    }
+
     public async Task RaiseOperatorAlertAsync(ChargingAlert alert)
     {
         // The operator alerts table (0002) allows one alert per workflow and kind.

@@ -23,6 +23,9 @@ internal static partial class ChargingLog
     [LoggerMessage(3305, LogLevel.Warning, "Gateway refused {Command} for station {StationId}: {Reason}")]
     public static partial void GatewayRefused(ILogger logger, string command, string stationId, string reason);
 
+    [LoggerMessage(3306, LogLevel.Warning, "Charging session {WorkflowId} not recorded: station {StationId} has no EVSE {EvseId}")]
+    public static partial void SessionNotRecorded(ILogger logger, string workflowId, string stationId, int evseId);
+
     [LoggerMessage(3310, LogLevel.Information, "Subscription {SubscriptionId} is now {Status} for {PeriodStart:yyyy-MM-dd} to {PeriodEnd:yyyy-MM-dd}")]
     public static partial void SubscriptionUpdated(ILogger logger, Guid subscriptionId, string status, DateTimeOffset periodStart, DateTimeOffset periodEnd);
 }

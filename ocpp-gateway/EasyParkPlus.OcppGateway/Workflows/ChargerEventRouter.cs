@@ -54,21 +54,45 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
             .FirstOrDefaultAsync(cancellationToken)
             ?? throw new InvalidOperationException($"Station {e.StationId} is not a known charger; its event stays pending for an operator.");
         var sessionId = SessionIdFor(e.StationId, e.TransactionId);
-        var input = new ChargingSessionInput(sessionId, facilityId, e.StationId, e.EvseId, CustomerId: null, e.IdToken);
+        var customerId = await CustomerForAsync(e.IdToken, cancellationToken);
+        var input = new ChargingSessionInput(sessionId, facilityId, e.StationId, e.EvseId, customerId, e.IdToken);
         var started = new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId);
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
+        var attributes = new Dictionary<string, object?>
+        {
+            ["FacilityId"] = facilityId,
+            ["StationId"] = e.StationId,
+            ["EvseId"] = e.EvseId.ToString(CultureInfo.InvariantCulture),
+        };
+        if (customerId is { } customer)
+        {
+            // The driver sees the session in the app, as one they started there.
+            attributes["CustomerId"] = customer.ToString();
+        }
         await workflows.SignalWithStartWorkflowAsync((ChargingSession s) => s.RunAsync(input), s => s.TransactionStartedAsync(started),
             new WorkflowOptions(workflowId, ChargingWorkflowIds.TaskQueue)
             {
                 RequestId = e.DedupeId,
-                SearchAttributes = new Dictionary<string, object?>
-                {
-                    ["FacilityId"] = facilityId,
-                    ["StationId"] = e.StationId,
-                    ["EvseId"] = e.EvseId.ToString(CultureInfo.InvariantCulture),
-                },
+                SearchAttributes = attributes,
             }, cancellationToken);
         LogStartedAtCharger(e.StationId, e.TransactionId, workflowId);
+    }
+
+    // The account behind the token the charger authorised: an RFID card registered to it (gateway.id_tokens, not blocked)
+    // or a Central token that is the account id. The session then bills that account's saved card instead of leaving
+    // the amount owed; an unknown token still charges, as an anonymous session.
+    private async Task<Guid?> CustomerForAsync(string? idToken, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(idToken))
+        {
+            return null;
+        }
+        var owners = await db.Database.SqlQuery<Guid>($"""
+            SELECT t.customer_id AS "Value" FROM gateway.id_tokens t WHERE t.id_token = {idToken} AND NOT t.blocked
+            UNION ALL
+            SELECT c.id FROM accounts.customers c WHERE c.id::text = lower({idToken})
+            """).ToListAsync(cancellationToken);
+        return owners.Count > 0 ? owners[0] : null;
     }
 
     private Task<WorkflowExecutionInfo?> FindRunningAsync(string stationId, int evseId, CancellationToken cancellationToken) =>

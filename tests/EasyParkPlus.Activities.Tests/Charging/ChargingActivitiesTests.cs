@@ -218,6 +218,44 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecordSessionAsync_ActiveThenClosedAndRetried_OneRowWithThePricedParts_UnknownEvseSkipped()
+    {
+        var sessionId = Guid.NewGuid();
+        var customerId = await RegisterDriverAsync();
+        var started = new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
+        var record = new ChargingSessionRecord($"charging-{sessionId}", sessionId, EasyParkSeeder.StationId("BOS", 1), 1, "TX-REC-1", customerId,
+            started, 1_250_000, started.AddSeconds(2));
+        var closed = record with
+        {
+            RecordedAt = started.AddMinutes(52),
+            Closing = new ChargingSessionClosing(false, started.AddMinutes(51.5), 1_270_000, 20_000, 690, 7, 200, 700, 350, 1250, "EVDisconnected"),
+        };
+
+        await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(record));
+        var active = await RowAsync(record.WorkflowId);
+        await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(closed));
+        await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(closed));
+        await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(record with { WorkflowId = "charging-nowhere", EvseId = 9 }));
+
+        Assert.Equal($"active|TX-REC-1|{customerId}|1250000||0|0|", active);
+        Assert.Equal($"completed|TX-REC-1|{customerId}|1250000|1270000|20000|1250|EVDisconnected", await RowAsync(record.WorkflowId));
+        Assert.Equal("", await RowAsync("charging-nowhere"));
+    }
+
+    private async Task<string> RowAsync(string workflowId)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT coalesce(string_agg(concat_ws('|', s.status, s.transaction_id, s.customer_id, s.meter_start_wh, coalesce(s.meter_stop_wh::text, ''),
+                s.energy_wh, s.total_cents, coalesce(s.stop_reason, '')), ','), '')
+            FROM charging.charging_sessions s JOIN charging.chargers c ON c.id = s.charger_id WHERE s.workflow_id = $1 AND c.station_id = 'BOS-CH-01'
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = workflowId });
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task RaiseOperatorAlertAsync_Twice_WritesOneAlert()
     {
         var alert = new ChargingAlert("charging-alert", "BOS", ChargingAlertKinds.NeverStarted, "BOS-CH-01 never started", DateTimeOffset.UtcNow);

@@ -193,28 +193,17 @@ public sealed class ChargerGatewayHost : IAsyncDisposable
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 }
 
-// Runs a script from the node/ folder (installed by `./easypark test`, which runs npm install there).
+// Runs a script from the node/ folder (NodeTools.Folder) to its end and returns its JSON lines.
 public static class NodeScript
 {
-    public static string Folder
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "node", "package.json")))
-            {
-                dir = dir.Parent;
-            }
-            return dir is null ? throw new InvalidOperationException("tests/EasyParkPlus.OcppGateway.Tests/node not found.") : Path.Combine(dir.FullName, "node");
-        }
-    }
+    public static string Folder => NodeTools.Folder;
 
     public static Task<(int ExitCode, List<JsonElement> Lines, string Errors)> RunAsync(string script, params string[] args)
         => RunWithInputAsync(script, null, args);
 
     public static async Task<(int ExitCode, List<JsonElement> Lines, string Errors)> RunWithInputAsync(string script, string? input, params string[] args)
     {
-        Assert.True(Directory.Exists(Path.Combine(Folder, "node_modules", "ocpp-rpc")), "Run npm install in tests/EasyParkPlus.OcppGateway.Tests/node (./easypark test does).");
+        NodeTools.RequirePackage("ocpp-rpc");
         var start = new ProcessStartInfo("node") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add(script);
         foreach (var arg in args)

@@ -49,6 +49,30 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
     }
 
     [Fact]
+    public async Task A_transaction_started_at_the_charger_with_a_registered_rfid_card_starts_the_session_for_its_owner()
+    {
+        var station = await routing.QueryAsync(services =>
+            services.GetRequiredService<EasyParkDbContext>().Set<Charger>().Where(c => c.FacilityId == "PHL").Select(c => c.StationId).FirstAsync());
+        var owner = Guid.NewGuid();
+        await routing.QueryAsync(services => services.GetRequiredService<EasyParkDbContext>().Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO accounts.customers (id, email, name, role) VALUES ({owner}, 'rfid.owner@example.test', 'RFID Owner', 'driver');
+            INSERT INTO gateway.id_tokens (id_token, customer_id) VALUES ('RFID-OWNED-1', {owner});
+            INSERT INTO gateway.id_tokens (id_token, customer_id, blocked) VALUES ('RFID-BLOCKED-1', {owner}, true);
+            """));
+
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with { EvseId = 1, TransactionId = "tx-rfid", IdToken = "RFID-OWNED-1" });
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with { EvseId = 2, TransactionId = "tx-blocked", IdToken = "RFID-BLOCKED-1" });
+
+        var owned = await Client.DescribeWorkflowAsync(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-rfid")));
+        Assert.Equal(owner.ToString(), owned.Execution.SearchAttributes["CustomerId"].GetString());
+        var input = Assert.IsType<WorkflowExecutionStarted>((await Client.GetWorkflowHistoryAsync(owned.Execution.WorkflowId))[0].Attributes).Input;
+        Assert.Contains(owner.ToString(), input.GetRawText(), StringComparison.Ordinal);
+        // A blocked card charges as an anonymous session: nobody's card is billed for it.
+        var blocked = await Client.DescribeWorkflowAsync(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-blocked")));
+        Assert.False(blocked.Execution.SearchAttributes.ContainsKey("CustomerId"));
+    }
+
+    [Fact]
     public async Task A_session_started_from_the_app_receives_the_chargers_events_by_station_and_evse()
     {
         var station = await AnyStationAsync();

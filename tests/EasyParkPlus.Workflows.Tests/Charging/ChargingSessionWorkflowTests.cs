@@ -83,6 +83,33 @@ public sealed class ChargingSessionWorkflowTests
     }
 
     [Fact]
+    public async Task RunAsync_LifetimeRegisterReadingsOutOfOrder_BillsMeterStopMinusStart_RecordsTheRowAndIssuesAReceipt()
+    {
+        var world = new FakeChargingWorld();
+        await using var env = CreateEnvironment(world);
+        var (handle, t0) = await StartFromAppAsync(env);
+
+        // Energy.Active.Import.Register is the EVSE's lifetime meter: 1,250,000 Wh at the start, 1,262,345 Wh at the end.
+        // A buffered reading (seqNo 1) arrives after a later one and must not move the start. 12,345 Wh × $0.35 = $4.32075 → $4.32.
+        await AtAsync(env, t0.AddMinutes(1), () => handle.SignalAsync(wf => wf.TransactionStartedAsync(new("TX9", 0, t0.AddMinutes(1), ChargingState.Charging, 1_250_000))));
+        await AtAsync(env, t0.AddMinutes(30), () => handle.SignalAsync(wf => wf.TransactionUpdatedAsync(new("TX9", 2, t0.AddMinutes(30), ChargingState.Charging, 1_260_000))));
+        await AtAsync(env, t0.AddMinutes(31), () => handle.SignalAsync(wf => wf.TransactionUpdatedAsync(new("TX9", 1, t0.AddMinutes(15), ChargingState.Charging, 1_255_000))));
+        Assert.Equal(10_000, (await handle.QueryAsync(wf => wf.Status)).EnergyWh);
+        await AtAsync(env, t0.AddMinutes(40), () => handle.SignalAsync(wf => wf.TransactionEndedAsync(new("TX9", 3, t0.AddMinutes(40), 1_262_345, "EVDisconnected"))));
+        var result = await handle.GetResultAsync();
+
+        Assert.Equal((12_345L, 200L + 432L), (result.EnergyWh, result.TotalCents));
+        var records = world.Payloads<ChargingSessionRecord>("record-session");
+        Assert.Equal(2, records.Count);
+        Assert.Null(records[0].Closing);
+        Assert.Equal(("TX9", t0.AddMinutes(1), (long?)1_250_000), (records[0].TransactionId, records[0].StartedDeviceAt, records[0].MeterStartWh));
+        Assert.Equal(new ChargingSessionClosing(false, t0.AddMinutes(40), 1_262_345, 12_345, 0, 0, 200, 432, 0, 632, "EVDisconnected"), records[1].Closing);
+        var receipt = Assert.Single(world.Payloads<ReceiptRequest>("receipt"));
+        Assert.Equal(result.InvoiceId, receipt.InvoiceId);
+        Assert.NotNull(receipt.PaymentId);
+    }
+
+    [Fact]
     public async Task RunAsync_PriceAboveTheHold_CapturesTheHoldAndChargesTheRemainderOffSession()
     {
         var world = new FakeChargingWorld();

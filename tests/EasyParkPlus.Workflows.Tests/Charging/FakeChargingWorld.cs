@@ -81,6 +81,12 @@ public sealed class FakeChargingWorld : IChargingActivities, IBillingActivities,
         return Task.FromResult(true);
     }
 
+    public Task RecordSessionAsync(ChargingSessionRecord record)
+    {
+        Record("record-session", record);
+        return Task.CompletedTask;
+    }
+
     public Task RaiseOperatorAlertAsync(ChargingAlert alert)
     {
         lock (_gate)
@@ -111,7 +117,11 @@ public sealed class FakeChargingWorld : IChargingActivities, IBillingActivities,
 
     public Task<PaymentRecorded> RecordPayStationPaymentAsync(PayStationPayment payment) => throw new NotSupportedException("Charging never takes pay-station payments.");
 
-    public Task<IssuedReceipt> IssueReceiptAsync(ReceiptRequest request) => throw new NotSupportedException("Charging does not issue receipts in these tests.");
+    public Task<IssuedReceipt> IssueReceiptAsync(ReceiptRequest request)
+    {
+        Record("receipt", request);
+        return Task.FromResult(new IssuedReceipt(Guid.NewGuid(), 1, 0));
+    }
 
     public Task<RefundRecorded> RefundPaymentAsync(RefundCommand refund) => throw new NotSupportedException("Charging refunds by cancelling holds.");
 

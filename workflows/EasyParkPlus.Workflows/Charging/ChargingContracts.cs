@@ -107,6 +107,19 @@ public sealed record RemoteStartOutcome(bool Accepted, string? TransactionId);
 
 public sealed record RemoteStop(string StationId, string TransactionId);
 
+// The charging.charging_sessions row the api's readers use (chargers in use, console power, utilisation): written
+// once the transaction is known, and again with the priced parts when the session is billed or abandoned.
+public sealed record ChargingSessionRecord(
+    string WorkflowId, Guid SessionId, string StationId, int EvseId, string TransactionId, Guid? CustomerId,
+    DateTimeOffset StartedDeviceAt, long? MeterStartWh, DateTimeOffset RecordedAt)
+{
+    public ChargingSessionClosing? Closing { get; init; }
+}
+
+public sealed record ChargingSessionClosing(
+    bool Failed, DateTimeOffset? EndedDeviceAt, long? MeterStopWh, long EnergyWh, long IdleSeconds, long BilledIdleMinutes,
+    long SessionFeeCents, long EnergyChargeCents, long IdleFeeCents, long TotalCents, string? StopReason);
+
 public sealed record ChargingAlert(string WorkflowId, string FacilityId, string Kind, string Message, DateTimeOffset RaisedAt);
 
 public static class ChargingAlertKinds

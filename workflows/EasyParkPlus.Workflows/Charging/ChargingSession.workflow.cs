@@ -1,6 +1,7 @@
 using System.Globalization;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
+using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
 
@@ -44,6 +45,9 @@ public sealed class ChargingSession
     private bool _stopSent;
     private long _events;
     private long _energyWh;
+    private long? _meterStartWh;
+    private long? _meterStopWh;
+    private bool _recorded;
     private DateTimeOffset? _lastDeviceAt;
     private HoldAuthorised? _hold;
     private int _allocatedW;
@@ -169,6 +173,7 @@ public sealed class ChargingSession
         }
 
         _state = ChargingStates.Charging;
+        await RecordAsync(input, null);
         while (_ended is null)
         {
             var seen = _events;
@@ -218,8 +223,12 @@ public sealed class ChargingSession
         var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
             workflowId, BillableKind.Charging, "session", input.CustomerId, input.FacilityId, BillingLine.From(price), Workflow.UtcNow)), Quick);
         var total = invoice.TotalCents;
+        await RecordAsync(input, new ChargingSessionClosing(false, ended.Timestamp, _meterStopWh, _energyWh, (long)idle.Total.TotalSeconds, idleMinutes,
+            Cents(price, PriceLineCodes.ChargingSessionFee), Cents(price, PriceLineCodes.ChargingEnergy), Cents(price, PriceLineCodes.ChargingIdle), total,
+            ended.StoppedReason));
 
         long captured = 0, remainder = 0, owed = 0;
+        Guid? paymentId = null;
         if (_hold is { } hold)
         {
             if (total == 0)
@@ -231,6 +240,7 @@ public sealed class ChargingSession
                 var capture = Math.Min(total, hold.AmountCents);
                 captured = (await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.CaptureHoldAsync(
                     new HoldCapture(workflowId, hold.PaymentId, invoice.InvoiceId, capture)), Payment)).CapturedCents;
+                paymentId = hold.PaymentId;
             }
         }
         var due = total - captured;
@@ -241,8 +251,10 @@ public sealed class ChargingSession
                 try
                 {
                     var step = _hold is null ? "charge" : "remainder";
-                    remainder = (await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.ChargeSavedCardAsync(new SavedCardCharge(
-                        workflowId, step, invoice.InvoiceId, customer, due, $"EV charging at {input.FacilityId}")), Payment)).AmountCents;
+                    var charged = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.ChargeSavedCardAsync(new SavedCardCharge(
+                        workflowId, step, invoice.InvoiceId, customer, due, $"EV charging at {input.FacilityId}")), Payment);
+                    remainder = charged.AmountCents;
+                    paymentId = charged.PaymentId;
                 }
                 catch (ActivityFailureException failure) when (failure.InnerException is ApplicationFailureException declined)
                 {
@@ -260,6 +272,11 @@ public sealed class ChargingSession
                 await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.RaiseOperatorAlertAsync(new ChargingAlert(
                     workflowId, input.FacilityId, ChargingAlertKinds.Unpaid, $"{Money.FromCents(owed)} owed for charging at {input.StationId}: {_reason}", Workflow.UtcNow)), Quick);
             }
+        }
+        if (owed == 0)
+        {
+            // Paid in full (or nothing owed): the driver gets a receipt, as for parking.
+            await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueReceiptAsync(new ReceiptRequest(invoice.InvoiceId, paymentId, Workflow.UtcNow)), Quick);
         }
         _state = ChargingStates.Completed;
         return Result(ChargingOutcome.Completed, invoice.InvoiceId, idleMinutes, total, captured, remainder, owed);
@@ -280,9 +297,28 @@ public sealed class ChargingSession
             await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.RaiseOperatorAlertAsync(
                 new ChargingAlert(workflowId, input.FacilityId, alertKind, reason, Workflow.UtcNow)), Compensation);
         }
+        if (_recorded)
+        {
+            // A session that had started (then went silent) must not look active to the api's readers.
+            await RecordAsync(input, new ChargingSessionClosing(true, _ended?.Timestamp, _meterStopWh, _energyWh, 0, 0, 0, 0, 0, 0, reason), Compensation);
+        }
         _state = ChargingStates.Failed;
         return Result(outcome, null, 0, 0, 0, null);
     }
+
+    private async Task RecordAsync(ChargingSessionInput input, ChargingSessionClosing? closing, ActivityOptions? options = null)
+    {
+        var started = _started!;
+        var record = new ChargingSessionRecord(Workflow.Info.WorkflowId, input.SessionId, input.StationId, input.EvseId, started.TransactionId,
+            input.CustomerId, started.Timestamp, _meterStartWh, Workflow.UtcNow)
+        {
+            Closing = closing,
+        };
+        await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.RecordSessionAsync(record), options ?? Quick);
+        _recorded = true;
+    }
+
+    private static long Cents(PriceBreakdown price, string code) => price.Lines.Where(l => l.Code == code).Sum(l => l.Amount.Cents);
 
     private ChargingSessionResult Result(ChargingOutcome outcome, Guid? invoiceId, long idleMinutes, long total, long captured, long? remainder, long owed = 0) =>
         new(outcome, _started?.TransactionId, _energyWh, idleMinutes, total, captured, remainder ?? 0, owed, invoiceId, _reason);
@@ -303,10 +339,13 @@ public sealed class ChargingSession
         {
             _changes.Add(new ChargingStateChange(at, s));
         }
-        // The meter register only grows; a late, buffered reading must not lower it.
-        if (energyWh is { } wh && wh > _energyWh)
+        // Energy.Active.Import.Register is the EVSE's lifetime meter and only grows: the lowest reading is the meter
+        // start, the highest the latest, whatever order buffered events arrive in; the session's energy is their difference.
+        if (energyWh is { } wh)
         {
-            _energyWh = wh;
+            _meterStartWh = Math.Min(_meterStartWh ?? wh, wh);
+            _meterStopWh = Math.Max(_meterStopWh ?? wh, wh);
+            _energyWh = _meterStopWh.Value - _meterStartWh.Value;
         }
         if (_lastDeviceAt is null || at > _lastDeviceAt)
         {

@@ -28,6 +28,10 @@ public interface IChargingActivities
     [Activity("Charging.StopTransaction")]
     Task<bool> StopTransactionAsync(RemoteStop stop);
 
+    // Upserts the session's row by workflow id, so a retry or the closing write simply overwrites.
+    [Activity("Charging.RecordSession")]
+    Task RecordSessionAsync(ChargingSessionRecord record);
+
     [Activity("Charging.RaiseOperatorAlert")]
     Task RaiseOperatorAlertAsync(ChargingAlert alert);
 }

@@ -31,7 +31,7 @@ internal sealed class StationStats
     public void AddCallError(string action, string code) => CallErrors.AddOrUpdate($"{action} {code}", 1, (_, n) => n + 1);
 }
 
-internal sealed record SentTransactionEvent(string EventType, DateTimeOffset SentAt, bool Accepted);
+internal sealed record SentTransactionEvent(string EventType, DateTimeOffset SentAt, bool Accepted, bool WarmUp);
 
 /// <summary>The timing every station follows; offsets spread the stations evenly over each interval.</summary>
 internal sealed record StationPlan(Uri GatewayUrl, string Password, TimeSpan Duration,
@@ -48,7 +48,8 @@ internal sealed class SimulatedStation(string stationId, int index, int count, S
 {
     private readonly ClientWebSocket _socket = new();
     private readonly SemaphoreSlim _send = new(1, 1);
-    private readonly string _transactionId = Guid.NewGuid().ToString("N");
+    private string _transactionId = Guid.NewGuid().ToString("N");
+    private bool _warmingUp;
     private TaskCompletionSource<JsonElement?>? _pending;
     private string? _pendingId;
     private Task? _receiving;
@@ -76,6 +77,19 @@ internal sealed class SimulatedStation(string stationId, int index, int count, S
         var boot = await CallAsync("BootNotification", new { reason = "PowerUp", chargingStation = new { model = "BenchSim-150", vendorName = "EasyParkBench" } }, ct);
         await CallAsync("StatusNotification", new { timestamp = Now(), connectorStatus = "Available", evseId = 1, connectorId = 1 }, ct);
         return boot is { } answer && answer.GetProperty("status").GetString() == "Accepted";
+    }
+
+    // One short transaction before the measured load, so the gateway's first signal-with-starts (JIT, the EF model)
+    // are not counted as its steady state.
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        _warmingUp = true;
+        await TransactionEventAsync("Started", "Authorized", ct);
+        await TransactionEventAsync("Updated", "MeterValuePeriodic", ct);
+        await TransactionEventAsync("Ended", "EVDeparted", ct);
+        _warmingUp = false;
+        _transactionId = Guid.NewGuid().ToString("N");
+        _seqNo = 0;
     }
 
     public async Task RunAsync(DateTimeOffset loadStart, CancellationToken ct)
@@ -137,7 +151,7 @@ internal sealed class SimulatedStation(string stationId, int index, int count, S
             payload["idToken"] = new { idToken = "BENCH" + index.ToString("D5", CultureInfo.InvariantCulture), type = "ISO14443" };
         }
         var dedupeId = $"{stationId}/{_transactionId}/{seqNo}";
-        var answer = await CallAsync("TransactionEvent", payload, ct, sentAt => stats.TransactionEvents[dedupeId] = new(eventType, sentAt, false));
+        var answer = await CallAsync("TransactionEvent", payload, ct, sentAt => stats.TransactionEvents[dedupeId] = new(eventType, sentAt, false, _warmingUp));
         if (answer is not null)
         {
             stats.TransactionEvents[dedupeId] = stats.TransactionEvents[dedupeId] with { Accepted = true };

@@ -185,7 +185,7 @@ internal static class EngineBenchmark
 
     // ------------------------------------------------------------------ helpers
 
-    private static double Percentile(List<double> values, double p)
+    internal static double Percentile(List<double> values, double p)
     {
         if (values.Count == 0)
         {

@@ -88,12 +88,13 @@ public static partial class OcppEndpoints
 
 // Reads a station's messages until it leaves: CALLs go to the handlers one at a time (a station has
 // at most one outstanding CALL), answers complete our pending CALLs, anything malformed gets a CALLERROR.
-public sealed class StationSession(OcppHandlers handlers, IOptions<OcppOptions> options, ILogger<StationSession> logger)
+public sealed class StationSession(OcppHandlers handlers, PowerBudget power, IOptions<OcppOptions> options, ILogger<StationSession> logger)
 {
     public async Task RunAsync(StationConnection connection, CancellationToken ct)
     {
         var socket = connection.Socket;
         var buffer = new byte[options.Value.MaxMessageBytes];
+        var limitsPushed = false;
         try
         {
             while (socket.State == WebSocketState.Open && !ct.IsCancellationRequested)
@@ -124,12 +125,32 @@ public sealed class StationSession(OcppHandlers handlers, IOptions<OcppOptions> 
                     await connection.SendTextAsync(OcppFraming.ErrorText("-1", OcppErrorCodes.FormatViolation, why), ct);
                     continue;
                 }
-                await HandleFrameAsync(connection, OcppFraming.Parse(buffer.AsSpan(0, length)), ct);
+                var frame = OcppFraming.Parse(buffer.AsSpan(0, length));
+                await HandleFrameAsync(connection, frame, ct);
+                if (frame is OcppCall && !limitsPushed)
+                {
+                    // After the station's first message is answered (its BootNotification when it rebooted), it gets the
+                    // charging limits it may have missed while offline. Not awaited: the answers come through this loop.
+                    limitsPushed = true;
+                    _ = PushLimitsAsync(connection);
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
             // The station went away; its outstanding CALLs end as offline.
+        }
+    }
+
+    private async Task PushLimitsAsync(StationConnection connection)
+    {
+        try
+        {
+            await power.PushCurrentLimitsAsync(connection.FacilityId, connection.StationId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            OcppLog.LimitPushFailed(logger, ex, connection.StationId);
         }
     }
 

@@ -41,4 +41,7 @@ internal static partial class OcppLog
 
     [LoggerMessage(5012, LogLevel.Information, "Facility {FacilityId} power re-balanced: {Sessions} sessions, {TotalW} W of {BudgetW} W")]
     public static partial void Rebalanced(ILogger logger, string facilityId, int sessions, long totalW, int budgetW);
+
+    [LoggerMessage(5013, LogLevel.Warning, "Charging limits for {StationId} not pushed after it reconnected")]
+    public static partial void LimitPushFailed(ILogger logger, Exception exception, string stationId);
 }

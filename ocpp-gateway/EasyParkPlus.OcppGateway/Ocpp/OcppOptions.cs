@@ -31,6 +31,10 @@ public sealed class OcppOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    // How many transactions the outbox delivers at once (each transaction's events stay in order).
+    [Range(1, 64)]
+    public int DeliveryConcurrency { get; set; } = 16;
+
     // Development only: every seeded charger gets a login with this password.
     public bool SeedDevelopmentStations { get; set; } = true;
 

@@ -123,12 +123,17 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(ct) > 0;
     }
 
+    // The oldest due events, except those queued behind an earlier event of their transaction that waits for a retry.
     public async Task<IReadOnlyList<StoredTransactionEvent>> DuePendingEventsAsync(DateTimeOffset now, int limit, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT seq, station_id, COALESCE(evse_id, 0), connector_id, transaction_id, event_type, seq_no, device_time, trigger_reason,
                    charging_state, energy_wh, id_token, remote_start_id, stopped_reason, offline, attempts
-            FROM gateway.transaction_events WHERE delivered_at IS NULL AND next_attempt_at <= $1 ORDER BY seq LIMIT $2
+            FROM gateway.transaction_events t WHERE delivered_at IS NULL AND next_attempt_at <= $1
+              AND NOT EXISTS (SELECT 1 FROM gateway.transaction_events p
+                              WHERE p.station_id = t.station_id AND p.transaction_id = t.transaction_id AND p.seq < t.seq
+                                AND p.delivered_at IS NULL AND p.next_attempt_at > $1)
+            ORDER BY seq LIMIT $2
             """);
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = limit });

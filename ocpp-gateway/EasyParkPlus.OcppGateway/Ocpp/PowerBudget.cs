@@ -63,6 +63,28 @@ public sealed class PowerBudget(OcppStore store, StationCaller caller, IOptions<
         }
     }
 
+    // A station that was offline when its limit changed still holds the old one: once it is back, it is sent what
+    // the budget holds for it now. Under the facility lock, so a rebalance cannot slip an older value in between.
+    public async Task PushCurrentLimitsAsync(string facilityId, string stationId, CancellationToken ct)
+    {
+        var gate = FacilityLock(facilityId);
+        await gate.WaitAsync(ct);
+        try
+        {
+            foreach (var row in (await AllocationsAsync(facilityId, ct)).Where(row => row.StationId == stationId))
+            {
+                if (await PushOneAsync(row, ct) is { } failure)
+                {
+                    OcppLog.CallFailed(logger, "SetChargingProfile", stationId, $"{failure.Kind} {failure.ErrorCode} ({facilityId}, on reconnect)");
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     public async Task<IReadOnlyList<PowerAllocationRow>> AllocationsAsync(string facilityId, CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);

@@ -3,11 +3,13 @@ using Microsoft.Extensions.Options;
 
 namespace EasyParkPlus.OcppGateway.Ocpp;
 
-// The outbox loop: hands stored transaction events to IDeviceEventSink in arrival order, marks them
-// delivered, and retries failures after DeliveryRetryDelay. Undelivered events survive restarts in the table.
+// The outbox loop: hands stored transaction events to IDeviceEventSink, each transaction's in arrival order, marks
+// them delivered, and retries failures after DeliveryRetryDelay. Undelivered events survive restarts in the table.
 public sealed class TransactionEventDelivery(OcppStore store, IServiceProvider services, IOptions<OcppOptions> options,
     TimeProvider time, ILogger<TransactionEventDelivery> logger) : BackgroundService
 {
+    private const int BatchSize = 200;
+
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     // Raised after each delivery attempt is committed (dedupeId, delivered), for tests and diagnostics.
@@ -47,32 +49,51 @@ public sealed class TransactionEventDelivery(OcppStore store, IServiceProvider s
         }
     }
 
+    // Events of one transaction go one after another in arrival order; different transactions go in parallel
+    // (up to DeliveryConcurrency), so one slow signal does not hold up every station behind it.
     public async Task DeliverDueAsync(CancellationToken ct)
     {
         while (true)
         {
-            var due = await store.DuePendingEventsAsync(time.GetUtcNow(), 100, ct);
+            var due = await store.DuePendingEventsAsync(time.GetUtcNow(), BatchSize, ct);
             if (due.Count == 0)
             {
                 return;
             }
-            await using var scope = services.CreateAsyncScope();
-            var sink = scope.ServiceProvider.GetRequiredService<IDeviceEventSink>();
-            foreach (var stored in due)
-            {
-                try
+            var lanes = due.GroupBy(stored => (stored.Event.StationId, stored.Event.TransactionId));
+            await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = options.Value.DeliveryConcurrency, CancellationToken = ct },
+                async (lane, token) =>
                 {
-                    await sink.ChargerTransactionEventAsync(stored.Event, ct);
-                    await store.MarkDeliveredAsync(stored.Seq, time.GetUtcNow(), ct);
-                    AttemptCommitted?.Invoke(stored.Event.DedupeId, true);
-                }
-                catch (Exception ex) when (!ct.IsCancellationRequested)
-                {
-                    await store.MarkFailedAsync(stored.Seq, time.GetUtcNow() + options.Value.DeliveryRetryDelay, ex.GetType().Name + ": " + ex.Message, ct);
-                    OcppLog.DeliveryFailed(logger, ex, stored.Event.DedupeId, stored.Attempts + 1);
-                    AttemptCommitted?.Invoke(stored.Event.DedupeId, false);
-                }
-            }
+                    // The sink may be scoped (the workflow adapter holds a DbContext), so each lane gets a scope of its own.
+                    await using var scope = services.CreateAsyncScope();
+                    var sink = scope.ServiceProvider.GetRequiredService<IDeviceEventSink>();
+                    foreach (var stored in lane)
+                    {
+                        if (!await DeliverAsync(sink, stored, token))
+                        {
+                            // The transaction's later events wait for this one (the store holds them back until it is delivered).
+                            return;
+                        }
+                    }
+                });
+        }
+    }
+
+    private async Task<bool> DeliverAsync(IDeviceEventSink sink, StoredTransactionEvent stored, CancellationToken ct)
+    {
+        try
+        {
+            await sink.ChargerTransactionEventAsync(stored.Event, ct);
+            await store.MarkDeliveredAsync(stored.Seq, time.GetUtcNow(), ct);
+            AttemptCommitted?.Invoke(stored.Event.DedupeId, true);
+            return true;
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            await store.MarkFailedAsync(stored.Seq, time.GetUtcNow() + options.Value.DeliveryRetryDelay, ex.GetType().Name + ": " + ex.Message, ct);
+            OcppLog.DeliveryFailed(logger, ex, stored.Event.DedupeId, stored.Attempts + 1);
+            AttemptCommitted?.Invoke(stored.Event.DedupeId, false);
+            return false;
         }
     }
 

@@ -93,34 +93,7 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
         {
             var client = await host.ConnectAsync(stationId, OcppDatabaseFixture.Password);
             clients.Add(client);
-            responders.Add(Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    JsonElement call;
-                    try
-                    {
-                        call = await client.ReceiveAsync();
-                    }
-                    catch (Exception ex) when (ex is InvalidOperationException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
-                    {
-                        // The station was disconnected (by the test).
-                        return;
-                    }
-                    Assert.Equal("SetChargingProfile", call[2].GetString());
-                    var profile = call[3].GetProperty("chargingProfile");
-                    var schedule = profile.GetProperty("chargingSchedule")[0];
-                    Assert.Equal("W", schedule.GetProperty("chargingRateUnit").GetString());
-                    var limit = schedule.GetProperty("chargingSchedulePeriod")[0].GetProperty("limit").GetInt32();
-                    lock (limits)
-                    {
-                        // The station holds its new limit from now on: the facility total must stay within budget.
-                        limits[stationId] = limit;
-                        maxSum = Math.Max(maxSum, limits.Values.Sum(w => (long)w));
-                    }
-                    await client.AnswerAsync(call[1].GetString()!, new { status = "Accepted" });
-                }
-            }));
+            responders.Add(RespondAsync(client, stationId, limits, () => maxSum = Math.Max(maxSum, limits.Values.Sum(w => (long)w)), stop.Token));
         }
 
         var granted = new List<int>();
@@ -183,4 +156,95 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
         }
         await Task.WhenAll(responders);
     }
+
+    [Fact]
+    public async Task LimitLoweredWhileTheStationWasOffline_IsPushedOnceItIsBack()
+    {
+        await using var host = OcppHost.Launch(db.ConnectionString);
+        var stations = Enumerable.Range(1, 3).Select(i => EasyParkSeeder.StationId("PHL", i)).ToList();
+        var limits = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var stop = new CancellationTokenSource();
+        var first = await host.ConnectAsync(stations[0], OcppDatabaseFixture.Password);
+        var firstResponder = RespondAsync(first, stations[0], limits, () => { }, stop.Token);
+        Assert.Equal(150_000, await ReserveAsync(host, "offline-0", stations[0]));
+        await first.DisposeAsync();
+        await firstResponder;
+
+        // Two more sessions start while the first station is offline: its share drops to a third of 400 kW.
+        var others = new List<StationClient>();
+        var responders = new List<Task>();
+        foreach (var stationId in stations.Skip(1))
+        {
+            var client = await host.ConnectAsync(stationId, OcppDatabaseFixture.Password);
+            others.Add(client);
+            responders.Add(RespondAsync(client, stationId, limits, () => { }, stop.Token));
+        }
+        Assert.Equal(150_000, await ReserveAsync(host, "offline-1", stations[1]));
+        Assert.InRange(await ReserveAsync(host, "offline-2", stations[2]), 133_333, 133_334);
+        var current = await db.CountAsync("SELECT allocated_w FROM gateway.power_allocations WHERE facility_id = 'PHL' AND session_id = 'offline-0'");
+        Assert.InRange(current, 133_333, 133_334);
+        lock (limits)
+        {
+            // The offline station missed the change: it still holds 150 kW, the three together more than the budget.
+            Assert.Equal(150_000, limits[stations[0]]);
+        }
+
+        // Back online: once its first message is answered, it is sent the limit the budget holds for it now.
+        await using var back = await host.ConnectAsync(stations[0], OcppDatabaseFixture.Password);
+        await back.ResultAsync("BootNotification", new { reason = "PowerUp", chargingStation = new { model = "M1", vendorName = "V1" } });
+        var push = await back.ReceiveAsync();
+        Assert.Equal((2, "SetChargingProfile"), (push[0].GetInt32(), push[2].GetString()));
+        var schedule = push[3].GetProperty("chargingProfile").GetProperty("chargingSchedule")[0];
+        Assert.Equal(current, schedule.GetProperty("chargingSchedulePeriod")[0].GetProperty("limit").GetInt32());
+        await back.AnswerAsync(push[1].GetString()!, new { status = "Accepted" });
+        // Once per connection: later messages get their answers with no further push in between.
+        Assert.Equal(JsonValueKind.Object, (await back.ResultAsync("Heartbeat", new { })).ValueKind);
+        Assert.Equal(JsonValueKind.Object, (await back.ResultAsync("Heartbeat", new { })).ValueKind);
+
+        await stop.CancelAsync();
+        foreach (var client in others)
+        {
+            await client.DisposeAsync();
+        }
+        await Task.WhenAll(responders);
+    }
+
+    private static async Task<int> ReserveAsync(OcppHost host, string sessionId, string stationId)
+    {
+        var facility = stationId[..3];
+        using var response = await host.Http.SendAsync(host.InternalPost($"internal/v1/facilities/{facility}/power/reserve",
+            new { sessionId, stationId, evseId = 1, requestedW = 150_000 }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("allocatedW").GetInt32();
+    }
+
+    // Plays a station that takes every charging profile pushed to it and records the limit it now holds.
+    private static Task RespondAsync(StationClient client, string stationId, Dictionary<string, int> limits, Action held, CancellationToken stop) => Task.Run(async () =>
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            JsonElement call;
+            try
+            {
+                call = await client.ReceiveAsync();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.Net.WebSockets.WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The station was disconnected (by the test).
+                return;
+            }
+            Assert.Equal("SetChargingProfile", call[2].GetString());
+            var profile = call[3].GetProperty("chargingProfile");
+            var schedule = profile.GetProperty("chargingSchedule")[0];
+            Assert.Equal("W", schedule.GetProperty("chargingRateUnit").GetString());
+            var limit = schedule.GetProperty("chargingSchedulePeriod")[0].GetProperty("limit").GetInt32();
+            lock (limits)
+            {
+                // The station holds its new limit from now on.
+                limits[stationId] = limit;
+                held();
+            }
+            await client.AnswerAsync(call[1].GetString()!, new { status = "Accepted" });
+        }
+    }, CancellationToken.None);
 }

@@ -113,6 +113,13 @@ public sealed partial class PostgresWorkflowStore
                 Sql.Time(now), Sql.Json(Sql.Raw(close?.Result)), Sql.Json(close?.Failure is { } f ? Sql.Serialize(f) : null), Sql.Text(close?.ContinuedAs?.RunId)));
         }
 
+        if (commit.SignalRequestId is { } requestId)
+        {
+            batch.BatchCommands.Add(Sql.Command("""
+                WITH fresh AS (INSERT INTO engine.signal_requests (workflow_id, request_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
+                SELECT engine.expect(count(*), 1, 'signal request already recorded') FROM fresh
+                """, Sql.Text(key.WorkflowId), Sql.Text(requestId), Sql.Time(now)));
+        }
         if (commit.WorkflowTaskClaimToken is { } token)
         {
             batch.BatchCommands.Add(Sql.Command("""

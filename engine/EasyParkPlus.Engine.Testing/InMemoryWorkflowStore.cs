@@ -189,6 +189,10 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
                 {
                     return CommitResult.Conflict;
                 }
+                if (commit.SignalRequestId is { } requestId && _signalRequests.Contains((commit.Key.WorkflowId, requestId)))
+                {
+                    return CommitResult.Conflict;
+                }
                 run = existing;
             }
 
@@ -207,6 +211,10 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
             if (commit.CompletedActivity is { } completed)
             {
                 _activityTasks.Remove((completed.Key, completed.ScheduledEventId));
+            }
+            if (commit.SignalRequestId is { } signalRequest)
+            {
+                _signalRequests.Add((run.Key.WorkflowId, signalRequest));
             }
             run.LastWorkflowTaskFailure = null;
             foreach (var task in commit.ActivityTasks)

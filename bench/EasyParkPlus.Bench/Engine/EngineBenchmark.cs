@@ -13,7 +13,8 @@ using Npgsql;
 namespace EasyParkPlus.Bench.Engine;
 
 /// <summary>
-/// Measures the engine against a local PostgreSQL (fsync on): `engine [--scenario all|throughput|single|signal|memory]`.
+/// Measures the engine against a local PostgreSQL (fsync on): `engine [--scenario all|throughput|single|signal|memory]`
+/// (signal: `[--load-rate N] [--signal-rate N] [--signal-from here|elsewhere]`).
 /// A fresh engine schema is created for each scenario. Completion is observed in-process from the store's close
 /// notices, which fire once the closing transaction has committed, so no extra reads are counted.
 /// </summary>
@@ -87,6 +88,18 @@ internal static class EngineBenchmark
     private static async Task SignalLatencyAsync(Arguments arguments)
     {
         await using var bench = await BenchHost.StartAsync(arguments.ConnectionString, arguments);
+        // --signal-from here (default): the worker's own process signals, as the api does when it hosts the worker.
+        // --signal-from elsewhere: a client with its own connections and no worker signals, so the worker learns of
+        // each signal only through NOTIFY and claims the workflow task, as with an api replica that does not cache the run.
+        var from = arguments.Text("signal-from", "here");
+        await using var elsewhere = from switch
+        {
+            "here" => null,
+            "elsewhere" => await SignalClient.StartAsync(arguments.ConnectionString),
+            _ => throw new ArgumentException($"--signal-from is here or elsewhere, not {from}"),
+        };
+        var signaller = elsewhere?.Client ?? bench.Client;
+        using var eagerSignals = new InstrumentCounter("engine.signals.eager");
         var signals = arguments.Int("signals", 2_000);
         for (var i = 0; i < signals; i++)
         {
@@ -98,9 +111,10 @@ internal static class EngineBenchmark
             var id = $"signal-warmup-{i}";
             await bench.Client.StartWorkflowAsync((SignalWorkflow wf) => wf.RunAsync(1), new WorkflowOptions(id, Queue));
             var reacted = bench.ExpectClose(id);
-            await bench.Client.GetWorkflowHandle<SignalWorkflow>(id).SignalAsync(wf => wf.PingAsync());
+            await signaller.GetWorkflowHandle<SignalWorkflow>(id).SignalAsync(wf => wf.PingAsync());
             await reacted.WaitAsync(TimeSpan.FromMinutes(1));
         }
+        var eagerBefore = eagerSignals.Value;
 
         // Background load: three-activity workflows from 16 starters while signals arrive at a steady rate.
         // --load-rate paces the starters to that many workflows/s in total; 0 (default) runs them flat out,
@@ -142,7 +156,7 @@ internal static class EngineBenchmark
             {
                 var reacted = bench.ExpectClose(id);
                 var sent = Stopwatch.GetTimestamp();
-                await bench.Client.GetWorkflowHandle<SignalWorkflow>(id).SignalAsync(wf => wf.PingAsync());
+                await signaller.GetWorkflowHandle<SignalWorkflow>(id).SignalAsync(wf => wf.PingAsync());
                 sendLatencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
                 await reacted.WaitAsync(TimeSpan.FromMinutes(1));
                 latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
@@ -153,8 +167,9 @@ internal static class EngineBenchmark
         await stopLoad.CancelAsync();
         await load;
         var list = latencies.ToList();
-        Console.WriteLine($"signal reaction (signal sent -> workflow reacted and committed), {rate} signals/s under a background load of " +
-            $"{loadCount / elapsed.TotalSeconds:0} three-activity workflows/s: p50 {Percentile(list, 0.50):0.00} ms, p99 {Percentile(list, 0.99):0.00} ms ({list.Count} signals; " +
+        Console.WriteLine($"signal reaction (signal sent {(from == "here" ? "by the worker's process" : "by another client through NOTIFY")} -> workflow reacted and committed), " +
+            $"{rate} signals/s under a background load of {loadCount / elapsed.TotalSeconds:0} three-activity workflows/s: p50 {Percentile(list, 0.50):0.00} ms, " +
+            $"p99 {Percentile(list, 0.99):0.00} ms ({list.Count} signals, {eagerSignals.Value - eagerBefore} committed with their reaction; " +
             $"of which the signal call itself p50 {Percentile([.. sendLatencies], 0.50):0.00} ms, p99 {Percentile([.. sendLatencies], 0.99):0.00} ms)");
     }
 
@@ -200,6 +215,61 @@ internal static class EngineBenchmark
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var command = dataSource.CreateCommand("SELECT 'PostgreSQL ' || current_setting('server_version') || ', fsync ' || current_setting('fsync')");
         return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Counts what the engine adds to one of its counters while it is alive.</summary>
+    private sealed class InstrumentCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _value;
+
+        public InstrumentCounter(string instrument)
+        {
+            _listener.InstrumentPublished = (i, l) =>
+            {
+                if (i.Meter.Name == EasyParkPlus.Engine.Runtime.EngineTelemetry.Name && i.Name == instrument)
+                {
+                    l.EnableMeasurementEvents(i);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _value, value));
+            _listener.Start();
+        }
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>A client with its own connections and no worker (an api replica that caches nothing).</summary>
+    private sealed class SignalClient : IAsyncDisposable
+    {
+        private readonly IHost _host;
+
+        private SignalClient(IHost host)
+        {
+            _host = host;
+            Client = host.Services.GetRequiredService<IWorkflowClient>();
+        }
+
+        public IWorkflowClient Client { get; }
+
+        public static async Task<SignalClient> StartAsync(string connectionString)
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 }.ConnectionString));
+            builder.Services.AddWorkflowEngine(o => o.Identity = "bench-signaller").UsePostgres(migrate: false).AddWorkflow<SignalWorkflow>();
+            var host = builder.Build();
+            await host.StartAsync();
+            return new SignalClient(host);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
     }
 
     /// <summary>A worker and client in this process over a fresh engine schema.</summary>

@@ -98,12 +98,17 @@ public sealed class WorkflowClient : IWorkflowClient
     {
         using var span = EngineTelemetry.Source.StartActivity($"SignalWorkflow {signalName}", ActivityKind.Producer);
         span?.SetTag("workflow.id", workflowId);
+        var delivery = new SignalDelivery(signalName, input, requestId, EngineTelemetry.CurrentTraceParent);
+        if (_runtime is not null && await _runtime.TrySignalEagerlyAsync(workflowId, runId, delivery, type => ValidateSignal(type, signalName, input),
+                cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
         if (await _store.GetExecutionAsync(workflowId, runId, cancellationToken).ConfigureAwait(false) is { } execution)
         {
             ValidateSignal(execution.WorkflowType, signalName, input);
         }
-        await _store.SignalWorkflowAsync(workflowId, runId, new SignalDelivery(signalName, input, requestId, EngineTelemetry.CurrentTraceParent),
-            _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await _store.SignalWorkflowAsync(workflowId, runId, delivery, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Refuses a signal the workflow type (when known here) does not define, or arguments that cannot bind.</summary>

@@ -30,6 +30,12 @@ public sealed class WorkflowEngineOptions
     /// <summary>Run a started workflow's first task in the starting process when it hosts a worker for the queue.</summary>
     public bool EagerStart { get; set; } = true;
 
+    /// <summary>
+    /// Deliver a signal to a run cached in this process by running its workflow task here and committing the signal
+    /// together with the reaction (one round trip instead of signal, wake-up, claim, history read and commit).
+    /// </summary>
+    public bool EagerSignals { get; set; } = true;
+
     /// <summary>The safety-net poll interval of idle workers (wake-ups normally arrive by notification).</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -17,6 +17,7 @@ public static class EngineTelemetry
     internal static readonly Counter<long> WorkflowsClosed = Meter.CreateCounter<long>("engine.workflows.closed", description: "Workflow runs closed, by status");
     internal static readonly Counter<long> WorkflowTaskFailures = Meter.CreateCounter<long>("engine.workflow_tasks.failed", description: "Workflow tasks that failed (bugs, non-determinism)");
     internal static readonly Counter<long> WorkflowTaskConflicts = Meter.CreateCounter<long>("engine.workflow_tasks.conflicts", description: "Workflow task commits refused by optimistic concurrency");
+    internal static readonly Counter<long> EagerSignals = Meter.CreateCounter<long>("engine.signals.eager", description: "Signals committed together with the reaction of a run cached in the signalling process");
     internal static readonly Histogram<double> WorkflowTaskLatency = Meter.CreateHistogram<double>("engine.workflow_task.duration", "ms", "Time to run and commit a workflow task");
     internal static readonly Histogram<double> ActivityLatency = Meter.CreateHistogram<double>("engine.activity.duration", "ms", "Time one activity attempt ran");
     internal static readonly Counter<long> ActivityRetries = Meter.CreateCounter<long>("engine.activities.retried", description: "Activity attempts that failed and were scheduled again");

@@ -12,6 +12,7 @@ internal sealed class WorkflowCache(int capacity)
     private readonly Lock _gate = new();
     private readonly Dictionary<ExecutionKey, Entry> _entries = [];
     private readonly LinkedList<ExecutionKey> _recency = new();
+    private readonly Dictionary<string, ExecutionKey> _latestRuns = new(StringComparer.Ordinal);
 
     public int Count
     {
@@ -34,6 +35,7 @@ internal sealed class WorkflowCache(int capacity)
             {
                 entry = new Entry(key, _recency.AddFirst(key));
                 _entries[key] = entry;
+                _latestRuns[key.WorkflowId] = key;
             }
             else
             {
@@ -86,6 +88,15 @@ internal sealed class WorkflowCache(int capacity)
         return lease;
     }
 
+    /// <summary>The run of <paramref name="workflowId"/> whose entry was created last (a hint: the store decides which run is running).</summary>
+    public ExecutionKey? LatestRun(string workflowId)
+    {
+        lock (_gate)
+        {
+            return _latestRuns.TryGetValue(workflowId, out var key) ? key : null;
+        }
+    }
+
     /// <summary>Drops up to half the idle instances (called when the process runs short of memory).</summary>
     public int Trim(double fraction)
     {
@@ -102,7 +113,7 @@ internal sealed class WorkflowCache(int capacity)
                     {
                         drop.Add(idle.Instance);
                     }
-                    _entries.Remove(node.Value);
+                    Remove(node.Value);
                     _recency.Remove(node);
                 }
                 node = previous;
@@ -125,7 +136,7 @@ internal sealed class WorkflowCache(int capacity)
             {
                 disposed = entry.Instance;
                 entry.Instance = null;
-                if (entry.Users == 0 && _entries.Remove(entry.Key))
+                if (entry.Users == 0 && Remove(entry.Key))
                 {
                     _recency.Remove(entry.Node);
                 }
@@ -136,7 +147,7 @@ internal sealed class WorkflowCache(int capacity)
                 {
                     evicted.Dispose();
                 }
-                _entries.Remove(oldest.Value);
+                Remove(oldest.Value);
                 _recency.RemoveLast();
             }
         }
@@ -145,6 +156,20 @@ internal sealed class WorkflowCache(int capacity)
             entry.Gate.Release();
         }
         disposed?.Dispose();
+    }
+
+    /// <summary>Removes an entry and its run-by-id hint (called under the gate).</summary>
+    private bool Remove(ExecutionKey key)
+    {
+        if (!_entries.Remove(key))
+        {
+            return false;
+        }
+        if (_latestRuns.TryGetValue(key.WorkflowId, out var latest) && latest == key)
+        {
+            _latestRuns.Remove(key.WorkflowId);
+        }
+        return true;
     }
 
     internal sealed class Entry(ExecutionKey key, LinkedListNode<ExecutionKey> node)

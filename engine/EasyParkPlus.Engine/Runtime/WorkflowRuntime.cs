@@ -172,8 +172,7 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
             }
 
             var commit = BuildCommit(instance, newEvents) with { WorkflowTaskClaimToken = claim.ClaimToken };
-            var result = await _store.CommitWorkflowTaskAsync(commit, now, cancellationToken).ConfigureAwait(false);
-            if (result == CommitResult.Committed)
+            if (await CommitOrEvictAsync(commit, lease, now, cancellationToken).ConfigureAwait(false) == CommitResult.Committed)
             {
                 var eager = AfterCommit(commit, instance);
                 lease.Dispose();
@@ -182,9 +181,7 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
                 return;
             }
 
-            // Someone appended to the history meanwhile (a signal, a timer): drop this work and redo it from the store.
-            lease.Evict();
-            ReleaseEagerSlots(commit);
+            // Someone appended to the history meanwhile (a signal, a timer): the work was dropped; redo it from the store.
             EngineTelemetry.WorkflowTaskConflicts.Add(1);
         }
         LogWorkflowTaskGaveUp(claim.Key.WorkflowId);
@@ -371,6 +368,100 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         {
             queue.ReleaseWorkflowSlot();
         }
+    }
+
+    // ======================================================================= eager signals
+
+    /// <summary>
+    /// Delivers a signal to a run whose instance is live in this process by running the workflow task it triggers at
+    /// once and committing "signal received + workflow task completed + its commands" in one transaction: one round
+    /// trip instead of signal, wake-up, claim, history read and commit, none of which waits behind other work.
+    /// Returns false, having written nothing, when the run is not cached here, its queue is not served here, or the
+    /// history moved on (or the request id was seen before); the caller then signals through the store.
+    /// <paramref name="validate"/> gets the run's workflow type and throws for a signal it does not define.
+    /// </summary>
+    internal async Task<bool> TrySignalEagerlyAsync(string workflowId, string? runId, SignalDelivery signal, Action<string> validate,
+        CancellationToken cancellationToken)
+    {
+        if (!_options.EagerSignals || _stopping.IsCancellationRequested
+            || (runId is null ? Cache.LatestRun(workflowId) : new ExecutionKey(workflowId, runId)) is not { } key
+            || await Cache.AcquireCachedAsync(key, cancellationToken).ConfigureAwait(false) is not { } lease)
+        {
+            return false;
+        }
+        List<(ActivityTaskClaim Claim, QueueState Queue)> eager;
+        using (lease)
+        {
+            var instance = lease.Instance!;
+            if (instance.IsClosed || !_queues.TryGetValue(instance.Info.TaskQueue, out var queue))
+            {
+                return false;
+            }
+            validate(instance.Info.WorkflowType);
+            if (!queue.TryReserveWorkflowSlot())
+            {
+                return false;
+            }
+            try
+            {
+                var now = _time.GetUtcNow();
+                var received = new HistoryEvent(instance.LastEventId + 1, now,
+                    new WorkflowExecutionSignaled(signal.SignalName, signal.Input, signal.RequestId, signal.TraceParent));
+                IReadOnlyList<HistoryEvent> newEvents;
+                using (var span = EngineTelemetry.StartSpan($"RunWorkflowTask {instance.Info.WorkflowType}", instance.TraceParent))
+                {
+                    span?.SetTag("workflow.id", workflowId);
+                    try
+                    {
+                        newEvents = await ActivateAsync(instance, [received], now).ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        // The store's signal records it durably; the workflow task it schedules surfaces the failure.
+                        lease.Evict();
+                        return false;
+                    }
+                }
+                var commit = BuildCommit(instance, [received, .. newEvents]) with { SignalRequestId = signal.RequestId };
+                if (await CommitOrEvictAsync(commit, lease, now, cancellationToken).ConfigureAwait(false) != CommitResult.Committed)
+                {
+                    return false;
+                }
+                EngineTelemetry.EagerSignals.Add(1);
+                eager = AfterCommit(commit, instance);
+            }
+            finally
+            {
+                queue.ReleaseWorkflowSlot();
+            }
+        }
+        LaunchEager(eager);
+        return true;
+    }
+
+    /// <summary>
+    /// Commits a workflow task computed on a cached instance. Unless it committed, the instance is ahead of the store
+    /// (it applied events that were not written, or may not have been), so it is evicted and the eager claims are given back.
+    /// </summary>
+    private async Task<CommitResult> CommitOrEvictAsync(WorkflowTaskCommit commit, WorkflowCache.Lease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        CommitResult result;
+        try
+        {
+            result = await _store.CommitWorkflowTaskAsync(commit, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lease.Evict();
+            ReleaseEagerSlots(commit);
+            throw;
+        }
+        if (result != CommitResult.Committed)
+        {
+            lease.Evict();
+            ReleaseEagerSlots(commit);
+        }
+        return result;
     }
 
     // ======================================================================= activities
@@ -567,10 +658,8 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
                 return false;
             }
             var commit = BuildCommit(instance, [.. inputs, .. newEvents]) with { CompletedActivity = claim.Reference };
-            if (await _store.CommitWorkflowTaskAsync(commit, now, cancellationToken).ConfigureAwait(false) != CommitResult.Committed)
+            if (await CommitOrEvictAsync(commit, lease, now, cancellationToken).ConfigureAwait(false) != CommitResult.Committed)
             {
-                lease.Evict();
-                ReleaseEagerSlots(commit);
                 return false;
             }
             eager = AfterCommit(commit, instance);

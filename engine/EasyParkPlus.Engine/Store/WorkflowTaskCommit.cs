@@ -33,6 +33,12 @@ public sealed record WorkflowTaskCommit
     /// <summary>For an eager activity completion: the activity task this commit removes, fenced by its claim.</summary>
     public ActivityTaskReference? CompletedActivity { get; init; }
 
+    /// <summary>
+    /// For an eager signal: its request id, recorded in this transaction. A repeated id makes the commit a conflict,
+    /// so the caller falls back to the store's signal, which treats the repeat as a no-op (invariant 7).
+    /// </summary>
+    public string? SignalRequestId { get; init; }
+
     /// <summary>Activity tasks to create.</summary>
     public IReadOnlyList<NewActivityTask> ActivityTasks { get; init; } = [];
 

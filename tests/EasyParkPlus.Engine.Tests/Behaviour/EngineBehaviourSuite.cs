@@ -14,16 +14,30 @@ public abstract class EngineBehaviourSuite
 
     protected abstract Task<IWorkflowStore> CreateStoreAsync();
 
-    protected async Task<(WorkflowTestEnvironment Env, StepActivities Activities)> StartAsync()
+    /// <param name="eagerSignals">Whether signals to runs cached here commit together with their reaction (the default) or go through the store's signal and a claimed workflow task.</param>
+    /// <param name="wrapStore">Wraps the store the engine sees (e.g. to record its calls).</param>
+    protected async Task<(WorkflowTestEnvironment Env, StepActivities Activities)> StartAsync(bool eagerSignals = true, Func<IWorkflowStore, IWorkflowStore>? wrapStore = null)
     {
         var activities = new StepActivities();
         var store = await CreateStoreAsync();
         var env = WorkflowTestEnvironment.Create(b => b
             .AddWorkflow<ThreeSteps>().AddWorkflow<Collector>().AddWorkflow<LongWait>().AddWorkflow<Retrying>()
             .AddWorkflow<RetryingUntilExhausted>().AddWorkflow<Rejecting>().AddWorkflow<Heartbeating>().AddWorkflow<ChargeThenWait>()
-            .AddWorkflow<Child>().AddWorkflow<Parent>().AddWorkflow<Counter>().AddWorkflow<Failing>().AddWorkflow<Ledger>()
-            .AddSingletonActivities<IStepActivities>(activities), store, taskQueue: Queue, configureEngine: o => o.SuggestContinueAsNewAfterEvents = 40);
+            .AddWorkflow<Child>().AddWorkflow<Parent>().AddWorkflow<Counter>().AddWorkflow<Failing>().AddWorkflow<Ledger>().AddWorkflow<Fragile>()
+            .AddSingletonActivities<IStepActivities>(activities), wrapStore?.Invoke(store) ?? store, taskQueue: Queue, configureEngine: o =>
+            {
+                o.SuggestContinueAsNewAfterEvents = 40;
+                o.EagerSignals = eagerSignals;
+            });
         return (env, activities);
+    }
+
+    /// <summary>A client in another process (no worker, nothing cached): its signals go through the store.</summary>
+    private static WorkflowClient OtherProcessClient(WorkflowTestEnvironment env)
+    {
+        var registry = new EasyParkPlus.Engine.Runtime.WorkflowRegistry();
+        registry.AddWorkflow(typeof(Collector));
+        return new WorkflowClient(env.Store, registry, env.Time, null, new EasyParkPlus.Engine.Hosting.WorkflowEngineOptions(), runtime: null);
     }
 
     private static WorkflowOptions Options(string id) => new(id, Queue);
@@ -50,10 +64,12 @@ public abstract class EngineBehaviourSuite
         }
     }
 
-    [Fact]
-    public async Task Signals_AreDeliveredInOrder_AndQueriesSeeTheState()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Signals_AreDeliveredInOrder_AndQueriesSeeTheState(bool eagerSignals)
     {
-        var (env, _) = await StartAsync();
+        var (env, _) = await StartAsync(eagerSignals);
         await using var __ = env;
 
         var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-1"));
@@ -67,10 +83,12 @@ public abstract class EngineBehaviourSuite
         Assert.Equal("a,b", await handle.GetResultAsync());
     }
 
-    [Fact]
-    public async Task Signal_WithRepeatedRequestId_IsDeliveredOnce()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Signal_WithRepeatedRequestId_IsDeliveredOnce(bool eagerSignals)
     {
-        var (env, _) = await StartAsync();
+        var (env, _) = await StartAsync(eagerSignals);
         await using var __ = env;
         var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-dedupe"));
 
@@ -81,10 +99,12 @@ public abstract class EngineBehaviourSuite
         Assert.Equal(["x", "y"], await handle.QueryAsync(wf => wf.Items));
     }
 
-    [Fact]
-    public async Task Signal_UnknownName_IsRefusedAndChangesNothing()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Signal_UnknownName_IsRefusedAndChangesNothing(bool eagerSignals)
     {
-        var (env, _) = await StartAsync();
+        var (env, _) = await StartAsync(eagerSignals);
         await using var __ = env;
         var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-unknown"));
         var before = (await handle.FetchHistoryAsync()).Count;
@@ -92,6 +112,92 @@ public abstract class EngineBehaviourSuite
         await Assert.ThrowsAsync<WorkflowInvalidArgumentException>(() => handle.SignalAsync("NoSuchSignal", []));
 
         Assert.Equal(before, (await handle.FetchHistoryAsync()).Count);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Signal_ToARunCachedHere_CommitsTogetherWithItsReaction_OnlyWhenEager(bool eagerSignals)
+    {
+        RecordingStore recorder = null!;
+        var (env, _) = await StartAsync(eagerSignals, store =>
+        {
+            (var recording, recorder) = RecordingStore.Wrap(store);
+            return recording;
+        });
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-eager"));
+        await handle.SignalAsync(wf => wf.AddAsync("a"));
+        recorder.Clear();
+
+        await handle.SignalAsync(wf => wf.CloseAsync(), requestId: "close-1");
+
+        var commit = Assert.Single(recorder.Commits);
+        if (eagerSignals)
+        {
+            // One write: the signal, the workflow task it triggered and the close, with no claim or history read.
+            Assert.Equal(0, recorder.Count(nameof(IWorkflowStore.SignalWorkflowAsync)));
+            Assert.Equal(0, recorder.Count(nameof(IWorkflowStore.ReadHistoryAsync)));
+            Assert.Null(commit.WorkflowTaskClaimToken);
+            Assert.Equal("close-1", commit.SignalRequestId);
+            Assert.Equal(["WorkflowExecutionSignaled", "WorkflowTaskCompleted", "WorkflowExecutionCompleted"], commit.Events.Select(e => e.EventType));
+        }
+        else
+        {
+            Assert.Equal(1, recorder.Count(nameof(IWorkflowStore.SignalWorkflowAsync)));
+            Assert.NotNull(commit.WorkflowTaskClaimToken);
+            Assert.Equal(["WorkflowTaskCompleted", "WorkflowExecutionCompleted"], commit.Events.Select(e => e.EventType));
+        }
+        Assert.Equal("a", await handle.GetResultAsync());
+        var history = await handle.FetchHistoryAsync();
+        Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(e => e.EventId));
+        Assert.Equal(2, history.Count(e => e.Attributes is WorkflowExecutionSignaled));
+    }
+
+    [Fact]
+    public async Task Signal_ToACachedRunWhoseHistoryMovedOn_FallsBackToTheStore_AndEverySignalLandsOnce()
+    {
+        RecordingStore recorder = null!;
+        var (env, _) = await StartAsync(wrapStore: store =>
+        {
+            (var recording, recorder) = RecordingStore.Wrap(store);
+            return recording;
+        });
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-stale"));
+
+        // Another process signals first: the instance cached here is now one event behind the store.
+        await OtherProcessClient(env).GetWorkflowHandle<Collector>("collector-stale").SignalAsync(wf => wf.AddAsync("from elsewhere"));
+        recorder.Clear();
+        await handle.SignalAsync(wf => wf.AddAsync("from here"), requestId: "here-1");
+        // The repeat finds the instance up to date again, but the request id already recorded refuses the eager commit.
+        await handle.SignalAsync(wf => wf.AddAsync("from here"), requestId: "here-1");
+
+        // Both eager attempts were refused by the store's guards and went through the store's idempotent signal instead.
+        Assert.Equal(2, recorder.Commits.Count(c => c.SignalRequestId == "here-1"));
+        Assert.Equal(2, recorder.Count(nameof(IWorkflowStore.SignalWorkflowAsync)));
+        Assert.Equal(["from elsewhere", "from here"], await handle.QueryAsync(wf => wf.Items));
+        var history = await handle.FetchHistoryAsync();
+        Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(e => e.EventId));
+        Assert.Equal(2, history.Count(e => e.Attributes is WorkflowExecutionSignaled));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Signal_WhoseHandlerThrows_IsStillRecorded_AndFailsTheWorkflowTaskVisibly(bool eagerSignals)
+    {
+        var (env, _) = await StartAsync(eagerSignals);
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Fragile wf) => wf.RunAsync(), Options("fragile-1"));
+
+        await handle.SignalAsync(wf => wf.BreakAsync());
+
+        var history = await handle.FetchHistoryAsync();
+        Assert.Equal("Break", Assert.IsType<WorkflowExecutionSignaled>(history[^1].Attributes).SignalName);
+        var described = await env.Client.DescribeWorkflowAsync("fragile-1");
+        Assert.Equal(WorkflowStatus.Running, described.Execution.Status);
+        Assert.Contains("bug in the signal handler", described.LastWorkflowTaskFailure?.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -346,3 +346,23 @@ public sealed class Ledger
         }
     }
 }
+
+/// <summary>Its Break signal handler has a bug (it throws), which fails the workflow task until fixed code is deployed.</summary>
+[Workflow]
+public sealed class Fragile
+{
+    private bool _done;
+
+    [WorkflowSignal]
+    public Task BreakAsync() => throw new InvalidOperationException("bug in the signal handler");
+
+    [WorkflowSignal]
+    public Task DoneAsync()
+    {
+        _done = true;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task RunAsync() => await Workflow.WaitConditionAsync(() => _done);
+}

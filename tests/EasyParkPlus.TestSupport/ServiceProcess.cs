@@ -97,7 +97,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static string BuiltAssembly(string project)
+    /// <summary>
+    /// The build output of <paramref name="project"/> (a path under the repository root) in the configuration the
+    /// running tests were built in, e.g. api/EasyParkPlus.Api/bin/Debug/net10.0/EasyParkPlus.Api.dll.
+    /// </summary>
+    public static string BuiltAssembly(string project)
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = testBin.Parent!.Name;

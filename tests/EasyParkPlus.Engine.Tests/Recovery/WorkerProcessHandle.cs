@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EasyParkPlus.TestSupport;
 
 namespace EasyParkPlus.Engine.Tests.Recovery;
 
@@ -19,7 +20,8 @@ internal sealed class WorkerProcessHandle : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(BenchAssembly());
+        // The bench tool hosts the worker processes.
+        info.ArgumentList.Add(ServiceProcess.BuiltAssembly("bench/EasyParkPlus.Bench"));
         foreach (var argument in new[] { "worker", "--connection", connectionString, "--name", name }.Concat(extra))
         {
             info.ArgumentList.Add(argument);
@@ -65,19 +67,5 @@ internal sealed class WorkerProcessHandle : IAsyncDisposable
         }
         await _process.WaitForExitAsync();
         _process.Dispose();
-    }
-
-    private static string BenchAssembly()
-    {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testBin.Parent!.Name;
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "EasyParkPlus.sln")))
-        {
-            root = root.Parent;
-        }
-        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
-            "bench", "EasyParkPlus.Bench", "bin", configuration, "net10.0", "EasyParkPlus.Bench.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the bench tool hosts the worker processes.", path);
     }
 }

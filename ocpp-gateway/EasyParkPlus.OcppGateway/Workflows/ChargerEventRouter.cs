@@ -46,6 +46,13 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
     {
         if (e.EventType != TransactionEventType.Started)
         {
+            if (await StartedStillPendingAsync(e, cancellationToken))
+            {
+                // Its Started failed to start the session and waits for a retry: dropping this event now would lose it
+                // (an Ended lost this way leaves the session unbilled), so it stays pending and is retried after it.
+                throw new InvalidOperationException(
+                    $"Transaction {e.TransactionId} of {e.StationId}: the Started event is not delivered yet; {e.DedupeId} waits for it.");
+            }
             // Updates of a transaction whose session has already closed (or was never ours) change nothing.
             LogNoSession(e.EventType, e.DedupeId);
             return;
@@ -94,6 +101,12 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
             """).ToListAsync(cancellationToken);
         return owners.Count > 0 ? owners[0] : null;
     }
+
+    private async Task<bool> StartedStillPendingAsync(ChargerTransactionEvent e, CancellationToken cancellationToken) =>
+        (await db.Database.SqlQuery<bool>($"""
+            SELECT EXISTS (SELECT 1 FROM gateway.transaction_events
+                WHERE station_id = {e.StationId} AND transaction_id = {e.TransactionId} AND event_type = 'Started' AND delivered_at IS NULL) AS "Value"
+            """).ToListAsync(cancellationToken))[0];
 
     private Task<WorkflowExecutionInfo?> FindRunningAsync(string stationId, int evseId, CancellationToken cancellationToken) =>
         workflows.FindRunningAsync(nameof(ChargingSession), new Dictionary<string, object?>

@@ -73,6 +73,28 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
     }
 
     [Fact]
+    public async Task An_update_whose_started_event_is_still_pending_stays_pending_instead_of_being_dropped()
+    {
+        var station = await AnyStationAsync();
+        var db = (string sql) => routing.QueryAsync(services => services.GetRequiredService<EasyParkDbContext>().Database.ExecuteSqlRawAsync(sql, station));
+        // The Started of tx-late is stored but its delivery failed (the engine was briefly unavailable), so no session exists yet.
+        await db("""
+            INSERT INTO gateway.transaction_events (station_id, transaction_id, seq_no, event_type, evse_id, device_time, trigger_reason, payload, received_at, next_attempt_at, attempts)
+            VALUES ({0}, 'tx-late', 0, 'Started', 1, now(), 'Authorized', '[]', now(), now() + interval '10 seconds', 1)
+            """);
+        var ended = Event(station, TransactionEventType.Ended, 1, null, 9_000, 30) with { TransactionId = "tx-late" };
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => RouteAsync(ended));
+        Assert.Contains("Started event is not delivered yet", refused.Message, StringComparison.Ordinal);
+
+        // Once the Started is delivered, an event with no running session is simply not ours any more (no error, nothing started).
+        await db("UPDATE gateway.transaction_events SET delivered_at = now() WHERE station_id = {0} AND transaction_id = 'tx-late'");
+        await RouteAsync(ended);
+        var sessions = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowType = nameof(ChargingSession) });
+        Assert.DoesNotContain(sessions.Executions, w => w.WorkflowId == ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-late")));
+    }
+
+    [Fact]
     public async Task A_session_started_from_the_app_receives_the_chargers_events_by_station_and_evse()
     {
         var station = await AnyStationAsync();

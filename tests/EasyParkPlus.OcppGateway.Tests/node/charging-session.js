@@ -62,7 +62,9 @@ function txEvent(eventType, seqNo, seconds, triggerReason, chargingState, wh, ex
   if (chargingState) transactionInfo.chargingState = chargingState;
   if (extra.stoppedReason) transactionInfo.stoppedReason = extra.stoppedReason;
   if (extra.remoteStartId !== undefined) transactionInfo.remoteStartId = extra.remoteStartId;
-  const payload = { eventType, timestamp: at(seconds), triggerReason, seqNo, transactionInfo, evse: { id: 1, connectorId: 1 }, meterValue: energy(wh, seconds) };
+  const payload = { eventType, timestamp: at(seconds), triggerReason, seqNo, transactionInfo, meterValue: energy(wh, seconds) };
+  // OCPP 2.0.1 needs the evse only in the first TransactionEvent of a transaction, and many chargers send it only there.
+  if (eventType === 'Started') payload.evse = { id: 1, connectorId: 1 };
   if (extra.offline) payload.offline = true;
   if (extra.idToken) payload.idToken = extra.idToken;
   return payload;

@@ -110,6 +110,23 @@ public sealed class ChargingSessionWorkflowTests
     }
 
     [Fact]
+    public async Task RunAsync_EndedWithoutAMeterValue_KeepsTheEnergyOfTheLastReadings()
+    {
+        var world = new FakeChargingWorld();
+        await using var env = CreateEnvironment(world);
+        var (handle, t0) = await StartFromAppAsync(env);
+
+        await AtAsync(env, t0.AddMinutes(1), () => handle.SignalAsync(wf => wf.TransactionStartedAsync(new("TX8", 0, t0.AddMinutes(1), ChargingState.Charging, 2_000_000))));
+        await AtAsync(env, t0.AddMinutes(30), () => handle.SignalAsync(wf => wf.TransactionUpdatedAsync(new("TX8", 1, t0.AddMinutes(30), ChargingState.Charging, 2_010_000))));
+        // No meterValue in the Ended: the gateway hands it over as 0 Wh.
+        await AtAsync(env, t0.AddMinutes(31), () => handle.SignalAsync(wf => wf.TransactionEndedAsync(new("TX8", 2, t0.AddMinutes(31), 0, "EVDisconnected"))));
+        var result = await handle.GetResultAsync();
+
+        // 10,000 Wh × $0.35 = $3.50, plus the $2.00 session fee.
+        Assert.Equal((10_000L, 550L), (result.EnergyWh, result.TotalCents));
+    }
+
+    [Fact]
     public async Task RunAsync_PriceAboveTheHold_CapturesTheHoldAndChargesTheRemainderOffSession()
     {
         var world = new FakeChargingWorld();

@@ -91,7 +91,8 @@ public sealed class ChargingSession
         {
             _started ??= new TransactionStarted(ended.TransactionId, ended.SeqNo, ended.Timestamp, null, null, ended.DedupeId);
             _ended ??= ended;
-            Observe(ended.Timestamp, null, ended.EnergyWh);
+            // The gateway sends 0 when the Ended carried no meter value; as a register reading it would become the meter start.
+            Observe(ended.Timestamp, null, ended.EnergyWh > 0 ? ended.EnergyWh : null);
         }
         return Task.CompletedTask;
     }

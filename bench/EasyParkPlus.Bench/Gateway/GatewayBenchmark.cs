@@ -106,10 +106,8 @@ internal static class GatewayBenchmark
         // ---------------------------------------------------------------- drain and check against the history
         var drain = Stopwatch.StartNew();
         var pending = await DrainAsync(dataSource, TimeSpan.FromSeconds(120), ct);
-        foreach (var station in connected.OfType<SimulatedStation>())
-        {
-            await station.DisposeAsync();
-        }
+        drain.Stop();
+        await Task.WhenAll(connected.OfType<SimulatedStation>().Select(station => station.DisposeAsync().AsTask()));
         var signals = await SignalsAsync(dataSource, commitTimes, ct);
 
         // ---------------------------------------------------------------- report

@@ -152,11 +152,11 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
         return events;
     }
 
-    public async Task MarkDeliveredAsync(long seq, DateTimeOffset now, CancellationToken ct)
+    public async Task MarkDeliveredAsync(long[] seqs, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE gateway.transaction_events SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE seq = $1 AND delivered_at IS NULL");
-        command.Parameters.Add(new() { Value = seq });
+            "UPDATE gateway.transaction_events SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1) AND delivered_at IS NULL");
+        command.Parameters.Add(new() { Value = seqs });
         command.Parameters.Add(new() { Value = now });
         await command.ExecuteNonQueryAsync(ct);
     }

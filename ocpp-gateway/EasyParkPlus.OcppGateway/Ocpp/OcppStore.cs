@@ -152,11 +152,11 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
         return events;
     }
 
-    public async Task MarkDeliveredAsync(long seq, DateTimeOffset now, CancellationToken ct)
+    public async Task MarkDeliveredAsync(long[] seqs, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE gateway.transaction_events SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE seq = $1 AND delivered_at IS NULL");
-        command.Parameters.Add(new() { Value = seq });
+            "UPDATE gateway.transaction_events SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1) AND delivered_at IS NULL");
+        command.Parameters.Add(new() { Value = seqs });
         command.Parameters.Add(new() { Value = now });
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -173,7 +173,13 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
 
     public async Task<DateTimeOffset?> NextPendingDueAsync(CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM gateway.transaction_events WHERE delivered_at IS NULL");
+        // Only the first pending event of each transaction counts: the ones behind it move when it does.
+        await using var command = dataSource.CreateCommand("""
+            SELECT min(t.next_attempt_at) FROM gateway.transaction_events t
+            WHERE t.delivered_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM gateway.transaction_events p
+                              WHERE p.station_id = t.station_id AND p.transaction_id = t.transaction_id AND p.seq < t.seq AND p.delivered_at IS NULL)
+            """);
         // timestamptz comes back from ExecuteScalar as a UTC DateTime.
         return await command.ExecuteScalarAsync(ct) is DateTime due ? new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)) : null;
     }

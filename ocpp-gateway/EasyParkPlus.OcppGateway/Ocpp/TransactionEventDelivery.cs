@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EasyParkPlus.OcppGateway.Devices;
 using Microsoft.Extensions.Options;
 
@@ -61,6 +62,7 @@ public sealed class TransactionEventDelivery(OcppStore store, IServiceProvider s
                 return;
             }
             var lanes = due.GroupBy(stored => (stored.Event.StationId, stored.Event.TransactionId));
+            var delivered = new ConcurrentQueue<StoredTransactionEvent>();
             await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = options.Value.DeliveryConcurrency, CancellationToken = ct },
                 async (lane, token) =>
                 {
@@ -74,8 +76,19 @@ public sealed class TransactionEventDelivery(OcppStore store, IServiceProvider s
                             // The transaction's later events wait for this one (the store holds them back until it is delivered).
                             return;
                         }
+                        delivered.Enqueue(stored);
                     }
                 });
+            // One commit marks the whole pass delivered. A crash before it only redelivers events the sink has taken,
+            // which it must accept again (signals are idempotent by the event's dedupe id).
+            if (!delivered.IsEmpty)
+            {
+                await store.MarkDeliveredAsync([.. delivered.Select(stored => stored.Seq)], time.GetUtcNow(), ct);
+                foreach (var stored in delivered)
+                {
+                    AttemptCommitted?.Invoke(stored.Event.DedupeId, true);
+                }
+            }
         }
     }
 
@@ -84,8 +97,6 @@ public sealed class TransactionEventDelivery(OcppStore store, IServiceProvider s
         try
         {
             await sink.ChargerTransactionEventAsync(stored.Event, ct);
-            await store.MarkDeliveredAsync(stored.Seq, time.GetUtcNow(), ct);
-            AttemptCommitted?.Invoke(stored.Event.DedupeId, true);
             return true;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)

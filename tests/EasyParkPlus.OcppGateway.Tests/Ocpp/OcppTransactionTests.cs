@@ -121,6 +121,55 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
     }
 
     [Fact]
+    public async Task EventWaitingForARetry_HoldsBackTheLaterEventsOfItsTransaction_OtherTransactionsGoOn()
+    {
+        var sink = new OcppRecordingSink { FailuresLeft = 1 };
+        await using var host = OcppHost.Launch(db.ConnectionString, sink);
+        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station2);
+        await using var other = await host.ConnectAsync(OcppDatabaseFixture.Station1);
+        var tx = $"tx-{Guid.NewGuid():N}"[..20];
+        var otherTx = $"tx-{Guid.NewGuid():N}"[..20];
+        var delivery = host.Services.GetRequiredService<TransactionEventDelivery>();
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        delivery.AttemptCommitted += (id, delivered) =>
+        {
+            if (id.Contains(tx, StringComparison.Ordinal) && !delivered)
+            {
+                failed.TrySetResult();
+            }
+        };
+        var bothDelivered = Delivered(host, tx, 2);
+        var otherDelivered = Delivered(host, otherTx, 1);
+
+        await station.ResultAsync("TransactionEvent", Event("Started", 0, tx, OcppHost.Start, "CablePluggedIn", "EVConnected", 0m, evse: new { id = 1 }));
+        await failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await station.ResultAsync("TransactionEvent", Event("Updated", 1, tx, OcppHost.Start.AddMinutes(1), "MeterValuePeriodic", "Charging", 500m));
+        await other.ResultAsync("TransactionEvent", Event("Started", 0, otherTx, OcppHost.Start, "CablePluggedIn", "EVConnected", 0m, evse: new { id = 1 }));
+        // A pass over the outbox now (the background loop may run one too) delivers the other transaction but not the
+        // Updated queued behind the failed Started.
+        await delivery.DeliverDueAsync(CancellationToken.None);
+        await otherDelivered;
+        Assert.All(sink.Events, e => Assert.Equal(otherTx, e.TransactionId));
+        Assert.Equal(0, await db.ScalarAsync<long>("SELECT count(*) FROM gateway.transaction_events WHERE transaction_id = $1 AND delivered_at IS NOT NULL", tx));
+
+        // Once the outbox sleeps until the retry is due, move the clock there: both go, in order.
+        var retry = host.Services.GetRequiredService<IOptions<OcppOptions>>().Value.DeliveryRetryDelay;
+        while (true)
+        {
+            var created = host.Clock.TimerCreated;
+            if (host.Clock.NextTimerDue == OcppHost.Start + retry)
+            {
+                break;
+            }
+            await created.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        host.Clock.Advance(retry);
+        await bothDelivered;
+        Assert.Equal([(TransactionEventType.Started, 0), (TransactionEventType.Updated, 1)],
+            sink.Events.Where(e => e.TransactionId == tx).Select(e => (e.EventType, e.SeqNo)));
+    }
+
+    [Fact]
     public async Task InternalStartStop_BecomeCalls_StatusCodesForOfflineTimeoutErrorUnknownAndBadInput()
     {
         await using var host = OcppHost.Launch(db.ConnectionString);

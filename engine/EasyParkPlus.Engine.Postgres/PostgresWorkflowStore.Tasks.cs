@@ -10,26 +10,48 @@ public sealed partial class PostgresWorkflowStore
     public async Task<IReadOnlyList<WorkflowTaskClaim>> ClaimWorkflowTasksAsync(string taskQueue, int max, string workerId, DateTimeOffset now, TimeSpan lease,
         CancellationToken cancellationToken = default)
     {
+        // The claimed runs' last events come back in the same statement (same snapshot as next_event_id), so a cached
+        // instance that is only a few events behind needs no second round trip to read them.
         await using var command = DataSource.CreateCommand("""
             WITH candidate AS (
                 SELECT workflow_id, run_id FROM engine.workflow_tasks
-                WHERE task_queue = $1 AND due_at <= $2 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-            UPDATE engine.workflow_tasks t SET claimed_by = $4, due_at = $5, claim_token = nextval('engine.claim_tokens')
-            FROM candidate c, engine.executions e
-            WHERE t.workflow_id = c.workflow_id AND t.run_id = c.run_id AND e.workflow_id = t.workflow_id AND e.run_id = t.run_id
-            RETURNING t.workflow_id, t.run_id, e.workflow_type, t.task_queue, t.claim_token, t.attempt, e.next_event_id
+                WHERE task_queue = $1 AND due_at <= $2 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE engine.workflow_tasks t SET claimed_by = $4, due_at = $5, claim_token = nextval('engine.claim_tokens')
+                FROM candidate c, engine.executions e
+                WHERE t.workflow_id = c.workflow_id AND t.run_id = c.run_id AND e.workflow_id = t.workflow_id AND e.run_id = t.run_id
+                RETURNING t.workflow_id, t.run_id, e.workflow_type, t.task_queue, t.claim_token, t.attempt, e.next_event_id)
+            SELECT c.workflow_id, c.run_id, c.workflow_type, c.task_queue, c.claim_token, c.attempt, c.next_event_id, h.event_id, h.event_time, h.attributes
+            FROM claimed c LEFT JOIN engine.history h
+                ON h.workflow_id = c.workflow_id AND h.run_id = c.run_id AND h.event_id >= c.next_event_id - $6
+            ORDER BY c.workflow_id, c.run_id, h.event_id
             """);
         command.Parameters.Add(Sql.Text(taskQueue));
         command.Parameters.Add(Sql.Time(now));
         command.Parameters.Add(Sql.Int(max));
         command.Parameters.Add(Sql.Text(workerId));
         command.Parameters.Add(Sql.Time(now + lease));
+        command.Parameters.Add(Sql.Long(WorkflowTaskClaim.RecentEventCount));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var claims = new List<WorkflowTaskClaim>();
+        WorkflowTaskClaim? current = null;
+        List<HistoryEvent> recent = [];
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            claims.Add(new WorkflowTaskClaim(new ExecutionKey(reader.GetString(0), reader.GetString(1)), reader.GetString(2), reader.GetString(3),
-                reader.GetInt64(4), reader.GetInt32(5), reader.GetInt64(6)));
+            var key = new ExecutionKey(reader.GetString(0), reader.GetString(1));
+            if (current?.Key != key)
+            {
+                recent = [];
+                current = new WorkflowTaskClaim(key, reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt32(5), reader.GetInt64(6))
+                {
+                    RecentEvents = recent,
+                };
+                claims.Add(current);
+            }
+            if (!reader.IsDBNull(7))
+            {
+                recent.Add(new HistoryEvent(reader.GetInt64(7), reader.Time(8), Sql.DeserializeEvent(reader.GetString(9))));
+            }
         }
         return claims;
     }

@@ -155,7 +155,10 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
                 row.ClaimToken = ++_claimSequence;
                 row.ClaimedBy = workerId;
                 row.LeaseUntil = now + lease;
-                claims.Add(new WorkflowTaskClaim(row.Key, run.WorkflowType, row.TaskQueue, row.ClaimToken, row.Attempt, run.NextEventId));
+                claims.Add(new WorkflowTaskClaim(row.Key, run.WorkflowType, row.TaskQueue, row.ClaimToken, row.Attempt, run.NextEventId)
+                {
+                    RecentEvents = [.. run.History.Skip(Math.Max(0, run.History.Count - WorkflowTaskClaim.RecentEventCount))],
+                });
             }
             return claims;
         });

@@ -139,7 +139,9 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
         for (var attempt = 1; attempt <= 5; attempt++)
         {
             using var lease = await Cache.AcquireAsync(claim.Key, cancellationToken).ConfigureAwait(false);
-            var history = await _store.ReadHistoryAsync(claim.Key, lease.Instance?.LastEventId ?? 0, cancellationToken).ConfigureAwait(false);
+            // A redo after a conflict reads afresh: the claim's events are from before the conflicting write.
+            var history = (attempt == 1 ? NewEventsFromClaim(claim, lease.Instance) : null)
+                ?? await _store.ReadHistoryAsync(claim.Key, lease.Instance?.LastEventId ?? 0, cancellationToken).ConfigureAwait(false);
             if (lease.Instance is null && history.Count == 0)
             {
                 await _store.ReleaseWorkflowTaskAsync(claim.Key, claim.ClaimToken, cancellationToken).ConfigureAwait(false);
@@ -185,6 +187,21 @@ public sealed partial class WorkflowRuntime : IAsyncDisposable
             EngineTelemetry.WorkflowTaskConflicts.Add(1);
         }
         LogWorkflowTaskGaveUp(claim.Key.WorkflowId);
+    }
+
+    /// <summary>
+    /// The events after the instance's last one (all of them without an instance) when the claim brought every one of
+    /// them, otherwise null. Anything committed after the claim makes the workflow task's commit conflict and redo.
+    /// </summary>
+    private static IReadOnlyList<HistoryEvent>? NewEventsFromClaim(WorkflowTaskClaim claim, WorkflowInstance? instance)
+    {
+        var recent = claim.RecentEvents;
+        var after = instance?.LastEventId ?? 0;
+        if (recent.Count == 0 || recent[0].EventId > after + 1 || recent[^1].EventId != claim.NextEventId - 1)
+        {
+            return null;
+        }
+        return [.. recent.Where(e => e.EventId > after)];
     }
 
     private WorkflowInstance? CreateInstance(ExecutionKey key, string workflowType, string taskQueue)

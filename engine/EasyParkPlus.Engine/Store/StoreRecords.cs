@@ -88,7 +88,18 @@ public sealed record ExecutionClose(WorkflowStatus Status, JsonElement? Result, 
 public sealed record ActivityTaskReference(ExecutionKey Key, long ScheduledEventId, long ClaimToken);
 
 /// <summary>A claimed workflow task.</summary>
-public sealed record WorkflowTaskClaim(ExecutionKey Key, string WorkflowType, string TaskQueue, long ClaimToken, int Attempt, long NextEventId);
+public sealed record WorkflowTaskClaim(ExecutionKey Key, string WorkflowType, string TaskQueue, long ClaimToken, int Attempt, long NextEventId)
+{
+    /// <summary>How many of the run's last events a claim brings along.</summary>
+    public const int RecentEventCount = 8;
+
+    /// <summary>
+    /// The run's last events (at most <see cref="RecentEventCount"/>, ending at <see cref="NextEventId"/> - 1) as of the
+    /// claim, read in the claim's own statement: a worker whose cached instance is no further behind, or a short run
+    /// replayed from scratch, needs no separate history read.
+    /// </summary>
+    public IReadOnlyList<HistoryEvent> RecentEvents { get; init; } = [];
+}
 
 /// <summary>A claimed activity task (one attempt).</summary>
 public sealed record ActivityTaskClaim(

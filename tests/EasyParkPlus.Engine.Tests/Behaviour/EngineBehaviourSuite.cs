@@ -144,7 +144,9 @@ public abstract class EngineBehaviourSuite
         }
         else
         {
+            // The claim brought the signal event along with the workflow task: no separate history read either.
             Assert.Equal(1, recorder.Count(nameof(IWorkflowStore.SignalWorkflowAsync)));
+            Assert.Equal(0, recorder.Count(nameof(IWorkflowStore.ReadHistoryAsync)));
             Assert.NotNull(commit.WorkflowTaskClaimToken);
             Assert.Equal(["WorkflowTaskCompleted", "WorkflowExecutionCompleted"], commit.Events.Select(e => e.EventType));
         }
@@ -180,6 +182,33 @@ public abstract class EngineBehaviourSuite
         var history = await handle.FetchHistoryAsync();
         Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(e => e.EventId));
         Assert.Equal(2, history.Count(e => e.Attributes is WorkflowExecutionSignaled));
+    }
+
+    [Fact]
+    public async Task EvictedRunWithALongHistory_IsReplayedFromTheStore_WhenItsClaimBringsTooFewEvents()
+    {
+        RecordingStore recorder = null!;
+        var (env, _) = await StartAsync(wrapStore: store =>
+        {
+            (var recording, recorder) = RecordingStore.Wrap(store);
+            return recording;
+        });
+        await using var __ = env;
+        var handle = await env.Client.StartWorkflowAsync((Collector wf) => wf.RunAsync("ops"), Options("collector-long"));
+        var items = Enumerable.Range(1, 12).Select(i => $"item-{i}").ToList();
+        foreach (var item in items)
+        {
+            await handle.SignalAsync(wf => wf.AddAsync(item));
+        }
+
+        // A signal from elsewhere makes the next eager signal conflict, which evicts the instance cached here.
+        await OtherProcessClient(env).GetWorkflowHandle<Collector>("collector-long").SignalAsync(wf => wf.AddAsync("from elsewhere"));
+        recorder.Clear();
+        await handle.SignalAsync(wf => wf.AddAsync("last"));
+
+        Assert.True(recorder.Count(nameof(IWorkflowStore.ReadHistoryAsync)) >= 1, "the evicted run was not replayed from a full history read");
+        Assert.Equal([.. items, "from elsewhere", "last"], await handle.QueryAsync(wf => wf.Items));
+        Assert.True((await handle.FetchHistoryAsync()).Count > 2 * EasyParkPlus.Engine.Store.WorkflowTaskClaim.RecentEventCount);
     }
 
     [Theory]

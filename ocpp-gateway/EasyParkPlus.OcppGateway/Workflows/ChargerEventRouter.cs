@@ -11,18 +11,19 @@ using Microsoft.EntityFrameworkCore;
 namespace EasyParkPlus.OcppGateway.Workflows;
 
 /// <summary>
-/// Turns a stored OCPP TransactionEvent into a signal of the ChargingSession running on that station's EVSE.
-/// Sessions the app started are found by their StationId/EvseId search attributes; a transaction the driver
-/// started at the charger has no session yet, so it is signal-with-started under an id derived from the station
-/// and transaction. Every signal carries the event's dedupe id (station/transaction/seqNo) as its request id, so a
-/// redelivered event reaches the workflow once.
+/// Turns a stored OCPP TransactionEvent into a signal of the ChargingSession it belongs to. A transaction the driver
+/// started at the charger is signal-with-started under an id derived from the station and transaction, so its later
+/// events find it by that id. A transaction the app asked for answers a session waiting on that station's EVSE
+/// (StationId/EvseId search attributes) whose remoteStartId or id token it carries; a transaction started locally on
+/// an EVSE where an app session waits is its own session, never billed to the app's driver. Every signal carries
+/// the event's dedupe id (station/transaction/seqNo) as its request id, so a redelivered event reaches the workflow once.
 /// </summary>
 public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyParkDbContext db, ILogger<ChargerEventRouter> logger)
 {
     public async Task RouteAsync(ChargerTransactionEvent e, CancellationToken cancellationToken)
     {
         var state = ParseState(e.ChargingState);
-        var running = await FindRunningAsync(e.StationId, e.EvseId, cancellationToken);
+        var running = SessionFor(e, await RunningOnEvseAsync(e.StationId, e.EvseId, cancellationToken));
         if (running is null)
         {
             await StartFromChargerAsync(e, state, cancellationToken);
@@ -108,12 +109,49 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
                 WHERE station_id = {e.StationId} AND transaction_id = {e.TransactionId} AND event_type = 'Started' AND delivered_at IS NULL) AS "Value"
             """).ToListAsync(cancellationToken))[0];
 
-    private Task<WorkflowExecutionInfo?> FindRunningAsync(string stationId, int evseId, CancellationToken cancellationToken) =>
-        workflows.FindRunningAsync(nameof(ChargingSession), new Dictionary<string, object?>
+    // Which of the sessions running on the event's EVSE it belongs to, if any (see the class summary).
+    internal static WorkflowExecutionInfo? SessionFor(ChargerTransactionEvent e, IReadOnlyList<WorkflowExecutionInfo> onEvse)
+    {
+        var startedHere = ChargingWorkflowIds.ForSession(SessionIdFor(e.StationId, e.TransactionId));
+        if (onEvse.FirstOrDefault(w => w.WorkflowId == startedHere) is { } own)
         {
-            ["StationId"] = stationId,
-            ["EvseId"] = evseId.ToString(CultureInfo.InvariantCulture),
-        }, cancellationToken);
+            return own;
+        }
+        if (e.EventType != TransactionEventType.Started)
+        {
+            // Later events carry no remoteStartId; the app session on the EVSE learnt this transaction from its Started.
+            return onEvse.Count > 0 ? onEvse[0] : null;
+        }
+        return onEvse.FirstOrDefault(w => AnswersAppStart(w, e));
+    }
+
+    private static bool AnswersAppStart(WorkflowExecutionInfo session, ChargerTransactionEvent started)
+    {
+        if (!ChargingWorkflowIds.TryParseSession(session.WorkflowId, out var sessionId))
+        {
+            return false;
+        }
+        if (started.RemoteStartId is { } remoteStartId)
+        {
+            return remoteStartId == ChargingWorkflowIds.RemoteStartIdFor(sessionId);
+        }
+        // A charger that leaves out the remoteStartId still reports the id token we asked it to start with: the customer id.
+        return session.SearchAttributes.TryGetValue("CustomerId", out var customer) && customer.ValueKind == System.Text.Json.JsonValueKind.String
+            && string.Equals(customer.GetString(), started.IdToken, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<IReadOnlyList<WorkflowExecutionInfo>> RunningOnEvseAsync(string stationId, int evseId, CancellationToken cancellationToken) =>
+        (await workflows.ListWorkflowsAsync(new WorkflowListQuery
+        {
+            WorkflowType = nameof(ChargingSession),
+            Statuses = [WorkflowStatus.Running],
+            SearchAttributes = new Dictionary<string, object?>
+            {
+                ["StationId"] = stationId,
+                ["EvseId"] = evseId.ToString(CultureInfo.InvariantCulture),
+            },
+            PageSize = 10,
+        }, cancellationToken)).Executions;
 
     private static ChargingState? ParseState(string? state) =>
         Enum.TryParse<ChargingState>(state, ignoreCase: false, out var parsed) ? parsed : null;

@@ -49,6 +49,40 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
     }
 
     [Fact]
+    public async Task A_started_transaction_answers_the_app_session_whose_remote_start_id_it_carries_and_a_local_start_gets_its_own()
+    {
+        var station = await routing.QueryAsync(services =>
+            services.GetRequiredService<EasyParkDbContext>().Set<Charger>().Where(c => c.FacilityId == "BOS").Select(c => c.StationId).FirstAsync());
+        var driver = Guid.NewGuid();
+        // The app started a session on EVSE 3 and asked the charger to start; it waits for the transaction (no worker runs here).
+        var app = new ChargingSessionInput(Guid.NewGuid(), "BOS", station, 3, driver, driver.ToString());
+        var appId = ChargingWorkflowIds.ForSession(app.SessionId);
+        await Client.StartWorkflowAsync((ChargingSession s) => s.RunAsync(app), new WorkflowOptions(appId, ChargingWorkflowIds.TaskQueue)
+        {
+            SearchAttributes = new Dictionary<string, object?> { ["StationId"] = station, ["EvseId"] = "3", ["CustomerId"] = driver.ToString() },
+        });
+
+        // Someone else plugs in and badges an RFID card first: their own session, nothing for the app's driver.
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with { EvseId = 3, TransactionId = "tx-local", IdToken = "RFID-STRANGER" });
+        // Then the charger reports the transaction the app asked for, with its remoteStartId.
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 5) with
+        {
+            EvseId = 3,
+            TransactionId = "tx-app",
+            IdToken = driver.ToString(),
+            RemoteStartId = ChargingWorkflowIds.RemoteStartIdFor(app.SessionId),
+        });
+        await RouteAsync(Event(station, TransactionEventType.Updated, 1, "Charging", 4_000, 10) with { EvseId = 3, TransactionId = "tx-local" });
+
+        var local = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-local"));
+        async Task<List<string>> Signalled(string workflowId) => [.. (await Client.GetWorkflowHistoryAsync(workflowId)).Select(e => e.Attributes)
+            .OfType<WorkflowExecutionSignaled>().Select(s => $"{s.SignalName}:{(s.Input.GetRawText().Contains("tx-app", StringComparison.Ordinal) ? "tx-app" : "tx-local")}")];
+        Assert.Equal(["TransactionStarted:tx-app"], await Signalled(appId));
+        Assert.Equal(["TransactionStarted:tx-local", "TransactionUpdated:tx-local"], await Signalled(local));
+        Assert.False((await Client.DescribeWorkflowAsync(local)).Execution.SearchAttributes.ContainsKey("CustomerId"));
+    }
+
+    [Fact]
     public async Task A_transaction_started_at_the_charger_with_a_registered_rfid_card_starts_the_session_for_its_owner()
     {
         var station = await routing.QueryAsync(services =>
@@ -95,7 +129,7 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
     }
 
     [Fact]
-    public async Task A_session_started_from_the_app_receives_the_chargers_events_by_station_and_evse()
+    public async Task A_session_started_from_the_app_receives_the_chargers_events_by_remote_start_id_then_station_and_evse()
     {
         var station = await AnyStationAsync();
         var sessionId = Guid.NewGuid();
@@ -106,10 +140,16 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
             SearchAttributes = new Dictionary<string, object?> { ["StationId"] = station, ["EvseId"] = "2" },
         });
 
-        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with { EvseId = 2, TransactionId = "tx-app" });
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with
+        {
+            EvseId = 2,
+            TransactionId = "tx-app",
+            RemoteStartId = ChargingWorkflowIds.RemoteStartIdFor(sessionId),
+        });
+        await RouteAsync(Event(station, TransactionEventType.Updated, 1, "Charging", 3_000, 5) with { EvseId = 2, TransactionId = "tx-app" });
 
         var signals = (await Client.GetWorkflowHistoryAsync(workflowId)).Select(e => e.Attributes).OfType<WorkflowExecutionSignaled>();
-        Assert.Equal("TransactionStarted", Assert.Single(signals).SignalName);
+        Assert.Equal(["TransactionStarted", "TransactionUpdated"], signals.Select(s => s.SignalName));
         var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-app")) });
         Assert.Empty(runs.Executions);
     }

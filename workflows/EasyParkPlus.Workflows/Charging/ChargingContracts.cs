@@ -6,7 +6,19 @@ public static class ChargingWorkflowIds
 {
     public const string TaskQueue = "easypark";
 
-    public static string ForSession(Guid sessionId) => $"charging-{sessionId}";
+    private const string Prefix = "charging-";
+
+    public static string ForSession(Guid sessionId) => Prefix + sessionId;
+
+    public static bool TryParseSession(string workflowId, out Guid sessionId)
+    {
+        sessionId = default;
+        return workflowId.StartsWith(Prefix, StringComparison.Ordinal) && Guid.TryParse(workflowId.AsSpan(Prefix.Length), out sessionId);
+    }
+
+    // The remoteStartId of a session's RequestStartTransaction: it only has to be unique per station for a while, and
+    // the gateway recomputes it to tell which session a charger's TransactionEvent Started answers.
+    public static int RemoteStartIdFor(Guid sessionId) => (int)(BitConverter.ToUInt32(sessionId.ToByteArray(), 0) & 0x7FFFFFFF);
 }
 
 // Timeouts a facility may tune; the defaults suit DC fast chargers that report meter values every minute or so.

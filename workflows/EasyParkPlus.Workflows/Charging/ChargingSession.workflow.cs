@@ -153,8 +153,7 @@ public sealed class ChargingSession
             RemoteStartOutcome start;
             try
             {
-                // The remote start id only has to be unique per station for a while; derive it deterministically from the session.
-                var remoteStartId = (int)(BitConverter.ToUInt32(input.SessionId.ToByteArray(), 0) & 0x7FFFFFFF);
+                var remoteStartId = ChargingWorkflowIds.RemoteStartIdFor(input.SessionId);
                 start = await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.StartTransactionAsync(
                     new RemoteStart(input.StationId, input.EvseId, input.IdToken, remoteStartId)), Command);
             }

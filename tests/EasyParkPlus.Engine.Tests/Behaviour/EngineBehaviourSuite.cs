@@ -14,6 +14,10 @@ public abstract class EngineBehaviourSuite
 
     protected abstract Task<IWorkflowStore> CreateStoreAsync();
 
+    // How much wall time a month of virtual time may take: well under a second in memory (the test environment's
+    // promise); against PostgreSQL every step is a real commit, which a loaded 2-core machine can slow several-fold.
+    protected virtual TimeSpan WallTimeForAMonth => TimeSpan.FromSeconds(1);
+
     /// <param name="eagerSignals">Whether signals to runs cached here commit together with their reaction (the default) or go through the store's signal and a claimed workflow task.</param>
     /// <param name="wrapStore">Wraps the store the engine sees (e.g. to record its calls).</param>
     protected async Task<(WorkflowTestEnvironment Env, StepActivities Activities)> StartAsync(bool eagerSignals = true, Func<IWorkflowStore, IWorkflowStore>? wrapStore = null)
@@ -244,7 +248,7 @@ public abstract class EngineBehaviourSuite
         Assert.Equal(start + TimeSpan.FromDays(30), result.WokeAt);
         Assert.False(result.Arrived);
         Assert.Equal(start + TimeSpan.FromDays(30) + TimeSpan.FromMinutes(15), result.DecidedAt);
-        Assert.True(wall.Elapsed < TimeSpan.FromSeconds(1), $"took {wall.Elapsed.TotalMilliseconds:0} ms of wall time");
+        Assert.True(wall.Elapsed < WallTimeForAMonth, $"took {wall.Elapsed.TotalMilliseconds:0} ms of wall time");
     }
 
     [Fact]

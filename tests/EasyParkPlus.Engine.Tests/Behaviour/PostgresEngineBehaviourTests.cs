@@ -29,6 +29,8 @@ public sealed class EngineDatabaseFixture : PostgresDatabaseFixture
 [Collection(nameof(PostgresEngineBehaviourTests))]
 public sealed class PostgresEngineBehaviourTests(EngineDatabaseFixture database) : EngineBehaviourSuite, IClassFixture<EngineDatabaseFixture>
 {
+    protected override TimeSpan WallTimeForAMonth => TimeSpan.FromSeconds(5);
+
     protected override async Task<IWorkflowStore> CreateStoreAsync()
     {
         // Tests of a class run one after another, and ids are unique per test, but leftovers such as due timers

@@ -87,7 +87,6 @@ public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFi
     [Fact]
     public async Task Http_MalformedBodies_400ProblemDetailsAndNothingStored()
     {
-        // A small batch limit keeps the oversized body small enough to be sent before the 413 arrives.
         await using var host = await GatewayHost.StartAsync(db.ConnectionString,
             settings: new Dictionary<string, string?> { ["Gates:MaxBatchBytes"] = "2048" });
         const string valid = "{\"eventId\":\"http-ok-1\",\"direction\":\"exit\",\"plate\":\"AB1\",\"timestamp\":\"2026-12-06T07:00:00Z\"}";
@@ -187,6 +186,9 @@ public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFi
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
             Headers = { Authorization = GatewayHost.Basic(ExitGate, Password) },
         };
+        // The gateway answers 413 from Content-Length without reading the body; waiting for its go-ahead keeps the client
+        // from still sending a body the server will not read (which could reset the connection before the 413 is read).
+        request.Headers.ExpectContinue = true;
         return await host.Http.SendAsync(request);
     }
 

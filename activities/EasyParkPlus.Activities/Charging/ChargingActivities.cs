@@ -231,7 +231,30 @@ public sealed class ChargingActivities(
         {
             // An EVSE we do not know cannot hold up the bill; the workflow and invoice still carry everything.
             ChargingLog.SessionNotRecorded(logger, record.WorkflowId, record.StationId, record.EvseId);
+            return;
         }
+        // The session's meter readings and charging-state changes, as the charger reported them (the gateway stored each
+        // TransactionEvent once), copied next to the session for reports; the unique keys make a retry change nothing.
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO charging.energy_readings (charging_session_id, seq_no, device_at, received_at, energy_wh)
+            SELECT s.id, t.seq_no, t.device_time, t.received_at, t.energy_wh
+            FROM charging.charging_sessions s
+            JOIN charging.chargers c ON c.id = s.charger_id
+            JOIN gateway.transaction_events t ON t.station_id = c.station_id AND t.transaction_id = s.transaction_id
+            WHERE s.workflow_id = {record.WorkflowId} AND t.energy_wh IS NOT NULL
+            ON CONFLICT (charging_session_id, seq_no, device_at) DO NOTHING
+            """, CancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO charging.charging_state_events (charging_session_id, seq_no, device_at, received_at, state)
+            SELECT s.id, t.seq_no, t.device_time, t.received_at,
+                   CASE t.charging_state WHEN 'Charging' THEN 'charging' WHEN 'EVConnected' THEN 'ev_connected'
+                        WHEN 'SuspendedEV' THEN 'suspended_ev' WHEN 'SuspendedEVSE' THEN 'suspended_evse' ELSE 'idle' END
+            FROM charging.charging_sessions s
+            JOIN charging.chargers c ON c.id = s.charger_id
+            JOIN gateway.transaction_events t ON t.station_id = c.station_id AND t.transaction_id = s.transaction_id
+            WHERE s.workflow_id = {record.WorkflowId} AND t.charging_state IN ('Charging', 'EVConnected', 'SuspendedEV', 'SuspendedEVSE', 'Idle')
+            ON CONFLICT (charging_session_id, seq_no) DO NOTHING
+            """, CancellationToken);
     }
 
     public async Task RaiseOperatorAlertAsync(ChargingAlert alert)

@@ -1,7 +1,6 @@
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
-using EasyParkPlus.Data.Charging;
 using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Engine.Store;
@@ -95,15 +94,7 @@ public static class ConsoleEndpoints
             .Select(g => new SpaceCount(g.Key.FacilityId, g.Key.SpaceType.ToString(), g.Key.Status, g.Count())).ToListAsync(ct);
         var chargers = await db.Chargers.AsNoTracking().OrderBy(c => c.StationId)
             .Select(c => new { c.Id, c.StationId, c.FacilityId, c.MaxPowerW }).ToListAsync(ct);
-        // The power a charging car draws now: the last meter reading's power of each active session.
-        var charging = await db.ChargingSessions.AsNoTracking().Where(s => s.Status == ChargingSessionStatus.Active)
-            .Select(s => new
-            {
-                s.ChargerId,
-                s.WorkflowId,
-                s.EnergyWh,
-                PowerW = db.EnergyReadings.Where(r => r.ChargingSessionId == s.Id).OrderByDescending(r => r.SeqNo).Select(r => r.PowerW).FirstOrDefault(),
-            }).ToListAsync(ct);
+        var charging = await ActiveChargingAsync(dataSource, ct);
         var parkingActive = await db.ParkingSessions.AsNoTracking().Where(s => s.Status == ParkingSessionStatus.Active)
             .GroupBy(s => s.FacilityId).Select(g => new { FacilityId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.FacilityId, g => g.Count, ct);
         var live = await ChargerLiveStateAsync(dataSource, ct);
@@ -147,6 +138,36 @@ public static class ConsoleEndpoints
 
     private static IReadOnlyList<SpaceTypeOccupancy> Occupancy(IEnumerable<SpaceCount> counts) =>
         Occupancy(counts.Select(c => new SpaceCountView(c.SpaceType, c.Status, c.Count)));
+
+    private sealed record ActiveCharge(Guid ChargerId, string WorkflowId, long EnergyWh, int? PowerW);
+
+    // Each active session's energy so far and the power it draws now, from the last two meter readings of its transaction
+    // the gateway stored (register difference over device time); a session with fewer readings draws "unknown" (null).
+    private static async Task<List<ActiveCharge>> ActiveChargingAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT s.charger_id, s.workflow_id,
+                   greatest(coalesce(last.energy_wh - s.meter_start_wh, s.energy_wh), 0)::bigint,
+                   CASE WHEN last.device_time > prev.device_time
+                        THEN ((last.energy_wh - prev.energy_wh) * 3600.0 / extract(epoch FROM last.device_time - prev.device_time))::int END
+            FROM charging.charging_sessions s
+            JOIN charging.chargers c ON c.id = s.charger_id
+            LEFT JOIN LATERAL (SELECT t.energy_wh, t.device_time FROM gateway.transaction_events t
+                WHERE t.station_id = c.station_id AND t.transaction_id = s.transaction_id AND t.energy_wh IS NOT NULL
+                ORDER BY t.seq_no DESC LIMIT 1) last ON true
+            LEFT JOIN LATERAL (SELECT t.energy_wh, t.device_time FROM gateway.transaction_events t
+                WHERE t.station_id = c.station_id AND t.transaction_id = s.transaction_id AND t.energy_wh IS NOT NULL
+                ORDER BY t.seq_no DESC OFFSET 1 LIMIT 1) prev ON true
+            WHERE s.status = 'active'
+            """);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var active = new List<ActiveCharge>();
+        while (await reader.ReadAsync(ct))
+        {
+            active.Add(new ActiveCharge(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : Math.Max(0, reader.GetInt32(3))));
+        }
+        return active;
+    }
 
     private readonly record struct ChargerLive(bool Connected, string? ConnectorStatus, int AllocatedW);
 

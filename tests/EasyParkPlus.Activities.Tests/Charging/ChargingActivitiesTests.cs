@@ -231,6 +231,16 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
             Closing = new ChargingSessionClosing(false, started.AddMinutes(51.5), 1_270_000, 20_000, 690, 7, 200, 700, 350, 1250, "EVDisconnected"),
         };
 
+        // What the gateway stored of the transaction: three events with the register and the charging state.
+        foreach (var (seqNo, type, minutes, state, wh) in new[] { (0, "Started", 0, "Charging", 1_250_000L), (1, "Updated", 40, "EVConnected", 1_270_000L), (2, "Ended", 51.5, "Idle", 1_270_000L) })
+        {
+            await ExecuteAsync("""
+                INSERT INTO gateway.transaction_events (station_id, transaction_id, seq_no, event_type, evse_id, device_time, trigger_reason, charging_state,
+                    energy_wh, payload, received_at, next_attempt_at)
+                VALUES ($1, 'TX-REC-1', $2, $3, 1, $4, 'Trigger', $5, $6, '{}', $4, $4)
+                """, record.StationId, seqNo, type, started.AddMinutes(minutes), state, wh);
+        }
+
         await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(record));
         var active = await RowAsync(record.WorkflowId);
         await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(closed));
@@ -240,6 +250,24 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         Assert.Equal($"active|TX-REC-1|{customerId}|1250000||0|0|", active);
         Assert.Equal($"completed|TX-REC-1|{customerId}|1250000|1270000|20000|1250|EVDisconnected", await RowAsync(record.WorkflowId));
         Assert.Equal("", await RowAsync("charging-nowhere"));
+        // The readings and state changes sit next to the session once each, although it was recorded three times.
+        Assert.Equal("0:1250000,1:1270000,2:1270000|0:charging,1:ev_connected,2:idle", await ScalarTextAsync("""
+            SELECT (SELECT string_agg(r.seq_no || ':' || r.energy_wh, ',' ORDER BY r.seq_no) FROM charging.energy_readings r WHERE r.charging_session_id = s.id)
+                || '|' || (SELECT string_agg(e.seq_no || ':' || e.state, ',' ORDER BY e.seq_no) FROM charging.charging_state_events e WHERE e.charging_session_id = s.id)
+            FROM charging.charging_sessions s WHERE s.workflow_id = $1
+            """, record.WorkflowId));
+    }
+
+    private async Task<string> ScalarTextAsync(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task<string> RowAsync(string workflowId)

@@ -90,12 +90,21 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
                 Status = ChargingSessionStatus.Active,
                 StartedDeviceAt = now,
                 StartedReceivedAt = now,
-                EnergyWh = 4200,
+                MeterStartWh = 1_000_000,
                 CreatedAt = now,
                 UpdatedAt = now,
             });
-            db.EnergyReadings.Add(new EnergyReading { ChargingSessionId = sessionId, SeqNo = 1, DeviceAt = now, ReceivedAt = now, EnergyWh = 1000, PowerW = 20_000 });
-            db.EnergyReadings.Add(new EnergyReading { ChargingSessionId = sessionId, SeqNo = 2, DeviceAt = now, ReceivedAt = now, EnergyWh = 4200, PowerW = 50_000 });
+            // The transaction's meter readings as the gateway stored them: 4.2 kWh since the start, the last 2.5 kWh in 3 minutes = 50 kW.
+            foreach (var (seqNo, minutesAgo, wh) in new[] { (0, 10, 1_000_000L), (1, 3, 1_001_700L), (2, 0, 1_004_200L) })
+            {
+                var at = now.AddMinutes(-minutesAgo);
+                await db.Database.ExecuteSqlAsync($"""
+                    INSERT INTO gateway.transaction_events (station_id, transaction_id, seq_no, event_type, evse_id, device_time, trigger_reason,
+                        charging_state, energy_wh, payload, received_at, next_attempt_at)
+                    VALUES ({charger.StationId}, 'tx-console-1', {seqNo}, {(seqNo == 0 ? "Started" : "Updated")}, 1, {at}, 'MeterValuePeriodic',
+                        'Charging', {wh}, {"{}"}::jsonb, {at}, {at})
+                    """);
+            }
             db.Invoices.Add(new Invoice
             {
                 Id = Guid.NewGuid(),
@@ -127,7 +136,8 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
         var chargers = bos.GetProperty("chargers").EnumerateArray().ToList();
         Assert.Equal(4, chargers.Count);
         Assert.Equal(["Charging", "Available", "Faulted", "Offline"], chargers.Select(c => c.GetProperty("state").GetString()));
-        Assert.Equal((150_000, 50_000), (chargers[0].GetProperty("allocatedW").GetInt32(), chargers[0].GetProperty("powerW").GetInt32()));
+        Assert.Equal((150_000, 50_000, 4_200L), (chargers[0].GetProperty("allocatedW").GetInt32(), chargers[0].GetProperty("powerW").GetInt32(),
+            chargers[0].GetProperty("energyWh").GetInt64()));
         Assert.All(chargers.Skip(1), c => Assert.Equal(0, c.GetProperty("allocatedW").GetInt32()));
         Assert.Equal((150_000L, 50_000L), (bos.GetProperty("powerAllocatedW").GetInt64(), bos.GetProperty("powerInUseW").GetInt64()));
         Assert.Equal(1, bos.GetProperty("chargingSessionsActive").GetInt32());

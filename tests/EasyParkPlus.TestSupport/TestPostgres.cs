@@ -58,4 +58,10 @@ public class PostgresDatabaseFixture : IAsyncLifetime
             await TestPostgres.DropDatabaseAsync(_connectionString);
         }
     }
+
+    public Task<T?> ScalarAsync<T>(string sql, params object[] parameters) => TestSql.ScalarAsync<T>(ConnectionString, sql, parameters);
+
+    public Task<int> ExecuteAsync(string sql, params object[] parameters) => TestSql.ExecuteAsync(ConnectionString, sql, parameters);
+
+    public Task<List<object?[]>> RowsAsync(string sql, params object[] parameters) => TestSql.RowsAsync(ConnectionString, sql, parameters);
 }

@@ -112,17 +112,7 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task<int> ExecuteAsync(string sql, params object[] values)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-        return await command.ExecuteNonQueryAsync();
-    }
+    private Task<int> ExecuteAsync(string sql, params object[] values) => TestSql.ExecuteAsync(_connectionString, sql, values);
 
     [Fact]
     public async Task CaptureHoldAsync_CalledTwiceWithTheSameKey_CapturesOnceAndChangesNothing()
@@ -258,17 +248,7 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
             """, record.WorkflowId));
     }
 
-    private async Task<string> ScalarTextAsync(string sql, params object[] values)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
+    private async Task<string> ScalarTextAsync(string sql, params object[] values) => (await TestSql.ScalarAsync<string>(_connectionString, sql, values))!;
 
     private async Task<string> RowAsync(string workflowId)
     {

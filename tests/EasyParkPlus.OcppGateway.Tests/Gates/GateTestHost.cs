@@ -43,19 +43,6 @@ public sealed class GateDatabaseFixture : PostgresDatabaseFixture
         await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
         await GateSeeder.SeedAsync(new GateStore(dataSource), Password, CancellationToken.None);
     }
-
-    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new() { Value = parameter });
-        }
-        var value = await command.ExecuteScalarAsync();
-        return value is null or DBNull ? default : (T)value;
-    }
 }
 
 // Records what the gateway hands to the workflows; can be told to fail for chosen event ids.

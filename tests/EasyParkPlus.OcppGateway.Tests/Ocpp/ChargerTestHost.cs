@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Npgsql;
 
 namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 
@@ -40,41 +39,6 @@ public sealed class ChargerDatabaseFixture : PostgresDatabaseFixture
         await ExecuteAsync("INSERT INTO gateway.station_credentials (station_id, secret_hash) VALUES ($1, $2)",
             StationId, new PasswordHasher<string>().HashPassword(StationId, Password));
         await ExecuteAsync("INSERT INTO accounts.customers (id, email, name, role) VALUES ($1, 'ev.driver@example.test', 'EV Driver', 'driver')", CustomerId);
-    }
-
-    public async Task ExecuteAsync(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new() { Value = parameter });
-        }
-        await command.ExecuteNonQueryAsync();
-    }
-
-    public async Task<List<object?[]>> RowsAsync(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new() { Value = parameter });
-        }
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
     }
 }
 

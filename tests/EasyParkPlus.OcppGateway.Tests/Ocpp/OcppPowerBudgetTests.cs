@@ -30,13 +30,8 @@ public sealed class PowerDatabaseFixture : PostgresDatabaseFixture
         await OcppExtensions.SeedStationCredentialsAsync(new OcppStore(dataSource), OcppDatabaseFixture.Password, CancellationToken.None);
     }
 
-    public async Task<long> CountAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    // count(*) is bigint, sum() numeric: either becomes a long.
+    public async Task<long> CountAsync(string sql) => Convert.ToInt64(await ScalarAsync<object>(sql), System.Globalization.CultureInfo.InvariantCulture);
 }
 
 // The facility budget: the pure split, and 20 real stations each asking for 150 kW through the internal API.

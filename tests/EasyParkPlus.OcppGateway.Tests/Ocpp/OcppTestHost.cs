@@ -43,31 +43,6 @@ public sealed class OcppDatabaseFixture : PostgresDatabaseFixture
         await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
         await OcppExtensions.SeedStationCredentialsAsync(new OcppStore(dataSource), Password, CancellationToken.None);
     }
-
-    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new() { Value = parameter });
-        }
-        var value = await command.ExecuteScalarAsync();
-        return value is null or DBNull ? default : (T)value;
-    }
-
-    public async Task ExecuteAsync(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new() { Value = parameter });
-        }
-        await command.ExecuteNonQueryAsync();
-    }
 }
 
 // Records the charger events the gateway hands over; can fail the first N deliveries.

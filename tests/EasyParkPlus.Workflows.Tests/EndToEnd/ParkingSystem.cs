@@ -85,40 +85,9 @@ public sealed class ParkingSystem : IAsyncDisposable
         return new ParkingSystem(host, connectionString, stripe, gates);
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, params object[] values)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
+    public async Task<T> ScalarAsync<T>(string sql, params object[] values) => (await TestSql.ScalarAsync<T>(ConnectionString, sql, values))!;
 
-    public async Task<List<object?[]>> RowsAsync(string sql, params object[] values)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
+    public Task<List<object?[]>> RowsAsync(string sql, params object[] values) => TestSql.RowsAsync(ConnectionString, sql, values);
 
     public async ValueTask DisposeAsync()
     {

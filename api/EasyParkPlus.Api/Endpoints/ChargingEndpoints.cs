@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using EasyParkPlus.Api.Auth;
@@ -72,13 +71,7 @@ public static class ChargingEndpoints
         await client.StartWorkflowAsync((ChargingSession wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
         {
             RequestId = SessionEndpoints.RequestId(http),
-            SearchAttributes = new Dictionary<string, object?>
-            {
-                ["FacilityId"] = facilityId,
-                ["CustomerId"] = customerId.ToString(),
-                ["StationId"] = stationId,
-                ["EvseId"] = evseId.ToString(CultureInfo.InvariantCulture),
-            },
+            SearchAttributes = input.SearchAttributes(),
         }, ct);
         return TypedResults.Accepted(StatusUrl(sessionId), new ChargingSessionStarted(sessionId, workflowId));
     }

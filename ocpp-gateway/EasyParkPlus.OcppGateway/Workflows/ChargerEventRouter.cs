@@ -66,22 +66,12 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
         var input = new ChargingSessionInput(sessionId, facilityId, e.StationId, e.EvseId, customerId, e.IdToken);
         var started = new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId);
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
-        var attributes = new Dictionary<string, object?>
-        {
-            ["FacilityId"] = facilityId,
-            ["StationId"] = e.StationId,
-            ["EvseId"] = e.EvseId.ToString(CultureInfo.InvariantCulture),
-        };
-        if (customerId is { } customer)
-        {
-            // The driver sees the session in the app, as one they started there.
-            attributes["CustomerId"] = customer.ToString();
-        }
         await workflows.SignalWithStartWorkflowAsync((ChargingSession s) => s.RunAsync(input), s => s.TransactionStartedAsync(started),
             new WorkflowOptions(workflowId, ChargingWorkflowIds.TaskQueue)
             {
                 RequestId = e.DedupeId,
-                SearchAttributes = attributes,
+                // With the token owner's account, the driver sees the session in the app as one they started there.
+                SearchAttributes = input.SearchAttributes(),
             }, cancellationToken);
         LogStartedAtCharger(e.StationId, e.TransactionId, workflowId);
     }

@@ -48,6 +48,23 @@ public sealed record ChargingSessionSettings
 public sealed record ChargingSessionInput(Guid SessionId, string FacilityId, string StationId, int EvseId, Guid? CustomerId, string? IdToken)
 {
     public ChargingSessionSettings? Settings { get; init; }
+
+    // What the session is found by, set by whoever starts it and upserted by the run: the gateway finds it by station
+    // and EVSE when the charger reports its transaction, the driver by account.
+    public Dictionary<string, object?> SearchAttributes()
+    {
+        var attributes = new Dictionary<string, object?>
+        {
+            ["FacilityId"] = FacilityId,
+            ["StationId"] = StationId,
+            ["EvseId"] = EvseId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (CustomerId is { } customer)
+        {
+            attributes["CustomerId"] = customer.ToString();
+        }
+        return attributes;
+    }
 }
 
 // DedupeId is the gateway's stationId/transactionId/seqNo; a redelivered event carries the same one.

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
 using EasyParkPlus.Domain.Pricing;
@@ -110,18 +109,7 @@ public sealed class ChargingSession
         _input = input;
         var settings = input.Settings ?? new ChargingSessionSettings();
         var workflowId = Workflow.Info.WorkflowId;
-        // StationId and EvseId let the gateway find this session when the charger reports its transaction.
-        var attributes = new Dictionary<string, object?>
-        {
-            ["FacilityId"] = input.FacilityId,
-            ["StationId"] = input.StationId,
-            ["EvseId"] = input.EvseId.ToString(CultureInfo.InvariantCulture),
-        };
-        if (input.CustomerId is { } customer)
-        {
-            attributes["CustomerId"] = customer.ToString();
-        }
-        Workflow.UpsertSearchAttributes(attributes);
+        Workflow.UpsertSearchAttributes(input.SearchAttributes());
 
         // Started from the app: hold first, so a car never charges on a card that cannot pay.
         if (_started is null && input.CustomerId is { } payer)

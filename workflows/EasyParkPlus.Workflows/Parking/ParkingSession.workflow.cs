@@ -240,13 +240,7 @@ public sealed class ParkingSession
             Id = ChargingWorkflowIds.ForSession(chargingSessionId),
             ParentClosePolicy = ParentClosePolicy.Abandon,
             // Visible to its driver and findable by the gateway from the start, as an app-started charge is.
-            SearchAttributes = new Dictionary<string, object?>
-            {
-                ["FacilityId"] = input.FacilityId,
-                ["CustomerId"] = customer.ToString(),
-                ["StationId"] = request.StationId,
-                ["EvseId"] = request.EvseId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
+            SearchAttributes = chargingInput.SearchAttributes(),
         });
         _charging = FollowChargingAsync(child);
     }

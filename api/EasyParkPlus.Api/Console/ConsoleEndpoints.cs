@@ -97,7 +97,7 @@ public static class ConsoleEndpoints
         var charging = await ActiveChargingAsync(dataSource, ct);
         var parkingActive = await db.ParkingSessions.AsNoTracking().Where(s => s.Status == ParkingSessionStatus.Active)
             .GroupBy(s => s.FacilityId).Select(g => new { FacilityId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.FacilityId, g => g.Count, ct);
-        var live = await ChargerLiveStateAsync(dataSource, ct);
+        var live = await GatewayLiveState.ReadAsync(dataSource, [.. chargers.Select(c => c.StationId)], ct);
         var revenue = await RevenueSinceAsync(dataSource, today, ct);
         long RevenueToday(string facilityId) =>
             revenue.Where(r => r.FacilityId == facilityId && r.PaidAt >= todayAt[facilityId]).Sum(r => r.TotalCents);
@@ -109,9 +109,8 @@ public static class ConsoleEndpoints
             var facilityChargers = chargers.Where(c => c.FacilityId == f.Id).Select(c =>
             {
                 var session = chargingByCharger[c.Id].FirstOrDefault();
-                var gateway = live.GetValueOrDefault(c.StationId);
-                var state = session is not null ? "Charging" : !gateway.Connected ? "Offline" : gateway.ConnectorStatus ?? "Available";
-                return new ChargerState(c.StationId, c.MaxPowerW, state, gateway.AllocatedW,
+                var state = session is not null ? "Charging" : !live.IsOnline(c.StationId) ? "Offline" : live.Status(c.StationId) ?? "Available";
+                return new ChargerState(c.StationId, c.MaxPowerW, state, live.AllocatedW(c.StationId),
                     Math.Min(session?.PowerW ?? 0, c.MaxPowerW), session?.EnergyWh ?? 0, session?.WorkflowId);
             }).ToList();
             return new FacilityDashboard(
@@ -167,30 +166,6 @@ public static class ConsoleEndpoints
             active.Add(new ActiveCharge(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : Math.Max(0, reader.GetInt32(3))));
         }
         return active;
-    }
-
-    private readonly record struct ChargerLive(bool Connected, string? ConnectorStatus, int AllocatedW);
-
-    // What the gateway knows of each station: whether an instance holds its connection, its connectors' last
-    // StatusNotification (the most telling one), and the power the facility budget grants it now.
-    private static async Task<Dictionary<string, ChargerLive>> ChargerLiveStateAsync(NpgsqlDataSource db, CancellationToken ct)
-    {
-        await using var command = db.CreateCommand("""
-            SELECT c.station_id,
-                   EXISTS (SELECT 1 FROM gateway.station_owners o WHERE o.station_id = c.station_id),
-                   (SELECT cs.status FROM gateway.connector_status cs WHERE cs.station_id = c.station_id
-                    ORDER BY CASE cs.status WHEN 'Faulted' THEN 0 WHEN 'Unavailable' THEN 1 WHEN 'Occupied' THEN 2 WHEN 'Reserved' THEN 3 ELSE 4 END
-                    LIMIT 1),
-                   COALESCE((SELECT sum(pa.allocated_w) FROM gateway.power_allocations pa WHERE pa.station_id = c.station_id), 0)::int
-            FROM charging.chargers c
-            """);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var states = new Dictionary<string, ChargerLive>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct))
-        {
-            states[reader.GetString(0)] = new ChargerLive(reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3));
-        }
-        return states;
     }
 
     private static async Task<List<(string FacilityId, DateTimeOffset PaidAt, long TotalCents)>> RevenueSinceAsync(

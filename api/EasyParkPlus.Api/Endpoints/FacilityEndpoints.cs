@@ -5,6 +5,7 @@ using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace EasyParkPlus.Api.Endpoints;
 
@@ -22,7 +23,6 @@ public sealed record EvseResponse(int EvseNumber, int MaxPowerW, string? SpaceLa
 
 public sealed record ChargerResponse(string StationId, string? Vendor, string? Model, int MaxPowerW, DateTimeOffset? LastBootAt, bool Online, IReadOnlyList<EvseResponse> Evses);
 
-internal sealed record EvseLiveRow(string StationId, int EvseId, string? Status, int AllocatedW);
 
 /// <summary>Facilities, spaces, live availability and chargers: any signed-in user.</summary>
 public static class FacilityEndpoints
@@ -91,7 +91,8 @@ public static class FacilityEndpoints
         return TypedResults.Ok(type is null ? availability : availability with { Types = [.. availability.Types.Where(t => t.SpaceType == Lower(spaceType))] });
     }
 
-    internal static async Task<Results<Ok<ChargerResponse[]>, NotFound>> ChargersAsync(string facilityId, EasyParkDbContext db, CancellationToken ct)
+    internal static async Task<Results<Ok<ChargerResponse[]>, NotFound>> ChargersAsync(
+        string facilityId, EasyParkDbContext db, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         if (!await db.Facilities.AnyAsync(f => f.Id == facilityId, ct))
         {
@@ -105,25 +106,13 @@ public static class FacilityEndpoints
         var spaceIds = chargers.SelectMany(c => c.Evses).Where(e => e.SpaceId != null).Select(e => e.SpaceId!.Value).ToList();
         var labels = await db.Spaces.AsNoTracking().Where(s => spaceIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Label, ct);
         // Live state is what the gateway recorded: connections it holds, connector statuses, the budget's allocations.
-        var stationIds = chargers.Select(c => c.StationId).ToArray();
-        var online = (await db.Database.SqlQuery<string>($"SELECT station_id AS \"Value\" FROM gateway.station_owners WHERE station_id = ANY({stationIds})")
-            .ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var live = (await db.Database.SqlQuery<EvseLiveRow>($"""
-            SELECT e.station_id AS "StationId", e.evse_id AS "EvseId",
-                   (SELECT cs.status FROM gateway.connector_status cs WHERE cs.station_id = e.station_id AND cs.evse_id = e.evse_id
-                    ORDER BY CASE cs.status WHEN 'Faulted' THEN 0 WHEN 'Unavailable' THEN 1 WHEN 'Occupied' THEN 2 WHEN 'Reserved' THEN 3 ELSE 4 END
-                    LIMIT 1) AS "Status",
-                   COALESCE((SELECT sum(pa.allocated_w) FROM gateway.power_allocations pa WHERE pa.station_id = e.station_id AND pa.evse_id = e.evse_id), 0)::int AS "AllocatedW"
-            FROM (SELECT DISTINCT station_id, evse_id FROM gateway.connector_status WHERE station_id = ANY({stationIds})
-                  UNION SELECT DISTINCT station_id, evse_id FROM gateway.power_allocations WHERE station_id = ANY({stationIds})) e
-            """).ToListAsync(ct)).ToDictionary(r => (r.StationId, r.EvseId));
-        return TypedResults.Ok(chargers.Select(c => new ChargerResponse(c.StationId, c.Vendor, c.Model, c.MaxPowerW, c.LastBootAt, online.Contains(c.StationId),
+        var live = await GatewayLiveState.ReadAsync(dataSource, [.. chargers.Select(c => c.StationId)], ct);
+        return TypedResults.Ok(chargers.Select(c => new ChargerResponse(c.StationId, c.Vendor, c.Model, c.MaxPowerW, c.LastBootAt, live.IsOnline(c.StationId),
             [.. c.Evses.OrderBy(e => e.EvseNumber).Select(e =>
             {
-                var state = live.GetValueOrDefault((c.StationId, e.EvseNumber));
-                var status = !online.Contains(c.StationId) ? "Offline" : state?.Status ?? "Unknown";
+                var status = !live.IsOnline(c.StationId) ? "Offline" : live.Status(c.StationId, e.EvseNumber) ?? "Unknown";
                 return new EvseResponse(e.EvseNumber, e.MaxPowerW, e.SpaceId is { } sid && labels.TryGetValue(sid, out var label) ? label : null,
-                    charging.Contains(e.Id), status, state?.AllocatedW ?? 0, [.. e.Connectors.Select(k => k.ConnectorNumber).Order()]);
+                    charging.Contains(e.Id), status, live.AllocatedW(c.StationId, e.EvseNumber), [.. e.Connectors.Select(k => k.ConnectorNumber).Order()]);
             })])).ToArray());
     }
 

@@ -32,6 +32,7 @@ public static class ServiceDefaultsExtensions
         ["EASYPARK_GATEWAY_INTERNAL_KEY"] = "Gateway:InternalApiKey",
         ["EASYPARK_GATEWAY_INSTANCE_ID"] = "Gateway:InstanceId",
         ["EASYPARK_GATEWAY_INTERNAL_URL"] = "Gateway:InternalUrl",
+        ["EASYPARK_GATEWAY_INTERNAL_LISTEN"] = "Gateway:InternalListenUrl",
         ["EASYPARK_JWT_SIGNING_KEY"] = "Auth:SigningKey",
         ["EASYPARK_STRIPE_API_KEY"] = "Stripe:ApiKey",
         ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "Stripe:WebhookSecret",

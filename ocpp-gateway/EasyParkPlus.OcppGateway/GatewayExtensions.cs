@@ -24,6 +24,7 @@ public static class GatewayExtensions
         services.TryAddSingleton<IDeviceEventSink, LoggingDeviceEventSink>();
         services.TryAddSingleton<IStationOwnership, PostgresStationOwnership>();
         services.AddSingleton<Internal.InternalKeyFilter>();
+        services.AddSingleton<Internal.InternalListener>();
         return builder;
     }
 }

@@ -18,10 +18,17 @@ public sealed class GatewayOptions
 
     // Several instances: this instance's name in gateway.station_owners (default: host, process and a random
     // suffix; env EASYPARK_GATEWAY_INSTANCE_ID) and the URL the other instances forward station commands to
-    // (default: the first address Kestrel listens on; env EASYPARK_GATEWAY_INTERNAL_URL).
+    // (default: the address the internal command API listens on; env EASYPARK_GATEWAY_INTERNAL_URL).
     [MaxLength(64)]
     public string? InstanceId { get; set; }
 
     [Url]
     public string? InternalUrl { get; set; }
+
+    // The socket of the internal command API, apart from the devices' public one (env EASYPARK_GATEWAY_INTERNAL_LISTEN).
+    // Loopback by default; a deployment where the api runs elsewhere binds it to a network the devices cannot reach.
+    public const string DefaultInternalListenUrl = "http://127.0.0.1:5091";
+
+    [Url]
+    public string InternalListenUrl { get; set; } = DefaultInternalListenUrl;
 }

@@ -11,12 +11,16 @@ builder.AddOcppGateway();
 builder.AddGates();
 builder.AddOcpp();
 builder.AddWorkflowRouting();
+// Devices on the public addresses, the internal command API on its own socket (Gateway:InternalListenUrl).
+builder.WebHost.ConfigureKestrel((context, kestrel) => InternalListener.Configure(kestrel, context.Configuration));
 
 var app = builder.Build();
+app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<InternalListener>().LogBound);
+app.Use(InternalListener.Separate);
 app.UseWebSockets();
 app.MapHealthEndpoints();
 
-// Every command endpoint (chargers and gates) lives under /internal/v1 and requires the internal key.
+// Every command endpoint (chargers and gates) lives under /internal/v1, on the internal socket, and requires the internal key.
 var internalApi = app.MapInternalApi();
 app.MapGates(internalApi);
 app.MapOcpp(internalApi);

@@ -18,7 +18,7 @@ public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<G
     {
         await using var host = await GatewayHost.StartAsync(db.ConnectionString);
         await using var gate = await host.ConnectGateAsync(GateDatabaseFixture.ExitGate);
-        using var provider = ClientServices(host.Address, GatewayHost.InternalKey);
+        using var provider = ClientServices(host.InternalAddress, GatewayHost.InternalKey);
         var client = provider.GetRequiredService<IGatewayClient>();
 
         var open = client.OpenGateAsync(GateDatabaseFixture.ExitGate, "session-client-1", "Goodbye", CancellationToken.None);
@@ -47,7 +47,7 @@ public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<G
     public async Task Failures_OfflineAndTimeoutAreRetryable_UnknownDeviceBadKeyAndInvalidInputAreNot()
     {
         await using var host = await GatewayHost.StartAsync(db.ConnectionString);
-        using var provider = ClientServices(host.Address, GatewayHost.InternalKey);
+        using var provider = ClientServices(host.InternalAddress, GatewayHost.InternalKey);
         var client = provider.GetRequiredService<IGatewayClient>();
 
         // Offline gate: 503 at once (the virtual clock did not move), retryable.
@@ -74,7 +74,7 @@ public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<G
             () => client.OpenGateAsync(GateDatabaseFixture.EntryGate, "bad id with spaces", null, CancellationToken.None));
         Assert.Contains("400", invalid.Message, StringComparison.Ordinal);
 
-        using var wrongKeyProvider = ClientServices(host.Address, "not-the-right-key-0000");
+        using var wrongKeyProvider = ClientServices(host.InternalAddress, "not-the-right-key-0000");
         var badKey = await Assert.ThrowsAsync<GatewayRejectedException>(
             () => wrongKeyProvider.GetRequiredService<IGatewayClient>().ShowGateMessageAsync(GateDatabaseFixture.EntryGate, "hi", CancellationToken.None));
         Assert.Contains("401", badKey.Message, StringComparison.Ordinal);

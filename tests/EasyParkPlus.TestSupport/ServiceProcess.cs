@@ -24,6 +24,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>Where the service listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
+    private readonly TaskCompletionSource<Uri> _internalAddress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The gateway's internal command API, on its own port, which the gateway logs once it has started.</summary>
+    public Task<Uri> InternalAddressAsync() => _internalAddress.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
     /// <summary>Everything the process wrote so far, for failure messages.</summary>
     public string Output
     {
@@ -50,6 +55,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(BuiltAssembly(project));
         info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        info.Environment["EASYPARK_GATEWAY_INTERNAL_LISTEN"] = "http://127.0.0.1:0";
+        info.Environment["Logging__LogLevel__EasyParkPlus.OcppGateway.Internal.InternalListener"] = "Information";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
@@ -67,7 +74,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             {
                 service._output.AppendLine(line);
             }
-            if (ListeningOn().Match(line) is { Success: true } match)
+            if (InternalListeningOn().Match(line) is { Success: true } internalMatch)
+            {
+                service._internalAddress.TrySetResult(new Uri(internalMatch.Groups[1].Value + "/"));
+            }
+            else if (ListeningOn().Match(line) is { Success: true } match)
             {
                 listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
             }
@@ -117,4 +128,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningOn();
+
+    [GeneratedRegex(@"Internal command API listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex InternalListeningOn();
 }

@@ -43,6 +43,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["EASYPARK_POSTGRES"] = connectionString;
         start.Environment["EASYPARK_GATEWAY_INTERNAL_KEY"] = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + "bench";
+        // The bench sends no internal commands; a free port keeps it clear of a gateway `./easypark run` started.
+        start.Environment["EASYPARK_GATEWAY_INTERNAL_LISTEN"] = "http://127.0.0.1:0";
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;

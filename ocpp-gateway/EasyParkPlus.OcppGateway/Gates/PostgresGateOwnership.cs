@@ -1,6 +1,5 @@
+using EasyParkPlus.OcppGateway.Internal;
 using EasyParkPlus.OcppGateway.Ocpp;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -8,11 +7,11 @@ namespace EasyParkPlus.OcppGateway.Gates;
 
 // Gate ownership in gates.gate_owners, next to the stations' gateway.station_owners and with the
 // same instance identity (one process is one instance for chargers and gates): the id from
-// IStationOwnership, the URL from Gateway:InternalUrl, else the first address Kestrel listens on.
+// IStationOwnership, the URL from Gateway:InternalUrl, else the address the internal command API listens on.
 public sealed class PostgresGateOwnership(
     NpgsqlDataSource dataSource,
     IStationOwnership stations,
-    IServer server,
+    InternalListener listener,
     TimeProvider time,
     IOptions<GatewayOptions> options) : IGateOwnership
 {
@@ -51,13 +50,8 @@ public sealed class PostgresGateOwnership(
         var configured = options.Value.InternalUrl;
         if (string.IsNullOrWhiteSpace(configured))
         {
-            configured = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? throw new InvalidOperationException("Set Gateway:InternalUrl: the server has no address to advertise.");
-            // A wildcard listen address is not something another instance can call.
-            configured = configured.Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
-                .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
-                .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
-                .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal);
+            configured = listener.BoundUrl?.ToString()
+                ?? throw new InvalidOperationException("Set Gateway:InternalUrl: the internal command API has no address to advertise yet.");
         }
         return new Uri(configured.TrimEnd('/') + "/", UriKind.Absolute);
     }

@@ -1,5 +1,4 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using EasyParkPlus.OcppGateway.Internal;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -23,7 +22,7 @@ public interface IStationOwnership
     Task<Uri?> FindOtherOwnerAsync(string stationId, CancellationToken cancellationToken);
 }
 
-public sealed class PostgresStationOwnership(NpgsqlDataSource dataSource, IServer server, TimeProvider time, IOptions<GatewayOptions> options)
+public sealed class PostgresStationOwnership(NpgsqlDataSource dataSource, InternalListener listener, TimeProvider time, IOptions<GatewayOptions> options)
     : IStationOwnership
 {
     private readonly string _instanceId = string.IsNullOrWhiteSpace(options.Value.InstanceId)
@@ -66,13 +65,8 @@ public sealed class PostgresStationOwnership(NpgsqlDataSource dataSource, IServe
         var configured = options.Value.InternalUrl;
         if (string.IsNullOrWhiteSpace(configured))
         {
-            configured = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? throw new InvalidOperationException("Set Gateway:InternalUrl: the server has no address to advertise.");
-            // A wildcard listen address cannot be called by another instance.
-            configured = configured.Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
-                .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
-                .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
-                .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal);
+            configured = listener.BoundUrl?.ToString()
+                ?? throw new InvalidOperationException("Set Gateway:InternalUrl: the internal command API has no address to advertise yet.");
         }
         return new Uri(configured.TrimEnd('/') + "/", UriKind.Absolute);
     }

@@ -14,7 +14,7 @@ namespace EasyParkPlus.Api.Tests.Support;
 /// The whole system as <c>./easypark run</c> starts it: the api (hosting the workflow worker) and then the real
 /// ocpp-gateway, both on loopback Kestrel ports over the same fresh database, the Stripe stand-in, and one clock
 /// (<see cref="ApiFixture.Clock"/>) for both. The api's activities reach the gateway through the real GatewayClient
-/// (Gateway:BaseUrl and the internal key), and the gateway routes device events to workflows with its production sink.
+/// (Gateway:BaseUrl, the gateway's internal port, and the internal key), and the gateway routes device events to workflows with its production sink.
 /// The gateway runs in Development, so every seeded charger has a login with <see cref="StationPassword"/>.
 /// </summary>
 public sealed class SystemFixture : ApiFixture
@@ -24,9 +24,14 @@ public sealed class SystemFixture : ApiFixture
 
     // Chosen before the api starts, as `./easypark run` does, because the api is configured with the gateway's URL.
     private readonly int _gatewayPort = FreeLoopbackPort();
+    private readonly int _gatewayInternalPort = FreeLoopbackPort();
     private WebApplicationFactory<GatewayProgram>? _gateway;
 
+    /// <summary>Where devices connect.</summary>
     public Uri GatewayAddress => new($"http://127.0.0.1:{_gatewayPort}/");
+
+    /// <summary>The gateway's internal command API (its own port), which the api's activities call.</summary>
+    public Uri GatewayInternalAddress => new($"http://127.0.0.1:{_gatewayInternalPort}/");
 
     /// <summary>Where stations connect; ocpp-rpc appends the station id.</summary>
     public Uri OcppEndpoint => new($"ws://127.0.0.1:{_gatewayPort}/ocpp");
@@ -36,7 +41,7 @@ public sealed class SystemFixture : ApiFixture
     protected override IDictionary<string, string?> Settings()
     {
         var settings = base.Settings();
-        settings["Gateway:BaseUrl"] = GatewayAddress.ToString();
+        settings["Gateway:BaseUrl"] = GatewayInternalAddress.ToString();
         settings["Gateway:InternalApiKey"] = InternalKey;
         return settings;
     }
@@ -50,11 +55,13 @@ public sealed class SystemFixture : ApiFixture
             web.UseEnvironment("Development");
             web.UseSetting("Postgres:ConnectionString", ConnectionString);
             web.UseSetting("Gateway:InternalApiKey", InternalKey);
+            web.UseSetting("urls", GatewayAddress.ToString());
+            web.UseSetting("Gateway:InternalListenUrl", GatewayInternalAddress.ToString());
             web.UseSetting("Ocpp:DevelopmentPassword", StationPassword);
             web.UseSetting("Logging:LogLevel:Default", "Warning");
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
-        _gateway.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, _gatewayPort));
+        _gateway.UseKestrel();
         _gateway.StartServer();
     }
 

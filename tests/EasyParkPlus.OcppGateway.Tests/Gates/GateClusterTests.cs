@@ -14,7 +14,7 @@ public sealed class GateClusterTests(GateDatabaseFixture db) : IClassFixture<Gat
         await using var holder = await GatewayHost.StartAsync(db.ConnectionString);
         await using var other = await GatewayHost.StartAsync(db.ConnectionString);
         await using var gate = await holder.ConnectGateAsync(EntryGate);
-        Assert.Equal(holder.Address.ToString(), await db.ScalarAsync<string>("SELECT internal_url FROM gates.gate_owners WHERE gate_id = $1", EntryGate));
+        Assert.Equal(holder.InternalAddress.ToString(), await db.ScalarAsync<string>("SELECT internal_url FROM gates.gate_owners WHERE gate_id = $1", EntryGate));
 
         using var request = other.InternalPost($"internal/v1/gates/{EntryGate}/open", new { sessionId = "session-fwd" });
         var call = other.Http.SendAsync(request);

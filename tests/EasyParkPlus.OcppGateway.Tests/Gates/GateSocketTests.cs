@@ -167,7 +167,7 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         Assert.Equal("application/problem+json", offline.Content.Headers.ContentType?.MediaType);
         Assert.Equal(GatewayHost.Start, host.Clock.GetUtcNow());
 
-        using var noKey = await host.Http.PostAsJsonAsync($"internal/v1/gates/{EntryGate}/open", new { sessionId = "s1" });
+        using var noKey = await host.Http.PostAsJsonAsync(new Uri(host.InternalAddress, $"internal/v1/gates/{EntryGate}/open"), new { sessionId = "s1" });
         Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
 
         using var unknown = await host.Http.SendAsync(host.InternalPost("internal/v1/gates/NOPE-GATE-9/open", new { sessionId = "s1" }));
@@ -186,7 +186,7 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
             using var invalid = await host.Http.SendAsync(host.InternalPost($"internal/v1/gates/{EntryGate}/{path}", body));
             Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         }
-        using var malformed = new HttpRequestMessage(HttpMethod.Post, $"internal/v1/gates/{EntryGate}/open")
+        using var malformed = new HttpRequestMessage(HttpMethod.Post, new Uri(host.InternalAddress, $"internal/v1/gates/{EntryGate}/open"))
         {
             Content = new StringContent("{\"sessionId\": ", System.Text.Encoding.UTF8, "application/json"),
             Headers = { { "X-EasyPark-Internal-Key", GatewayHost.InternalKey } },

@@ -10,8 +10,6 @@ using EasyParkPlus.OcppGateway.Gates;
 using EasyParkPlus.TestSupport;
 using EasyParkPlus.TestSupport.Devices;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -118,20 +116,25 @@ public sealed class GatewayHost : IAsyncDisposable
 
     private readonly WebApplicationFactory<Program> _factory;
 
-    private GatewayHost(WebApplicationFactory<Program> factory, RecordingSink sink, VirtualTimeProvider clock, Uri address)
+    private GatewayHost(WebApplicationFactory<Program> factory, RecordingSink sink, VirtualTimeProvider clock, GatewayAddresses addresses)
     {
         _factory = factory;
         Sink = sink;
         Clock = clock;
-        Address = address;
-        Http = new HttpClient { BaseAddress = address };
+        Address = addresses.Public;
+        InternalAddress = addresses.Internal;
+        Http = new HttpClient { BaseAddress = Address };
     }
 
     public RecordingSink Sink { get; }
 
     public VirtualTimeProvider Clock { get; }
 
+    /// <summary>Where devices connect.</summary>
     public Uri Address { get; }
+
+    /// <summary>Where the internal command API listens (its own socket).</summary>
+    public Uri InternalAddress { get; }
 
     public HttpClient Http { get; }
 
@@ -147,6 +150,7 @@ public sealed class GatewayHost : IAsyncDisposable
             web.UseEnvironment(environment);
             web.UseSetting("Postgres:ConnectionString", connectionString);
             web.UseSetting("Gateway:InternalApiKey", InternalKey);
+            GatewayAddresses.UseLoopback(web);
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {
                 web.UseSetting(key, value);
@@ -159,12 +163,9 @@ public sealed class GatewayHost : IAsyncDisposable
                 services.AddSingleton<IDeviceEventSink>(sink);
             });
         });
-        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.UseKestrel();
         factory.StartServer();
-        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        var address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal)
-            .Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
-        return Task.FromResult(new GatewayHost(factory, sink, clock, address));
+        return Task.FromResult(new GatewayHost(factory, sink, clock, GatewayAddresses.Of(factory.Services)));
     }
 
     // Completes with "delivered?" once the outbox committed the given attempt for the event and,
@@ -191,7 +192,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public static AuthenticationHeaderValue Basic(string user, string password) => GateClient.Basic(user, password);
 
-    public HttpRequestMessage InternalPost(string path, object body) => new(HttpMethod.Post, path)
+    // Addressed to the internal socket, so it can be sent with Http as well.
+    public HttpRequestMessage InternalPost(string path, object body) => new(HttpMethod.Post, new Uri(InternalAddress, path))
     {
         Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         Headers = { { "X-EasyPark-Internal-Key", InternalKey } },

@@ -6,8 +6,6 @@ using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.TestSupport;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -140,6 +138,7 @@ public sealed class ChargerGatewayHost : IAsyncDisposable
             web.UseEnvironment("Testing");
             web.UseSetting("Postgres:ConnectionString", connectionString);
             web.UseSetting("Gateway:InternalApiKey", InternalKey);
+            GatewayAddresses.UseLoopback(web);
             web.ConfigureServices(services =>
             {
                 services.RemoveAll<TimeProvider>();
@@ -148,10 +147,9 @@ public sealed class ChargerGatewayHost : IAsyncDisposable
                 services.AddSingleton<IDeviceEventSink>(sink);
             });
         });
-        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.UseKestrel();
         factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ChargerGatewayHost(factory, sink, clock, new Uri(address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/"));
+        return new ChargerGatewayHost(factory, sink, clock, GatewayAddresses.Of(factory.Services).Public);
     }
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();

@@ -15,7 +15,7 @@ public sealed class OcppClusterTests(OcppDatabaseFixture db) : IClassFixture<Ocp
         await using var other = OcppHost.Launch(db.ConnectionString);
         var stationId = OcppDatabaseFixture.Station2;
         var station = await owner.ConnectAsync(stationId);
-        Assert.Equal(owner.Address.Port, new Uri((await db.ScalarAsync<string>("SELECT internal_url FROM gateway.station_owners WHERE station_id = $1", stationId))!).Port);
+        Assert.Equal(owner.InternalAddress.Port, new Uri((await db.ScalarAsync<string>("SELECT internal_url FROM gateway.station_owners WHERE station_id = $1", stationId))!).Port);
 
         var start = other.Http.SendAsync(other.InternalPost($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 1, idToken = "cust-9", remoteStartId = 42 }));
         var call = await station.ReceiveAsync();

@@ -10,8 +10,6 @@ using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Ocpp;
 using EasyParkPlus.TestSupport;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -129,13 +127,14 @@ public sealed class OcppHost : IAsyncDisposable
 
     private readonly WebApplicationFactory<Program> _factory;
 
-    private OcppHost(WebApplicationFactory<Program> factory, OcppRecordingSink sink, VirtualTimeProvider clock, Uri address)
+    private OcppHost(WebApplicationFactory<Program> factory, OcppRecordingSink sink, VirtualTimeProvider clock, GatewayAddresses addresses)
     {
         _factory = factory;
         Sink = sink;
         Clock = clock;
-        Address = address;
-        Http = new HttpClient { BaseAddress = address };
+        Address = addresses.Public;
+        InternalAddress = addresses.Internal;
+        Http = new HttpClient { BaseAddress = Address };
     }
 
     public OcppRecordingSink Sink { get; }
@@ -143,6 +142,9 @@ public sealed class OcppHost : IAsyncDisposable
     public VirtualTimeProvider Clock { get; }
 
     public Uri Address { get; }
+
+    /// <summary>Where the internal command API listens (its own socket).</summary>
+    public Uri InternalAddress { get; }
 
     public HttpClient Http { get; }
 
@@ -157,6 +159,7 @@ public sealed class OcppHost : IAsyncDisposable
             web.UseEnvironment("Testing");
             web.UseSetting("Postgres:ConnectionString", connectionString);
             web.UseSetting("Gateway:InternalApiKey", InternalKey);
+            GatewayAddresses.UseLoopback(web);
             web.ConfigureServices(services =>
             {
                 services.RemoveAll<TimeProvider>();
@@ -165,11 +168,9 @@ public sealed class OcppHost : IAsyncDisposable
                 services.AddSingleton<IDeviceEventSink>(sink);
             });
         });
-        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.UseKestrel();
         factory.StartServer();
-        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        var address = new Uri(addresses.First().Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
-        return new OcppHost(factory, sink, clock, address);
+        return new OcppHost(factory, sink, clock, GatewayAddresses.Of(factory.Services));
     }
 
     public Uri StationUri(string stationId) => new(new Uri(Address.ToString().Replace("http", "ws", StringComparison.Ordinal)), $"ocpp/{stationId}");
@@ -188,7 +189,8 @@ public sealed class OcppHost : IAsyncDisposable
 
     public HttpRequestMessage InternalPost(string path, object body, string? key = InternalKey)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        // Addressed to the internal socket, so it can be sent with Http as well.
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(InternalAddress, path))
         {
             Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         };

@@ -42,7 +42,8 @@ public sealed class ParkingEndToEndTests
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
         await using var gateway = await ServiceProcess.StartAsync("ocpp-gateway/EasyParkPlus.OcppGateway", environment);
-        environment["EASYPARK_GATEWAY_URL"] = gateway.BaseAddress.ToString().TrimEnd('/');
+        // The api's activities call the gateway's internal command API, which has a port of its own.
+        environment["EASYPARK_GATEWAY_URL"] = (await gateway.InternalAddressAsync()).ToString().TrimEnd('/');
         await using var api = await ServiceProcess.StartAsync("api/EasyParkPlus.Api", environment);
         var sockets = new Uri(gateway.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal));
         await using var entryGate = await GateClient.ConnectAsync(new Uri(sockets, "gates/BOS-GATE-IN-01"), "BOS-GATE-IN-01", DevelopmentGatePassword);

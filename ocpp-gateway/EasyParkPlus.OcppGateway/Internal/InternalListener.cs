@@ -84,9 +84,7 @@ public sealed partial class InternalListener(ILogger<InternalListener> logger)
     private static void Listen(KestrelServerOptions kestrel, string url, Action<ListenOptions> configure)
     {
         var address = BindingAddress.Parse(url);
-        Action<ListenOptions> withScheme = address.Scheme == "https"
-            ? options => { configure(options); options.UseHttps(); }
-            : configure;
+        var withScheme = address.Scheme == "https" ? WithHttps(configure) : configure;
         var host = address.Host.Trim('[', ']');
         if (address.IsUnixPipe)
         {
@@ -106,6 +104,12 @@ public sealed partial class InternalListener(ILogger<InternalListener> logger)
             kestrel.ListenAnyIP(address.Port, withScheme);
         }
     }
+
+    private static Action<ListenOptions> WithHttps(Action<ListenOptions> configure) => options =>
+    {
+        configure(options);
+        options.UseHttps();
+    };
 
     // A wildcard listen address is not something another instance can call.
     private static string Reachable(IPEndPoint endPoint) =>

@@ -58,7 +58,7 @@ public static class PostgresVisibilityTable
             PRIMARY KEY (namespace_id, run_id)
         );
         CREATE INDEX IF NOT EXISTS {{table}}_default_order
-            ON {{table}} (namespace_id, (COALESCE(close_time, 'infinity')) DESC, start_time DESC, run_id);
+            ON {{table}} (namespace_id, close_time DESC NULLS FIRST, start_time DESC, run_id);
         CREATE INDEX IF NOT EXISTS {{table}}_workflow_id ON {{table}} (namespace_id, workflow_id);
         CREATE INDEX IF NOT EXISTS {{table}}_workflow_type ON {{table}} (namespace_id, workflow_type, start_time DESC);
         CREATE INDEX IF NOT EXISTS {{table}}_status ON {{table}} (namespace_id, status, start_time DESC);
@@ -123,6 +123,10 @@ public static class PostgresVisibilityTable
             SearchAttributes = ParseSearchAttributes(row.GetString(first + 16)),
         };
     }
+
+    /// <summary>A group of <see cref="PostgresVisibilitySql.CountStatement"/>'s answer (status number and count) as the evaluator names it.</summary>
+    public static VisibilityCountGroup StatusGroup(short status, long count) =>
+        new([new KeywordValue(VisibilityLiterals.StatusName((WorkflowExecutionStatus)status))], count);
 
     /// <summary>The key of an attribute in <c>search_attributes</c> and <c>text_words</c>.</summary>
     public static string Key(string name, IndexedValueType type) => $"{type}:{name}";

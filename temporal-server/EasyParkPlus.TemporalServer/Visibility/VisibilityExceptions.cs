@@ -30,3 +30,6 @@ public sealed class SearchAttributeValueException(string attribute, string reaso
 {
     public string Attribute { get; } = attribute;
 }
+
+/// <summary>A next-page token that this query did not hand out (another query's, or altered).</summary>
+public sealed class VisibilityPageTokenException(string reason) : VisibilityArgumentException($"invalid next page token: {reason}");

@@ -25,7 +25,7 @@ public readonly record struct VisibilityNumber : IComparable<VisibilityNumber>
     public static VisibilityNumber Of(long value) => new(true, value, value);
 
     public static VisibilityNumber Of(double value) =>
-        double.IsFinite(value) ? new(false, 0, value) : throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number");
+        double.IsFinite(value) ? new(false, 0, value + 0.0) : throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number");
 
     /// <summary>The exact decimal text PostgreSQL parses as <c>numeric</c> (and JSON as a number).</summary>
     public string ToDecimalText() =>

@@ -2,45 +2,73 @@ using Temporalio.Api.Enums.V1;
 
 namespace EasyParkPlus.TemporalServer.Visibility;
 
+/// <summary>One key of the order: which value, which direction, and where executions without it go.</summary>
+internal sealed record SortTerm(string Name, SearchAttribute? Attribute, bool Descending, bool NullsFirst);
+
 /// <summary>
 /// The order of a list: each ORDER BY term (missing values last, whatever the direction), then
 /// Temporal's default order: open runs first, then close time descending, start time descending, and
-/// run id ascending so that no two executions tie.
+/// run id ascending so that no two executions tie. Pages continue after the sort key of the last
+/// execution shown (keyset paging), so both stores page the same way.
 /// </summary>
-internal sealed class VisibilityOrdering(IReadOnlyList<OrderTerm> terms) : IComparer<VisibilityRecord>
+internal sealed class VisibilityOrdering : IComparer<VisibilityRecord>
 {
-    public int Compare(VisibilityRecord? x, VisibilityRecord? y)
+    public const string CloseTime = "CloseTime";
+    public const string StartTime = "StartTime";
+    public const string RunId = "RunId";
+
+    public VisibilityOrdering(IReadOnlyList<OrderTerm> orderBy)
     {
-        if (x is null || y is null)
+        Terms =
+        [
+            .. orderBy.Select(term => new SortTerm(term.Attribute.Name, term.Attribute, term.Descending, NullsFirst: false)),
+            new SortTerm(CloseTime, null, Descending: true, NullsFirst: true),
+            new SortTerm(StartTime, null, Descending: true, NullsFirst: false),
+            new SortTerm(RunId, null, Descending: false, NullsFirst: false),
+        ];
+    }
+
+    public IReadOnlyList<SortTerm> Terms { get; }
+
+    /// <summary>The values of every term for one execution (strings, numbers, times, bools, statuses, or null).</summary>
+    public object?[] KeyOf(VisibilityRecord record)
+    {
+        var key = new object?[Terms.Count];
+        for (var i = 0; i < key.Length; i++)
         {
-            return x is null ? (y is null ? 0 : -1) : 1;
+            var term = Terms[i];
+            key[i] = term.Attribute is { } attribute ? VisibilityEvaluator.Read(record, attribute) : term.Name switch
+            {
+                CloseTime => record.CloseTime is { } closed ? VisibilityTime.Truncate(closed) : null,
+                StartTime => VisibilityTime.Truncate(record.StartTime),
+                _ => record.RunId,
+            };
         }
-        foreach (var term in terms)
+        return key;
+    }
+
+    public int Compare(VisibilityRecord? x, VisibilityRecord? y) =>
+        x is null || y is null ? (x is null ? (y is null ? 0 : -1) : 1) : CompareKeys(KeyOf(x), KeyOf(y));
+
+    public int CompareKeys(object?[] a, object?[] b)
+    {
+        for (var i = 0; i < Terms.Count; i++)
         {
-            var a = VisibilityEvaluator.Read(x, term.Attribute);
-            var b = VisibilityEvaluator.Read(y, term.Attribute);
-            var order = CompareNullsLast(a, b, term.Descending);
+            var order = CompareValues(a[i], b[i], Terms[i]);
             if (order != 0)
             {
                 return order;
             }
         }
-        var byClose = (y.CloseTime is { } yc ? VisibilityTime.Truncate(yc) : DateTimeOffset.MaxValue)
-            .CompareTo(x.CloseTime is { } xc ? VisibilityTime.Truncate(xc) : DateTimeOffset.MaxValue);
-        if (byClose != 0)
-        {
-            return byClose;
-        }
-        var byStart = VisibilityTime.Truncate(y.StartTime).CompareTo(VisibilityTime.Truncate(x.StartTime));
-        return byStart != 0 ? byStart : CodePointComparer.Instance.Compare(x.RunId, y.RunId);
+        return 0;
     }
 
-    /// <summary>Compares two values of one attribute as read by <see cref="VisibilityEvaluator.Read"/>.</summary>
-    internal static int CompareNullsLast(object? a, object? b, bool descending)
+    private static int CompareValues(object? a, object? b, SortTerm term)
     {
         if (a is null || b is null)
         {
-            return a is null ? (b is null ? 0 : 1) : -1;
+            var nullFirst = a is null ? (b is null ? 0 : -1) : 1;
+            return term.NullsFirst ? nullFirst : -nullFirst;
         }
         var order = (a, b) switch
         {
@@ -51,6 +79,6 @@ internal sealed class VisibilityOrdering(IReadOnlyList<OrderTerm> terms) : IComp
             (WorkflowExecutionStatus x, WorkflowExecutionStatus y) => ((int)x).CompareTo((int)y),
             _ => throw new InvalidOperationException($"cannot order {a.GetType().Name} and {b.GetType().Name}"),
         };
-        return descending ? -order : order;
+        return term.Descending ? -order : order;
     }
 }

@@ -104,7 +104,7 @@ public sealed record DoubleValue : SearchAttributeValue
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "A Double search attribute must be a finite number.");
         }
-        Value = value;
+        Value = value + 0.0; // -0 is 0, as once it is stored as a JSON number
     }
 
     public double Value { get; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Google.Protobuf;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
@@ -66,6 +67,10 @@ public static class SearchAttributePayloads
         {
             throw new SearchAttributeValueException(name, $"encoding '{encoding.ToStringUtf8()}' is not json/plain");
         }
+        if (!Utf8.IsValid(payload.Data.Span))
+        {
+            throw new SearchAttributeValueException(name, "the payload is not valid UTF-8");
+        }
         JsonDocument document;
         try
         {
@@ -95,7 +100,19 @@ public static class SearchAttributePayloads
             {
                 return null;
             }
-            var decoded = FromJson(element, type) ?? throw new SearchAttributeValueException(name, $"expected {Expected(type)}");
+            SearchAttributeValue? decoded;
+            try
+            {
+                decoded = FromJson(element, type);
+            }
+            catch (InvalidOperationException)
+            {
+                throw new SearchAttributeValueException(name, "a string is not valid Unicode (it has an unpaired surrogate escape)");
+            }
+            if (decoded is null)
+            {
+                throw new SearchAttributeValueException(name, $"expected {Expected(type)}");
+            }
             if (decoded is KeywordListValue { Values.Count: 0 })
             {
                 return null;

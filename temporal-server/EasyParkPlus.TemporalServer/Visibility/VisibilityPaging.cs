@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Temporalio.Api.Enums.V1;
 
 namespace EasyParkPlus.TemporalServer.Visibility;
@@ -73,6 +74,10 @@ public static class VisibilityPaging
         {
             return null;
         }
+        if (!Utf8.IsValid(token))
+        {
+            throw new VisibilityPageTokenException("it is not a visibility page token");
+        }
         try
         {
             using var document = JsonDocument.Parse(token.ToArray());
@@ -89,8 +94,9 @@ public static class VisibilityPaging
             }
             return after.EnumerateArray().Zip(ordering.Terms, Value).ToArray();
         }
-        catch (JsonException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
+            // Malformed JSON, or a string escape that is no text (a lone surrogate).
             throw new VisibilityPageTokenException("it is not a visibility page token");
         }
     }

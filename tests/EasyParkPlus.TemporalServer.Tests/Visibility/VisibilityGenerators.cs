@@ -90,8 +90,22 @@ internal static class VisibilityGenerators
     private static Gen<SearchAttributeValue?> Maybe(Gen<SearchAttributeValue> value) =>
         Gen.Frequency((2, Gen.Constant<SearchAttributeValue?>(null)), (3, value.Select(v => (SearchAttributeValue?)v)));
 
+    // Built once per size (generators are values), so drawing a filter does not rebuild the tree of generators.
+    private static readonly Gen<string>[] ExpressionOfSize = BuildExpressions(12);
+
+    private static Gen<string>[] BuildExpressions(int largest)
+    {
+        var bySize = new Gen<string>[largest + 1];
+        bySize[0] = bySize[1] = Predicate;
+        for (var size = 2; size <= largest; size++)
+        {
+            bySize[size] = Expression(size, bySize);
+        }
+        return bySize;
+    }
+
     /// <summary>A filter (without ORDER BY or GROUP BY) of up to a few levels.</summary>
-    public static Gen<string> Filter => Gen.Sized(size => Expression(Math.Min(size, 12)));
+    public static Gen<string> Filter { get; } = Gen.Sized(size => ExpressionOfSize[Math.Clamp(size, 1, 12)]);
 
     /// <summary>An ORDER BY clause or nothing.</summary>
     public static Gen<string> OrderBy =>
@@ -106,14 +120,12 @@ internal static class VisibilityGenerators
         from direction in Gen.Elements("", " ASC", " DESC", " desc")
         select name + direction;
 
-    private static Gen<string> Expression(int size) => size <= 1
-        ? Predicate
-        : Gen.Frequency(
+    private static Gen<string> Expression(int size, Gen<string>[] smaller) => Gen.Frequency(
             (3, Predicate),
-            (2, Gen.Zip(Expression(size / 2), Expression(size / 2)).SelectMany(pair => Gen.Elements(" AND ", " and ", " && ").Select(op => pair.Item1 + op + pair.Item2))),
-            (2, Gen.Zip(Expression(size / 2), Expression(size / 2)).SelectMany(pair => Gen.Elements(" OR ", " or ", " || ").Select(op => pair.Item1 + op + pair.Item2))),
-            (1, Expression(size / 2).Select(inner => "NOT " + inner)),
-            (2, Expression(size - 1).Select(inner => "(" + inner + ")")));
+            (2, Gen.Zip(smaller[size / 2], smaller[size / 2]).SelectMany(pair => Gen.Elements(" AND ", " and ", " && ").Select(op => pair.Item1 + op + pair.Item2))),
+            (2, Gen.Zip(smaller[size / 2], smaller[size / 2]).SelectMany(pair => Gen.Elements(" OR ", " or ", " || ").Select(op => pair.Item1 + op + pair.Item2))),
+            (1, smaller[size / 2].Select(inner => "NOT " + inner)),
+            (2, smaller[size - 1].Select(inner => "(" + inner + ")")));
 
     private static Gen<string> Predicate => Gen.OneOf(KeywordPredicate, StatusPredicate, TimePredicate, NumberPredicate, OtherPredicate);
 

@@ -70,6 +70,18 @@ public class PostgresVisibilityTests(VisibilityDatabase database) : IClassFixtur
     }
 
     [Fact]
+    public void ListStatement_KeywordOrder_FollowsCodePointsThoughTheDatabaseSortsLinguistically()
+    {
+        var namespaceId = Namespace(new[] { "b", "B", "a", "\u00e9", "e\u0301", "A" }.Select((id, i) => Record(id, $"r{i}")));
+
+        // The test database sorts text by ICU en-US ('a' before 'B'), so this passes only because every
+        // comparison visibility writes names the "C" collation.
+        database.Scalar("SELECT CASE WHEN 'a' < 'B' THEN 1 ELSE 0 END").Should().Be(1);
+        database.List(namespaceId, VisibilityQuery.ForList("ORDER BY WorkflowId", Schema), 10).Records.Select(record => record.WorkflowId)
+            .Should().Equal("A", "B", "a", "b", "e\u0301", "\u00e9");
+    }
+
+    [Fact]
     public void Upsert_SameRunAgain_ReplacesItsRow()
     {
         var open = Examples[0];

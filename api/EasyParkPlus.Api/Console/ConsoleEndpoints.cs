@@ -24,6 +24,9 @@ public sealed record FacilityDashboard(
     string Id, string Name, string City, IReadOnlyList<SpaceTypeOccupancy> Occupancy, IReadOnlyList<ChargerState> Chargers, long PowerAllocatedW, long PowerInUseW,
     int ParkingSessionsActive, int ChargingSessionsActive, IReadOnlyList<WorkflowTypeCount> RunningWorkflows, long RevenueTodayCents);
 
+/// <summary>What the console's pages need to know besides data: where the Temporal Web UI is (null: no links).</summary>
+public sealed record ConsoleSettings(string? TemporalUiUrl, string TemporalNamespace);
+
 public sealed record DashboardResponse(
     DateTimeOffset GeneratedAt, DateTimeOffset RevenueSince, long PowerBudgetW, int RefreshSeconds, IReadOnlyList<FacilityDashboard> Facilities,
     int RunningWorkflowsWithoutFacility, bool RunningWorkflowsTruncated);
@@ -45,9 +48,12 @@ public static class ConsoleEndpoints
 
     public static WebApplication MapOperatorConsole(this WebApplication app)
     {
-        app.MapGroup("/api/v1/console").WithTags("Operator console").RequireAuthorization(Policies.Operator)
-            .MapGet("/dashboard", DashboardAsync)
+        var group = app.MapGroup("/api/v1/console").WithTags("Operator console").RequireAuthorization(Policies.Operator);
+        group.MapGet("/dashboard", DashboardAsync)
             .WithSummary("Per facility: occupancy by space type, chargers with state and power against the budget, sessions in progress, today's revenue (Operator).");
+        group.MapGet("/settings", (IOptions<ConsoleOptions> options) =>
+                TypedResults.Ok(new ConsoleSettings(options.Value.TemporalUiUrl?.TrimEnd('/'), options.Value.TemporalNamespace)))
+            .WithSummary("Where the console links workflows to: the Temporal Web UI's base URL and namespace (Operator).");
 
         // The pages themselves are public (they hold no data); every figure they show comes from an Operator endpoint.
         app.MapGet("/console/{**path}", (string? path, IWebHostEnvironment env, HttpContext http) => ServeFile(path, env, http)).ExcludeFromDescription();

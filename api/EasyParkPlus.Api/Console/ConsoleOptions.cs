@@ -18,4 +18,16 @@ public sealed class ConsoleOptions
     /// <summary>At most this many running workflows are counted per dashboard refresh.</summary>
     [Range(1, 1000)]
     public int MaxRunningWorkflowsCounted { get; set; } = 1000;
+
+    /// <summary>
+    /// The Temporal Web UI each workflow links to, e.g. http://127.0.0.1:8233 (our server's UI port) or a real cluster's
+    /// UI; unset, the console shows no such links.
+    /// </summary>
+    [Url]
+    public string? TemporalUiUrl { get; set; }
+
+    /// <summary>The Temporal namespace the workflows run in, for those links.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9._-]{1,255}$")]
+    public string TemporalNamespace { get; set; } = "default";
 }

@@ -48,6 +48,7 @@ public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHe
             ["CONSOLE_WAIT_STATE"] = ParkingStates.AwaitingPayment,
             ["CONSOLE_SIGNAL_INPUT"] = $$"""{ "amountCents": {amountDueCents}, "reference": "BOS-BOOTH-1", "paidAt": "{{exitAt.AddMinutes(1):O}}" }""",
             ["CONSOLE_ARTIFACTS"] = artifacts,
+            ["CONSOLE_TEMPORAL_LINK"] = $"{ApiFixture.TemporalUiUrl}namespaces/default/workflows/{id}",
             ["EASYPARK_CHROMIUM"] = Chromium(),
         });
         output.WriteLine(log);

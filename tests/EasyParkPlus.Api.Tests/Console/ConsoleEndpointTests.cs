@@ -40,6 +40,21 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
     }
 
     [Fact]
+    public async Task Settings_AsOperator_GiveTheTemporalUiToLinkTo_AndDriversGetNone()
+    {
+        using var operatorClient = await api.OperatorClientAsync();
+        var (driver, _) = await api.NewDriverAsync();
+
+        var settings = await operatorClient.GetFromJsonAsync<JsonElement>("api/v1/console/settings");
+        using var refused = await driver.GetAsync("api/v1/console/settings");
+        driver.Dispose();
+
+        Assert.Equal(ApiFixture.TemporalUiUrl.TrimEnd('/'), settings.GetProperty("temporalUiUrl").GetString());
+        Assert.Equal("default", settings.GetProperty("temporalNamespace").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task Dashboard_AsOperator_ShowsOccupancyChargerPowerRunningSessionsAndRevenueFromTheDatabaseAndEngine()
     {
         // Facts planted in PostgreSQL and the engine: one occupied regular space, one charger drawing 50 kW,

@@ -1,6 +1,6 @@
 // The operator's journey through the console in headless Chromium, against the api the xunit test started.
 // Env: CONSOLE_BASE_URL, CONSOLE_EMAIL, CONSOLE_PASSWORD, CONSOLE_PLATE, CONSOLE_WORKFLOW_ID, CONSOLE_SIGNAL,
-//      CONSOLE_SIGNAL_INPUT, CONSOLE_ARTIFACTS, EASYPARK_CHROMIUM. Exit code 0 only when every step was seen.
+//      CONSOLE_SIGNAL_INPUT, CONSOLE_ARTIFACTS, CONSOLE_TEMPORAL_LINK, EASYPARK_CHROMIUM. Exit code 0 only when every step was seen.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +52,9 @@ try {
   const before = await page.textContent('#wf-status');
   if (before !== 'Running') throw new Error(`expected a running workflow, the page says ${before}`);
   await page.waitForSelector('#timeline li');
+  // The same workflow in the Temporal Web UI, one click away.
+  const temporalHref = await page.getAttribute('main a.temporal-link', 'href');
+  if (temporalHref !== env('CONSOLE_TEMPORAL_LINK')) throw new Error(`the Temporal UI link is ${temporalHref}`);
   step(`detail page of ${workflowId}: ${before}, state: ${(await page.textContent('#wf-state')).replace(/\s+/g, ' ')}`);
 
   // Wait until the session is where the operator acts (the page keeps itself current), and read what it asks for.

@@ -60,7 +60,11 @@ public class ApiFixture : IAsyncLifetime
         // Tests move the clock forward by hours (Clock.Advance); tokens must outlive that.
         ["Auth:AccessTokenLifetime"] = "1.00:00:00",
         ["RateLimit:PermitsPerWindow"] = "1000000",
+        ["Console:TemporalUiUrl"] = TemporalUiUrl,
     };
+
+    /// <summary>Where the console links workflows to (a made-up host: the tests check the links, not the UI behind them).</summary>
+    public const string TemporalUiUrl = "http://temporal-ui.test:8233/";
 
     /// <summary>Extra registrations for the api under test (e.g. a test workflow on the engine builder).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)

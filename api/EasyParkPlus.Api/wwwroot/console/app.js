@@ -5,6 +5,8 @@ import { occupancyChart, powerChart, revenueChart } from './charts.js';
 
 const main = document.getElementById('main');
 let stopRefresh = () => {};
+// Where the Temporal Web UI is (Console:TemporalUiUrl), read once after sign-in; null url: no links.
+let settings = null;
 
 function toast(message, kind = 'ok') {
   const el = document.getElementById('toast');
@@ -39,6 +41,7 @@ async function route() {
   }
   try {
     if (parts[0] === 'login') return loginView();
+    settings ??= await api('console/settings');
     if (parts[0] === 'workflows' && parts[1]) return await detailView(parts[1]);
     if (parts[0] === 'workflows') return await listView(params);
     return await dashboardView();
@@ -160,14 +163,23 @@ function attr(w, name) {
   return v === undefined || v === null ? '' : String(v);
 }
 
+// The workflow's page in the Temporal Web UI (its latest run), in a new tab; null when no UI is configured.
+function temporalLink(workflowId, text = 'Temporal UI ↗') {
+  if (!settings?.temporalUiUrl) return null;
+  const href = `${settings.temporalUiUrl}/namespaces/${encodeURIComponent(settings.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return h('a', { href, target: '_blank', rel: 'noopener', class: 'temporal-link', title: `${workflowId} in the Temporal Web UI` }, text);
+}
+
 function workflowTable(workflows, id) {
+  const columns = ['Workflow', 'Type', 'Status', 'Facility', 'Plate', 'Started', ...(settings?.temporalUiUrl ? ['Temporal'] : [])];
   return h('table', { id },
-    h('thead', {}, h('tr', {}, ['Workflow', 'Type', 'Status', 'Facility', 'Plate', 'Started'].map(c => h('th', { scope: 'col' }, c)))),
+    h('thead', {}, h('tr', {}, columns.map(c => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, workflows.map(w => h('tr', { 'data-workflow-id': w.workflowId },
       h('th', { scope: 'row' }, h('a', { href: `#/workflows/${encodeURIComponent(w.workflowId)}` }, w.workflowId)),
       h('td', {}, w.workflowType),
       h('td', {}, h('span', { class: `pill ${w.status.toLowerCase()}` }, w.status)),
-      h('td', {}, attr(w, 'FacilityId')), h('td', {}, attr(w, 'Plate')), h('td', {}, when(w.startTime))))));
+      h('td', {}, attr(w, 'FacilityId')), h('td', {}, attr(w, 'Plate')), h('td', {}, when(w.startTime)),
+      settings?.temporalUiUrl ? h('td', {}, temporalLink(w.workflowId, 'open ↗')) : null))));
 }
 
 async function listView(params) {
@@ -227,8 +239,9 @@ async function detailView(id) {
   showTasks.addEventListener('change', drawTimeline);
   drawTimeline();
 
+  const inTemporal = temporalLink(id, 'Open in the Temporal Web UI ↗');
   render(`Workflow ${id}`,
-    h('p', {}, h('a', { href: '#/workflows' }, '← Workflows')),
+    h('p', {}, h('a', { href: '#/workflows' }, '← Workflows'), inTemporal ? ' · ' : null, inTemporal),
     h('section', { class: 'card', 'aria-labelledby': 'sum-h' },
       h('h2', { id: 'sum-h' }, 'Summary'),
       h('dl', { class: 'kv' },
@@ -380,7 +393,7 @@ function confirmDialog(title, text, { reasonRequired }) {
 
 // ------------------------------------------------------------------ start
 
-document.getElementById('logout').addEventListener('click', () => { session.clear(); navigate('#/login'); });
+document.getElementById('logout').addEventListener('click', () => { session.clear(); settings = null; navigate('#/login'); });
 window.addEventListener('console:signed-out', () => navigate('#/login'));
 window.addEventListener('hashchange', route);
 route();

@@ -9,7 +9,7 @@ public sealed class WebUiOptions
     /// <summary>The address the UI port listens on (the CLI's <c>--ip</c>, or <c>--ui-ip</c>).</summary>
     public string Ip { get; set; } = "127.0.0.1";
 
-    /// <summary>The UI port. The UI and /api/v1 answer only requests that arrive on it, never on the gRPC port.</summary>
+    /// <summary>The UI port (0: any free one). The UI and /api/v1 answer there only, never on the gRPC port.</summary>
     public int Port { get; set; } = DefaultPort;
 
     /// <summary>

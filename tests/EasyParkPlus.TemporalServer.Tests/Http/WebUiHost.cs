@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using EasyParkPlus.TemporalServer.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EasyParkPlus.TemporalServer.Tests.Http;
 
@@ -19,8 +15,6 @@ public sealed class WebUiHost : IAsyncLifetime
 
     public string Assets { get; } = Path.Combine(Path.GetTempPath(), "easypark-webui-" + Guid.NewGuid().ToString("N"));
 
-    public int Port { get; } = FreePort();
-
     public HttpClient Client { get; } = new();
 
     public async Task InitializeAsync()
@@ -30,14 +24,9 @@ public sealed class WebUiHost : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(Assets, "_app", "immutable", "entry", "start.abc123.js"), "export {};");
         await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(Assets)!, "outside-" + Path.GetFileName(Assets) + ".txt"), "secret");
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.AddTemporalWebUi(new WebUiOptions { Port = Port, AssetsPath = Assets, DefaultNamespace = "default" });
-        builder.Services.AddSingleton<IApiMethodInvoker>(Invoker);
-        _app = builder.Build();
-        _app.MapTemporalWebUi();
+        _app = WebUiServer.Build(new WebUiOptions { Port = 0, AssetsPath = Assets, DefaultNamespace = "default" }, Invoker);
         await _app.StartAsync();
-        Client.BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
+        Client.BaseAddress = WebUiServer.Address(_app);
     }
 
     public async Task DisposeAsync()
@@ -49,12 +38,5 @@ public sealed class WebUiHost : IAsyncLifetime
         }
         Directory.Delete(Assets, recursive: true);
         File.Delete(Path.Combine(Path.GetDirectoryName(Assets)!, "outside-" + Path.GetFileName(Assets) + ".txt"));
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

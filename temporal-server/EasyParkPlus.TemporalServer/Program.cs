@@ -1,3 +1,25 @@
-var builder = WebApplication.CreateSlimBuilder(args);
-var app = builder.Build();
-await app.RunAsync();
+using EasyParkPlus.TemporalServer;
+using EasyParkPlus.TemporalServer.Cli;
+
+ServerOptions options;
+try
+{
+    options = ServerCommandLine.Parse(args);
+}
+catch (FormatException e)
+{
+    await Console.Error.WriteLineAsync($"{e.Message}\n{ServerCommandLine.Usage}");
+    return 2;
+}
+
+var app = ServerHosting.Build(options);
+var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EasyParkPlus.TemporalServer");
+foreach (var argument in options.Ignored)
+{
+    Log.UnknownArgument(logger, argument);
+}
+await ServerHosting.InitializeAsync(app.Services, CancellationToken.None);
+await app.StartAsync();
+Log.Listening(logger, $"{options.Ip}:{options.Port}", options.TimeSkipping ? "time-skipping test server" : "dev server", string.Join(",", options.Namespaces));
+await app.WaitForShutdownAsync();
+return 0;

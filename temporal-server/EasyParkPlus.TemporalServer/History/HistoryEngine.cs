@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using EasyParkPlus.TemporalServer.Frontend;
+using EasyParkPlus.TemporalServer.Persistence;
+using EasyParkPlus.TemporalServer.Timers;
+
+namespace EasyParkPlus.TemporalServer.History;
+
+/// <summary>
+/// Applies transitions to runs, one at a time per run (a per-run gate, never a global lock across I/O): load the
+/// state (cached), run the transition on a copy, derive the rows (<see cref="RunEffects"/>), commit guarded by the
+/// run's version, and on success publish the commit to the in-process parts. A lost race (another process or an
+/// evicted cache) reloads and retries the transition.
+/// </summary>
+public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitFeed feed)
+{
+    private const int MaxAttempts = 5;
+    private const int CacheCapacity = 10_000;
+    private readonly ConcurrentDictionary<RunKey, RunEntry> _runs = new();
+
+    private sealed class RunEntry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public RunState? State { get; set; }
+        public int Users;
+    }
+
+    public IServerStore Store => store;
+    public ServerClock Clock => clock;
+
+    /// <summary>The run's committed state (a snapshot never changed afterwards), or null.</summary>
+    public async ValueTask<RunState?> GetAsync(RunKey key, CancellationToken cancellationToken)
+    {
+        if (_runs.TryGetValue(key, out var entry) && entry.State is { } cached)
+        {
+            return cached;
+        }
+        return await store.LoadRunAsync(key, cancellationToken);
+    }
+
+    /// <summary>Applies <paramref name="transition"/> to an existing run and commits what it changed.</summary>
+    /// <exception cref="RpcError">NotFound when the run does not exist; whatever the transition throws.</exception>
+    public async Task<T> UpdateAsync<T>(RunKey key, Func<RunTransaction, T> transition, CancellationToken cancellationToken)
+    {
+        var entry = Enter(key);
+        try
+        {
+            await entry.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                for (var attempt = 1; ; attempt++)
+                {
+                    var state = entry.State ??= await store.LoadRunAsync(key, cancellationToken) ?? throw RpcError.WorkflowNotFound(key.WorkflowId, key.RunId);
+                    var tx = new RunTransaction(state, state.Clone(), clock.UtcNow);
+                    var result = transition(tx);
+                    tx.Finish();
+                    if (!tx.HasChanges)
+                    {
+                        return result;
+                    }
+                    try
+                    {
+                        await CommitAsync(tx, null, cancellationToken);
+                        entry.State = tx.State;
+                        return result;
+                    }
+                    catch (CommitConflictException) when (attempt < MaxAttempts)
+                    {
+                        entry.State = null;
+                    }
+                    catch
+                    {
+                        entry.State = null;
+                        throw;
+                    }
+                }
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+        finally
+        {
+            Leave(key, entry);
+        }
+    }
+
+    /// <summary>Commits a transition that creates its run, if the workflow id's current run is still as <paramref name="guard"/> expects.</summary>
+    /// <exception cref="CommitConflictException">The current run moved; decide again.</exception>
+    public async Task CreateAsync(RunTransaction tx, CurrentRunGuard guard, CancellationToken cancellationToken)
+    {
+        tx.Finish();
+        await CommitAsync(tx, guard, cancellationToken);
+    }
+
+    private async Task CommitAsync(RunTransaction tx, CurrentRunGuard? guard, CancellationToken cancellationToken)
+    {
+        var commits = new List<(RunTransaction Tx, RunCommit Commit)> { (tx, Seal(tx, guard)) };
+        if (tx.NewRun is { } next)
+        {
+            next.Finish();
+            commits.Add((next, Seal(next, new CurrentRunGuard(tx.Key.RunId))));
+        }
+        await store.CommitAsync(new CommitBatch([.. commits.Select(c => c.Commit)]) { CompletedTransfers = tx.CompletedTransfers }, cancellationToken);
+
+        foreach (var (committed, commit) in commits)
+        {
+            if (!ReferenceEquals(committed, tx) && _runs.TryGetValue(committed.Key, out var entry))
+            {
+                entry.State = committed.State;
+            }
+            clock.AdjustLocks(RunEffects.TimeSkippingHolds(committed.State) - RunEffects.TimeSkippingHolds(committed.Before));
+            feed.Publish(new CommittedRun(commit, ReferenceEquals(committed, tx) ? tx.CompletedTransfers : []));
+            foreach (var action in committed.AfterCommit)
+            {
+                action();
+            }
+        }
+    }
+
+    private static RunCommit Seal(RunTransaction tx, CurrentRunGuard? guard)
+    {
+        tx.State.Version = (tx.Before?.Version ?? 0) + 1;
+        tx.State.StateTransitionCount++;
+        return RunEffects.Derive(tx.Before, tx.State, tx.Events, guard);
+    }
+
+    private RunEntry Enter(RunKey key)
+    {
+        while (true)
+        {
+            var entry = _runs.GetOrAdd(key, static _ => new RunEntry());
+            lock (entry)
+            {
+                if (entry.Users >= 0)
+                {
+                    entry.Users++;
+                    return entry;
+                }
+            }
+            // Evicted between the lookup and the lock: take a fresh entry.
+        }
+    }
+
+    private void Leave(RunKey key, RunEntry entry)
+    {
+        lock (entry)
+        {
+            entry.Users--;
+        }
+        if (_runs.Count <= CacheCapacity)
+        {
+            return;
+        }
+        // Evict idle runs; a negative user count marks an entry as gone for good.
+        foreach (var (candidate, candidateEntry) in _runs)
+        {
+            if (_runs.Count <= CacheCapacity * 9 / 10)
+            {
+                break;
+            }
+            lock (candidateEntry)
+            {
+                if (candidateEntry.Users == 0 && !candidate.Equals(key))
+                {
+                    candidateEntry.Users = -1;
+                    _runs.TryRemove(candidate, out _);
+                }
+            }
+        }
+    }
+}

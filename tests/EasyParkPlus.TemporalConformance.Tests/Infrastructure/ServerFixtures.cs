@@ -1,0 +1,81 @@
+using EasyParkPlus.TestSupport;
+using Temporalio.Client;
+using Temporalio.Testing;
+
+namespace EasyParkPlus.TemporalConformance.Tests.Infrastructure;
+
+/// <summary>A server shared by a test collection (one process start per collection), and a client for it.</summary>
+public abstract class ServerFixture : IAsyncLifetime
+{
+    public WorkflowEnvironment? Environment { get; private set; }
+    public ITemporalClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (ConformanceTarget.RealServerAddress is { } address && !TimeSkipping)
+        {
+            Client = await TemporalClient.ConnectAsync(new(address) { Namespace = ConformanceTarget.RealServerNamespace });
+            return;
+        }
+        if (ConformanceTarget.OnRealServer)
+        {
+            return;
+        }
+        Environment = await StartWithRetriesAsync();
+        Client = Environment.Client;
+    }
+
+    // The SDK gives a server it launches 5 s to answer; on a machine busy with other builds a start can miss that.
+    private async Task<WorkflowEnvironment> StartWithRetriesAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return TimeSkipping
+                    ? await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = TemporalServerExecutable.Path } })
+                    : await WorkflowEnvironment.StartLocalAsync(new()
+                    {
+                        DevServerOptions = new() { ExistingPath = TemporalServerExecutable.Path, ExtraArgs = ["--store", ConformanceTarget.Store] },
+                    });
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("did not start within", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Environment is not null)
+        {
+            await Environment.ShutdownAsync();
+        }
+    }
+
+    protected abstract bool TimeSkipping { get; }
+}
+
+/// <summary>Our server as a dev server (wall clock), or the real Temporal server named by TEMPORAL_ADDRESS.</summary>
+public sealed class DevServerFixture : ServerFixture
+{
+    protected override bool TimeSkipping => false;
+}
+
+/// <summary>Our server as the time-skipping test server (launched as the SDK launches Temporal's test server).</summary>
+public sealed class TimeSkippingFixture : ServerFixture
+{
+    protected override bool TimeSkipping => true;
+}
+
+[CollectionDefinition(Name)]
+public sealed class DevServerCollection : ICollectionFixture<DevServerFixture>
+{
+    public const string Name = "dev server";
+}
+
+[CollectionDefinition(Name)]
+public sealed class TimeSkippingCollection : ICollectionFixture<TimeSkippingFixture>
+{
+    public const string Name = "time-skipping server";
+}

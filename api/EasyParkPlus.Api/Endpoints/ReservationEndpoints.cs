@@ -4,6 +4,7 @@ using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Reservations;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Reservations;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,17 +23,9 @@ public sealed record CreateReservationRequest(string? FacilityId, string? SpaceT
         {
             errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
         }
-        if (errors.Required("slotStart", SlotStart) & errors.Required("slotEnd", SlotEnd))
-        {
-            if (SlotEnd <= SlotStart)
-            {
-                errors.Add("slotEnd", "'slotEnd' must be after 'slotStart'.");
-            }
-            else if (SlotEnd - SlotStart > TimeSpan.FromDays(7))
-            {
-                errors.Add("slotEnd", "A reservation may last at most 7 days.");
-            }
-        }
+        // Whether the slot may be booked depends on the clock: CreateAsync answers that with 422.
+        errors.Required("slotStart", SlotStart);
+        errors.Required("slotEnd", SlotEnd);
     }
 }
 
@@ -78,9 +71,11 @@ public static class ReservationEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (request.SlotEnd <= time.GetUtcNow())
+        if (ReservationPricing.SlotProblem(request.SlotStart!.Value, request.SlotEnd!.Value, time.GetUtcNow(), ReservationPolicy.Default) is { } problem)
         {
-            return TypedResults.Problem(title: "The slot is already over.", statusCode: StatusCodes.Status422UnprocessableEntity);
+            var errors = new ValidationErrors();
+            errors.Add(problem.Field, problem.Message);
+            return errors.Unprocessable("This slot cannot be reserved.");
         }
         var reservationId = Guid.NewGuid();
         var workflowId = ReservationWorkflowIds.ForReservation(reservationId);

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace EasyParkPlus.Api.Infrastructure;
 
 /// <summary>A request body that can list its own field errors (field name → messages).</summary>
@@ -78,6 +80,10 @@ public sealed class ValidationErrors
         }
         return true;
     }
+
+    /// <summary>422: the request is well-formed but a business rule refuses it; the field errors as in a validation problem.</summary>
+    public ProblemHttpResult Unprocessable(string title) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(ToDictionary()) { Title = title, Status = StatusCodes.Status422UnprocessableEntity });
 
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 }

@@ -125,6 +125,38 @@ public sealed class ReservationWorkflowTests
         Assert.Equal(ReservationStatus.Fulfilled, ((ReservationUpdate)world.Calls.Last(c => c.Call == "reservation").Payload).Status);
     }
 
+    // Slots the booking rules refuse: already started (beyond 5 minutes of tolerance), more than 90 days ahead, longer than 7 days.
+    [Theory]
+    [InlineData(-10, 120)]
+    [InlineData(-60 * 24, 120)]
+    [InlineData(91 * 24 * 60, 120)]
+    [InlineData(60, 7 * 24 * 60 + 1)]
+    public async Task RunAsync_SlotOutsideBookingRules_RejectsWithoutHoldingOrCharging(int startsInMinutes, int lengthMinutes)
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+
+        var (handle, _) = await BookAsync(env, world, TimeSpan.FromMinutes(startsInMinutes), TimeSpan.FromMinutes(lengthMinutes));
+        var result = await handle.GetResultAsync();
+
+        result.Outcome.Should().Be(ReservationOutcome.Rejected);
+        result.Reason.Should().NotBeNullOrWhiteSpace();
+        (result.PrepaidCents, result.RefundedCents).Should().Be((0L, 0L));
+        world.Calls.Select(c => c.Call).Should().NotContain(["hold", "invoice", "charge"]);
+        world.HoldCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task RunAsync_SlotStartedWithinTolerance_IsBooked()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+
+        var (handle, _) = await BookAsync(env, world, TimeSpan.FromMinutes(-4), TimeSpan.FromHours(2));
+
+        (await handle.QueryAsync(wf => wf.Status)).State.Should().Be(ReservationStates.Booked);
+    }
+
     [Fact]
     public async Task RunAsync_FacilityFull_RejectsWithoutCharging()
     {

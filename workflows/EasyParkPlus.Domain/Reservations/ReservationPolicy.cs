@@ -19,6 +19,15 @@ public sealed record ReservationPolicy
     // The driver may arrive until slot start + this; then the reservation is a no-show.
     public TimeSpan ArrivalGrace { get; init; } = TimeSpan.FromMinutes(15);
 
+    // Booking rules: a slot may start this long before "now" (clocks and form-filling drift), ...
+    public TimeSpan StartTolerance { get; init; } = TimeSpan.FromMinutes(5);
+
+    // ... at most this far ahead, ...
+    public TimeSpan MaxAdvance { get; init; } = TimeSpan.FromDays(90);
+
+    // ... and may last at most this long.
+    public TimeSpan MaxLength { get; init; } = TimeSpan.FromDays(7);
+
     // Default: 100% more than one hour before start, 50% within the last hour, nothing once started.
     public IReadOnlyList<CancellationRefundTier> RefundTiers { get; init; } =
     [

@@ -14,7 +14,32 @@ public static class ReservationPricing
         return ParkingPricing.Price(spaceType, slotEnd - slotStart, tariff);
     }
 
-    public static DateTimeOffset ArrivalDeadline(DateTimeOffset slotStart, ReservationPolicy policy) => slotStart + policy.ArrivalGrace;
+    // Why a slot cannot be booked at `now` (field, message), or null when it can. Only subtractions of instants, so
+    // slots near DateTimeOffset's ends (year 1, year 9999) are refused rather than overflowing.
+    public static (string Field, string Message)? SlotProblem(DateTimeOffset slotStart, DateTimeOffset slotEnd, DateTimeOffset now, ReservationPolicy policy)
+    {
+        if (slotEnd <= slotStart)
+        {
+            return ("slotEnd", "The slot must end after it starts.");
+        }
+        if (now - slotStart > policy.StartTolerance)
+        {
+            return ("slotStart", $"The slot has already started; it may start at most {policy.StartTolerance.TotalMinutes:0} minutes before now.");
+        }
+        if (slotStart - now > policy.MaxAdvance)
+        {
+            return ("slotStart", $"A slot may start at most {policy.MaxAdvance.TotalDays:0} days ahead.");
+        }
+        if (slotEnd - slotStart > policy.MaxLength)
+        {
+            return ("slotEnd", $"A reservation may last at most {policy.MaxLength.TotalDays:0} days.");
+        }
+        return null;
+    }
+
+    // Saturates at the end of time instead of overflowing, for a refused slot in the year 9999.
+    public static DateTimeOffset ArrivalDeadline(DateTimeOffset slotStart, ReservationPolicy policy) =>
+        DateTimeOffset.MaxValue - slotStart <= policy.ArrivalGrace ? DateTimeOffset.MaxValue : slotStart + policy.ArrivalGrace;
 
     public static ReservationRefund Refund(Money prepaid, DateTimeOffset slotStart, DateTimeOffset cancelledAt, ReservationPolicy policy)
     {

@@ -72,9 +72,10 @@ public sealed class Reservation
         }
         Workflow.UpsertSearchAttributes(searchAttributes);
 
-        if (input.SlotEnd <= input.SlotStart)
+        // The api refuses these with 422 too; this guards every other starter, before anything is held or charged.
+        if (ReservationPricing.SlotProblem(input.SlotStart, input.SlotEnd, Workflow.UtcNow, policy) is { } problem)
         {
-            return Reject("The reservation slot must end after it starts.");
+            return Reject(problem.Message);
         }
         var hold = await Workflow.ExecuteActivityAsync((IReservationActivities a) => a.HoldCapacityAsync(new CapacityHoldRequest(
             input.ReservationId, workflowId, input.CustomerId, input.FacilityId, input.SpaceType, input.Plate,

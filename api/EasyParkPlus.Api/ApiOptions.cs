@@ -23,4 +23,11 @@ public sealed class ApiOptions
     /// <summary>Largest accepted request body; bigger ones get 413.</summary>
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// How long after a reservation's arrival deadline an entry that a gate buffered offline (device time before the
+    /// deadline) still fulfils it; as long as a controller's offline buffer is trusted.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan ReservationLateEntryWindow { get; set; } = TimeSpan.FromHours(72);
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Engine.Store;
+using EasyParkPlus.TestSupport.Devices;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
@@ -22,6 +23,29 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
         card.StatusCode.Should().Be(HttpStatusCode.Created);
         return (driver, me);
     }
+
+    // Polls the reservation's Status query over HTTP until it reaches `state`, bounded by a deadline (never a sleep).
+    private static async Task<JsonElement> WaitForStateAsync(HttpClient client, string url, string state)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
+            if (response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (body.GetProperty("state") is { ValueKind: JsonValueKind.Object } current && current.GetProperty("state").GetString() == state)
+                {
+                    return current;
+                }
+            }
+            DateTimeOffset.UtcNow.Should().BeBefore(deadline, $"{url} should reach {state}");
+            await Task.Yield();
+        }
+    }
+
+    private Task<GateClient> GateAsync(string gateId) =>
+        GateClient.ConnectAsync(new Uri($"ws://127.0.0.1:{system.GatewayAddress.Port}/gates/{gateId}"), gateId, "EasyPark-gate-dev-2026!");
 
     private static (DateTimeOffset Start, DateTimeOffset End) Slot(string slot, DateTimeOffset now) => slot switch
     {
@@ -75,5 +99,61 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
             new { facilityId = "BOS", spaceType = "regular", slotStart = start, slotEnd = start.AddHours(2) });
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
+    public async Task EntryGateReplaysItsOfflineBufferAfterTheDeadline_ReservationFulfilledAndTheDriverPaysOnce()
+    {
+        var (driver, _) = await DriverWithCardAsync();
+        using var _ = driver;
+        var intentsBefore = (await system.Stripe.GetPaymentIntentsAsync()).Select(pi => pi.Id).ToHashSet();
+        var start = system.Clock.GetUtcNow().AddMinutes(10);
+        using var reserve = await driver.PostAsJsonAsync("api/v1/reservations",
+            new { facilityId = "BOS", spaceType = "regular", slotStart = start, slotEnd = start.AddHours(2), plate = "LATE 26" });
+        reserve.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var url = $"api/v1/reservations/{(await reserve.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reservationId").GetGuid()}";
+        (await WaitForStateAsync(driver, url, "Booked")).GetProperty("prepaidCents").GetInt64().Should().Be(600);
+
+        // The entry gate sees the car at start + 10 minutes while it is offline; the server's clock passes start + 15 minutes
+        // and the reservation gives its space back, as for a no-show.
+        var enteredAt = start.AddMinutes(10);
+        system.AdvanceTo(start.AddMinutes(16));
+        await WaitForStateAsync(driver, url, "NoShow");
+
+        // Back online, the controller replays its buffer: the entry carries its device time.
+        await using (var entryGate = await GateAsync("BOS-GATE-IN-01"))
+        {
+            var ack = await entryGate.ReportAsync("BOS-GATE-IN-01:buffered-000417", "entry", "LATE 26", enteredAt);
+            (ack.GetProperty("type").GetString(), ack.GetProperty("duplicate").GetBoolean()).Should().Be(("ack", false));
+            var open = await entryGate.ReceiveAsync();
+            open.GetProperty("type").GetString().Should().Be("openBarrier");
+            await entryGate.AcknowledgeAsync(open);
+        }
+        var fulfilled = await WaitForStateAsync(driver, url, "Fulfilled");
+        var parkingWorkflowId = fulfilled.GetProperty("parkingWorkflowId").GetString()!;
+        var workflows = system.Services.GetRequiredService<IWorkflowClient>();
+        var parkingRuns = await workflows.ListWorkflowsAsync(new WorkflowListQuery
+        {
+            WorkflowType = "ParkingSession",
+            SearchAttributes = new Dictionary<string, object?> { ["Plate"] = "LATE26" },
+        });
+        parkingRuns.Executions.Select(e => e.WorkflowId).Should().Equal(parkingWorkflowId);
+
+        // 3 h 10 min after the device's entry time the car leaves: $14 less the $6 prepaid.
+        system.AdvanceTo(enteredAt + new TimeSpan(3, 10, 0));
+        await using (var exitGate = await GateAsync("BOS-GATE-OUT-01"))
+        {
+            await exitGate.ReportAsync("BOS-GATE-OUT-01:000418", "exit", "LATE 26", enteredAt + new TimeSpan(3, 10, 0));
+            var open = await exitGate.ReceiveAsync();
+            open.GetProperty("type").GetString().Should().Be("openBarrier");
+            await exitGate.AcknowledgeAsync(open);
+        }
+        var stay = (await workflows.GetWorkflowResultAsync(parkingWorkflowId, null).WaitAsync(TimeSpan.FromSeconds(60)))!.Value;
+
+        stay.GetProperty("totalCents").GetInt64().Should().Be(800);
+        stay.GetProperty("lines").EnumerateArray().Should().Contain(l => l.GetProperty("amountCents").GetInt64() == -600);
+        var charged = (await system.Stripe.GetPaymentIntentsAsync()).Where(pi => !intentsBefore.Contains(pi.Id)).Select(pi => pi.AmountReceived);
+        charged.Should().BeEquivalentTo([600L, 800L]);
+        (await system.RowsAsync("SELECT status FROM reservation.reservations WHERE plate = 'LATE26'")).Single()["status"].Should().Be("fulfilled");
     }
 }

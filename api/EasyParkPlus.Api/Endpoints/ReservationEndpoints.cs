@@ -81,7 +81,10 @@ public static class ReservationEndpoints
         var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
         var plate = request.Plate is null ? null : LicensePlate.Normalize(request.Plate);
         var input = new ReservationInput(reservationId, customerId.Value, facilityId, Enum.Parse<SpaceType>(request.SpaceType!, ignoreCase: true),
-            request.SlotStart!.Value.ToUniversalTime(), request.SlotEnd!.Value.ToUniversalTime(), plate);
+            request.SlotStart!.Value.ToUniversalTime(), request.SlotEnd!.Value.ToUniversalTime(), plate)
+        {
+            LateEntryWindow = options.Value.ReservationLateEntryWindow,
+        };
         await client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
         {
             RequestId = SessionEndpoints.RequestId(http),
@@ -115,8 +118,14 @@ public static class ReservationEndpoints
         {
             return TypedResults.Problem(title: "The reservation is already closed.", statusCode: StatusCodes.Status409Conflict);
         }
+        var reservation = client.GetWorkflowHandle<Reservation>(workflowId);
+        // Past its deadline a reservation only waits for a gate's late entry; there is nothing left to cancel.
+        if ((await reservation.QueryAsync(wf => wf.Status, ct)).State is not (ReservationStates.Holding or ReservationStates.Prepaying or ReservationStates.Booked))
+        {
+            return TypedResults.Problem(title: "The reservation can no longer be cancelled: its arrival deadline has passed.", statusCode: StatusCodes.Status409Conflict);
+        }
         var text = reason is { Length: > 0 and <= 200 } && !reason.Any(char.IsControl) ? reason : null;
-        await client.GetWorkflowHandle<Reservation>(workflowId).SignalAsync(wf => wf.CancelAsync(new ReservationCancellation(text)), null, ct);
+        await reservation.SignalAsync(wf => wf.CancelAsync(new ReservationCancellation(text)), null, ct);
         return TypedResults.Accepted($"/api/v1/reservations/{reservationId}");
     }
 
@@ -133,9 +142,15 @@ public static class ReservationEndpoints
         {
             return TypedResults.Problem(title: "The reservation is already closed.", statusCode: StatusCodes.Status409Conflict);
         }
+        var reservation = client.GetWorkflowHandle<Reservation>(workflowId);
+        var now = time.GetUtcNow();
+        if (now > (await reservation.QueryAsync(wf => wf.Status, ct)).ArrivalDeadline)
+        {
+            return TypedResults.Problem(title: "The arrival deadline has passed; check in as an ordinary stay.", statusCode: StatusCodes.Status409Conflict);
+        }
         var sessionId = Guid.NewGuid();
-        var arrival = new ReservationArrival(sessionId, LicensePlate.Normalize(request.Plate!), time.GetUtcNow(), null);
-        await client.GetWorkflowHandle<Reservation>(workflowId).SignalAsync(wf => wf.VehicleArrivedAsync(arrival), SessionEndpoints.RequestId(http), ct);
+        var arrival = new ReservationArrival(sessionId, LicensePlate.Normalize(request.Plate!), now, null);
+        await reservation.SignalAsync(wf => wf.VehicleArrivedAsync(arrival), SessionEndpoints.RequestId(http), ct);
         return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new ArrivalAccepted(reservationId, sessionId, $"/api/v1/sessions/{sessionId}"));
     }
 }

@@ -39,13 +39,13 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
     private async Task EnterAsync(GateVehicleDetected detected, string plate, CancellationToken cancellationToken)
     {
         var sessionId = SessionIdFor(detected.EventId);
-        if (await FindRunningAsync(nameof(Reservation), detected.FacilityId, plate, cancellationToken) is { } reservation)
+        if (await FindReservationAsync(detected.FacilityId, plate, detected.Timestamp, cancellationToken) is { } reservationId)
         {
             // The reservation hands over to a parking session that credits its prepayment.
-            await workflows.GetWorkflowHandle<Reservation>(reservation.WorkflowId).SignalAsync(
+            await workflows.GetWorkflowHandle<Reservation>(reservationId).SignalAsync(
                 r => r.VehicleArrivedAsync(new ReservationArrival(sessionId, plate, detected.Timestamp, detected.GateId)),
                 requestId: detected.EventId, cancellationToken: cancellationToken);
-            LogArrivedForReservation(plate, detected.FacilityId, reservation.WorkflowId);
+            LogArrivedForReservation(plate, detected.FacilityId, reservationId);
             return;
         }
 
@@ -79,6 +79,31 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
             s => s.VehicleExitedAsync(new VehicleExit(detected.Timestamp, detected.GateId)),
             requestId: detected.EventId, cancellationToken: cancellationToken);
         LogExited(plate, detected.FacilityId, session.WorkflowId);
+    }
+
+    // The plate's reservation this entry fulfils: by the gate's device time, at or before its arrival deadline (an entry
+    // replayed from an offline buffer may reach us after the deadline, while the reservation still waits for it). Of
+    // several, the one due first.
+    private async Task<string?> FindReservationAsync(string facilityId, string plate, DateTimeOffset enteredAt, CancellationToken cancellationToken)
+    {
+        var running = await workflows.ListWorkflowsAsync(new WorkflowListQuery
+        {
+            WorkflowType = nameof(Reservation),
+            Statuses = [WorkflowStatus.Running],
+            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate },
+            PageSize = 20,
+        }, cancellationToken);
+        (string WorkflowId, DateTimeOffset Deadline)? best = null;
+        foreach (var execution in running.Executions)
+        {
+            var status = await workflows.GetWorkflowHandle<Reservation>(execution.WorkflowId).QueryAsync(r => r.Status, cancellationToken);
+            if (status.State is not (ReservationStates.Cancelled or ReservationStates.Rejected or ReservationStates.Fulfilled)
+                && enteredAt <= status.ArrivalDeadline && (best is null || status.ArrivalDeadline < best.Value.Deadline))
+            {
+                best = (execution.WorkflowId, status.ArrivalDeadline);
+            }
+        }
+        return best?.WorkflowId;
     }
 
     private Task<WorkflowExecutionInfo?> FindRunningAsync(string workflowType, string facilityId, string plate, CancellationToken cancellationToken) =>

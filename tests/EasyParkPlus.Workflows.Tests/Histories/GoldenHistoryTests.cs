@@ -94,6 +94,19 @@ public sealed class GoldenHistoryTests
             new WorkflowOptions(ReservationWorkflowIds.ForReservation(reservationInput.ReservationId), ParkingWorkflowIds.TaskQueue));
         Assert.Equal(ReservationOutcome.NoShow, (await reservation.GetResultAsync()).Outcome);
 
+        // An entry the gate buffered offline (device time before the deadline) delivered after the space went back.
+        var lateInput = new ReservationInput(Guid.Parse("00000000-0000-0000-0000-000000000006"), customer, "BOS", SpaceType.Regular,
+            env.Time.GetUtcNow().AddHours(1), env.Time.GetUtcNow().AddHours(3), "LATE26")
+        {
+            LateEntryWindow = TimeSpan.FromHours(72),
+        };
+        var late = await env.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(lateInput),
+            new WorkflowOptions(ReservationWorkflowIds.ForReservation(lateInput.ReservationId), ParkingWorkflowIds.TaskQueue));
+        await env.SkipTimeAsync(new TimeSpan(1, 16, 0));
+        await late.SignalAsync(wf => wf.VehicleArrivedAsync(new ReservationArrival(
+            Guid.Parse("00000000-0000-0000-0000-000000000007"), "LATE26", lateInput.SlotStart.AddMinutes(10), "BOS-G1")));
+        Assert.Equal(ReservationOutcome.Fulfilled, (await late.GetResultAsync()).Outcome);
+
         // An EV stay that charges through a child ChargingSession and leaves after the charge has billed.
         var evEntry = env.Time.GetUtcNow();
         var evInput = new ParkingSessionInput(Guid.Parse("00000000-0000-0000-0000-000000000003"), "BOS", "EV4242", SpaceType.Ev, evEntry, "BOS-G1", CustomerId: customer);
@@ -110,7 +123,7 @@ public sealed class GoldenHistoryTests
         var stay = await ev.GetResultAsync();
         Assert.Equal((800L, 725L), (stay.TotalCents, stay.Charging!.TotalCents));
 
-        return [("parking-saved-card-3h10m", parking), ("reservation-no-show", reservation), ("parking-ev-with-charge", ev)];
+        return [("parking-saved-card-3h10m", parking), ("reservation-no-show", reservation), ("reservation-late-entry", late), ("parking-ev-with-charge", ev)];
     }
 
     private static async Task<List<(string, WorkflowHandle)>> ChargingAndSubscriptionScenariosAsync()

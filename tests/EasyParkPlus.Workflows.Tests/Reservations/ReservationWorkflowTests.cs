@@ -18,7 +18,11 @@ public sealed class ReservationWorkflowTests
         var customer = Guid.NewGuid();
         world.CustomersWithCard.Add(customer);
         var start = env.Time.GetUtcNow() + startsIn;
-        var input = new ReservationInput(Guid.NewGuid(), customer, "BOS", SpaceType.Regular, start, start + length, "RES123");
+        // As the api starts them: a gate's offline buffer may still bring an entry from before the deadline for 72 hours.
+        var input = new ReservationInput(Guid.NewGuid(), customer, "BOS", SpaceType.Regular, start, start + length, "RES123")
+        {
+            LateEntryWindow = TimeSpan.FromHours(72),
+        };
         var handle = await env.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(input),
             new WorkflowOptions(ReservationWorkflowIds.ForReservation(input.ReservationId), ParkingWorkflowIds.TaskQueue));
         await env.RunUntilIdleAsync();
@@ -155,6 +159,57 @@ public sealed class ReservationWorkflowTests
         var (handle, _) = await BookAsync(env, world, TimeSpan.FromMinutes(-4), TimeSpan.FromHours(2));
 
         (await handle.QueryAsync(wf => wf.Status)).State.Should().Be(ReservationStates.Booked);
+    }
+
+    [Fact]
+    public async Task RunAsync_EntryBeforeDeadlineDeliveredAfterIt_FulfilsAndChargesOnlyTheDifference()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(1), TimeSpan.FromHours(2));
+
+        // The server's clock passes start + 15 minutes: the space goes back, as for a no-show ...
+        await env.SkipTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(16));
+        world.HoldCount.Should().Be(0);
+        world.TimeOf("release-hold").Should().Be(input.SlotStart.AddMinutes(15));
+        // ... then the entry gate, back online, replays the car it saw at start + 10 minutes (device time).
+        var sessionId = Guid.NewGuid();
+        var enteredAt = input.SlotStart.AddMinutes(10);
+        await handle.SignalAsync(wf => wf.VehicleArrivedAsync(new ReservationArrival(sessionId, "RES123", enteredAt, "BOS-G1")));
+        var reservation = await handle.GetResultAsync();
+
+        (reservation.Outcome, reservation.ParkingWorkflowId).Should().Be((ReservationOutcome.Fulfilled, ParkingWorkflowIds.ForSession(sessionId)));
+        ((ReservationUpdate)world.Calls.Last(c => c.Call == "reservation").Payload).Status.Should().Be(ReservationStatus.Fulfilled);
+        var parking = env.Client.GetWorkflowHandle<ParkingSession>(ParkingWorkflowIds.ForSession(sessionId));
+        await env.RunUntilIdleAsync();
+        (await parking.QueryAsync(wf => wf.Status)).EntryAt.Should().Be(enteredAt);
+
+        await env.SkipTimeAsync(TimeSpan.FromHours(3));
+        await parking.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(enteredAt + new TimeSpan(3, 10, 0), "BOS-G2")));
+        var stay = await parking.GetResultAsync<ParkingSessionResult>();
+
+        // $14 for 3 h 10 min from the device's entry time, less the $6 prepaid: the driver pays $6 + $8, once each.
+        stay.TotalCents.Should().Be(800);
+        stay.Lines.Should().Contain(l => l.Code == PriceLineCodes.ReservationCredit && l.AmountCents == -600);
+        world.Calls.Where(c => c.Call == "charge").Select(c => ((SavedCardCharge)c.Payload).AmountCents).Should().Equal(600L, 800L);
+        world.Refunds.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task RunAsync_EntryAfterDeadline_IsNotThisReservationsArrival()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(1), TimeSpan.FromHours(2));
+        await env.SkipTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(20));
+
+        await handle.SignalAsync(wf => wf.VehicleArrivedAsync(new ReservationArrival(Guid.NewGuid(), "RES123", input.SlotStart.AddMinutes(19), "BOS-G1")));
+        var result = await handle.GetResultAsync();
+
+        result.Outcome.Should().Be(ReservationOutcome.NoShow);
+        (result.PrepaidCents, result.ParkingWorkflowId).Should().Be((600L, (string?)null));
+        world.Calls.Should().NotContain(c => c.Call == "validate");
+        ((ReservationUpdate)world.Calls.Last(c => c.Call == "reservation").Payload).Status.Should().Be(ReservationStatus.NoShow);
     }
 
     [Fact]

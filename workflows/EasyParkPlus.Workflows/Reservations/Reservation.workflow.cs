@@ -30,13 +30,15 @@ public sealed class Reservation
     public ReservationStatusView Status => new(
         _state, _input?.ReservationId ?? Guid.Empty, _input?.FacilityId ?? "", _input?.SpaceType ?? SpaceType.Regular,
         _input?.SlotStart ?? default, _input?.SlotEnd ?? default,
-        _input is null ? default : ReservationPricing.ArrivalDeadline(_input.SlotStart, _input.Policy ?? ReservationPolicy.Default),
+        _input is null ? default : Deadline(_input),
         _prepaid, _refunded, _parkingWorkflowId, _reason);
 
     [WorkflowSignal]
     public Task VehicleArrivedAsync(ReservationArrival arrival)
     {
-        if (_cancellation is null)
+        // Arrival is judged by the gate's device time, not by when the event got here: an entry a controller buffered
+        // offline counts if the car came in before the deadline; one after it is an ordinary stay, not this reservation's.
+        if (_cancellation is null && (_input is null || arrival.ArrivedAt <= Deadline(_input)))
         {
             _arrival ??= arrival;
         }
@@ -46,8 +48,9 @@ public sealed class Reservation
     [WorkflowSignal]
     public Task CancelAsync(ReservationCancellation cancellation)
     {
-        // The refund depends on when the driver cancelled, so the moment the signal is applied is kept.
-        if (_arrival is null && _cancellation is null)
+        // The refund depends on when the driver cancelled, so the moment the signal is applied is kept. Past the
+        // deadline there is nothing left to cancel.
+        if (_arrival is null && _cancellation is null && _state is ReservationStates.Holding or ReservationStates.Prepaying or ReservationStates.Booked)
         {
             _cancellation = cancellation;
             _cancelledAt = Workflow.UtcNow;
@@ -139,8 +142,19 @@ public sealed class Reservation
         await Workflow.ExecuteActivityAsync((IReservationActivities a) => a.ReleaseHoldAsync(input.ReservationId), Quick);
         await UpdateAsync(input, ReservationStatus.NoShow, null);
         _state = ReservationStates.NoShow;
+
+        // A gate that was offline may still deliver an entry from before the deadline: that car arrived in time, so the
+        // reservation is fulfilled rather than kept as a no-show while the car pays for a second, ordinary stay.
+        if (input.LateEntryWindow is { } window && deadline + window - Workflow.UtcNow is var left && left > TimeSpan.Zero
+            && await Workflow.WaitConditionAsync(() => _arrival is not null, left))
+        {
+            return await FulfilAsync(input, _arrival!);
+        }
         return new ReservationResult(ReservationOutcome.NoShow, _prepaid, 0, 0, null, "The vehicle did not arrive by the end of the arrival grace.");
     }
+
+    private static DateTimeOffset Deadline(ReservationInput input) =>
+        ReservationPricing.ArrivalDeadline(input.SlotStart, input.Policy ?? ReservationPolicy.Default);
 
     // The parking session bills the real stay and credits the prepayment; it outlives this workflow.
     private async Task<ReservationResult> FulfilAsync(ReservationInput input, ReservationArrival arrival)

@@ -17,9 +17,14 @@ public sealed record ReservationInput(
 
     // Passed on to the parking session the arrival starts.
     public ParkingSessionSettings? ParkingSettings { get; init; }
+
+    // How long after the arrival deadline a gate's offline buffer may still deliver an entry from before it (by device
+    // time), which then fulfils the reservation. Null in runs started before this existed: they end at the deadline.
+    public TimeSpan? LateEntryWindow { get; init; }
 }
 
-// Signal VehicleArrived (gate entry for a reserved car): starts the parking session parking-{SessionId}.
+// Signal VehicleArrived (gate entry for a reserved car): starts the parking session parking-{SessionId}. ArrivedAt is the
+// gate's device time; an arrival after the deadline is not this reservation's.
 public sealed record ReservationArrival(Guid SessionId, string Plate, DateTimeOffset ArrivedAt, string? GateId);
 
 // Signal Cancel.

@@ -200,6 +200,8 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
         var existing = await db.Refunds.AsNoTracking().SingleOrDefaultAsync(r => r.IdempotencyKey == key, CancellationToken);
         if (existing is { Status: RefundStatus.Succeeded or RefundStatus.Pending })
         {
+            // A retry after a crash between the refund and the invoice's status finishes the job.
+            await MarkInvoiceRefundedAsync(existing.PaymentId);
             return new RefundRecorded(existing.Id, existing.Amount.Cents, existing.StripeRefundId);
         }
         var payment = await db.Payments.AsNoTracking().SingleOrDefaultAsync(p => p.Id == refund.PaymentId, CancellationToken)
@@ -231,6 +233,9 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
             Amount = Money.FromCents(stripeRefund.Amount),
             Reason = refund.Reason,
             Status = stripeRefund.Status == "succeeded" ? RefundStatus.Succeeded : RefundStatus.Pending,
+            // Reports put a refund on the day it was made, by the same clock that stamps payments.
+            CreatedAt = time.GetUtcNow(),
+            UpdatedAt = time.GetUtcNow(),
         };
         db.Refunds.Add(row);
         try
@@ -242,8 +247,33 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
             db.ChangeTracker.Clear();
             row = await db.Refunds.AsNoTracking().SingleAsync(r => r.IdempotencyKey == key, CancellationToken);
         }
+        await MarkInvoiceRefundedAsync(payment.Id);
         BillingLog.Refunded(logger, row.Amount.Cents, payment.Id, row.StripeRefundId ?? "", key);
         return new RefundRecorded(row.Id, row.Amount.Cents, row.StripeRefundId);
+    }
+
+    // A paid invoice whose payments went back in part or in full says so to the driver: PartiallyRefunded or Refunded.
+    private async Task MarkInvoiceRefundedAsync(Guid paymentId)
+    {
+        var invoiceId = await db.Payments.Where(p => p.Id == paymentId).Select(p => p.InvoiceId).SingleOrDefaultAsync(CancellationToken);
+        var invoice = invoiceId is { } id ? await db.Invoices.SingleOrDefaultAsync(i => i.Id == id, CancellationToken) : null;
+        if (invoice is not { Status: InvoiceStatus.Paid or InvoiceStatus.PartiallyRefunded or InvoiceStatus.Refunded })
+        {
+            return;
+        }
+        var paid = (await db.Payments.Where(p => p.InvoiceId == invoice.Id && p.Status == PaymentStatus.Succeeded)
+            .Select(p => p.AmountCaptured).ToListAsync(CancellationToken)).Sum(m => m.Cents);
+        var refunded = (await (from r in db.Refunds
+                               join p in db.Payments on r.PaymentId equals p.Id
+                               where p.InvoiceId == invoice.Id && (r.Status == RefundStatus.Succeeded || r.Status == RefundStatus.Pending)
+                               select r.Amount).ToListAsync(CancellationToken)).Sum(m => m.Cents);
+        var status = refunded <= 0 ? invoice.Status : refunded >= paid ? InvoiceStatus.Refunded : InvoiceStatus.PartiallyRefunded;
+        if (status != invoice.Status)
+        {
+            invoice.Status = status;
+            invoice.UpdatedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(CancellationToken);
+        }
     }
 
     private static CancellationToken CancellationToken =>

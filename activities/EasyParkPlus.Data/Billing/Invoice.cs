@@ -18,6 +18,12 @@ public enum InvoiceStatus
 {
     Open,
     Paid,
+
+    // Paid, then some of the payment went back (Refunds hold how much and when).
+    PartiallyRefunded,
+
+    // Paid, then all of it went back.
+    Refunded,
     Void,
     Uncollectible,
 }

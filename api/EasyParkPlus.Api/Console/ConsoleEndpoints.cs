@@ -104,9 +104,10 @@ public static class ConsoleEndpoints
         var parkingActive = await db.ParkingSessions.AsNoTracking().Where(s => s.Status == ParkingSessionStatus.Active)
             .GroupBy(s => s.FacilityId).Select(g => new { FacilityId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.FacilityId, g => g.Count, ct);
         var live = await GatewayLiveState.ReadAsync(dataSource, [.. chargers.Select(c => c.StationId)], ct);
-        var revenue = await RevenueSinceAsync(dataSource, today, ct);
+        // Net of refunds, as in the revenue report: a refund made today counts against today.
+        var revenue = await MoneyLedger.ReadAsync(dataSource, today, now.AddDays(1), null, ct);
         long RevenueToday(string facilityId) =>
-            revenue.Where(r => r.FacilityId == facilityId && r.PaidAt >= todayAt[facilityId]).Sum(r => r.TotalCents);
+            revenue.Where(r => r.FacilityId == facilityId && r.At >= todayAt[facilityId]).Sum(r => r.AmountCents);
         var (running, truncated) = await RunningWorkflowsAsync(workflows, settings.MaxRunningWorkflowsCounted, ct);
 
         var chargingByCharger = charging.ToLookup(s => s.ChargerId);
@@ -172,24 +173,6 @@ public static class ConsoleEndpoints
             active.Add(new ActiveCharge(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : Math.Max(0, reader.GetInt32(3))));
         }
         return active;
-    }
-
-    private static async Task<List<(string FacilityId, DateTimeOffset PaidAt, long TotalCents)>> RevenueSinceAsync(
-        NpgsqlDataSource db, DateTimeOffset since, CancellationToken ct)
-    {
-        // Money is stored as integer cents; each facility's local day is cut in memory from a day's worth of rows.
-        await using var command = db.CreateCommand("""
-            SELECT facility_id, paid_at, total_cents FROM billing.invoices
-            WHERE status = 'paid' AND paid_at >= $1 AND facility_id IS NOT NULL
-            """);
-        command.Parameters.Add(new() { Value = since });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var paid = new List<(string, DateTimeOffset, long)>();
-        while (await reader.ReadAsync(ct))
-        {
-            paid.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2)));
-        }
-        return paid;
     }
 
     private static async Task<(List<(string Type, string? Facility)> Running, bool Truncated)> RunningWorkflowsAsync(

@@ -22,9 +22,11 @@ public sealed record ChargerUtilisation(string StationId, int Sessions, long Ene
 
 public sealed record ChargerUtilisationResponse(string FacilityId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ChargerUtilisation> Chargers);
 
-public sealed record RevenueRow(string FacilityId, DateOnly Day, string Kind, int Invoices, long TotalCents);
+// Entry "payment": invoices paid that day (Count of them); "refund": refunds made that day (Count of them, TotalCents negative).
+public sealed record RevenueRow(string FacilityId, DateOnly Day, string Kind, string Entry, int Count, long TotalCents);
 
-public sealed record RevenueResponse(DateTimeOffset From, DateTimeOffset To, long TotalCents, IReadOnlyList<RevenueRow> Rows);
+// TotalCents is net: GrossCents paid less RefundedCents given back in the range.
+public sealed record RevenueResponse(DateTimeOffset From, DateTimeOffset To, long GrossCents, long RefundedCents, long TotalCents, IReadOnlyList<RevenueRow> Rows);
 
 /// <summary>
 /// Occupancy, charger utilisation, revenue and the QuickBooks CSV export (operators). Instants are UTC; days and hours
@@ -37,8 +39,10 @@ public static class AnalyticsEndpoints
         var group = api.MapGroup("/analytics").WithTags("Analytics").RequireAuthorization(Policies.Operator);
         group.MapGet("/occupancy", OccupancyAsync).WithSummary("Entries, exits and occupancy per hour (day) or per day (week, month) up to now (Operator).");
         group.MapGet("/charger-utilization", ChargerUtilisationAsync).WithSummary("Per charger: sessions, energy and share of time busy (Operator).");
-        group.MapGet("/revenue", RevenueAsync).WithSummary("Paid invoice totals per facility, day and kind between startDate and endDate (Operator).");
-        group.MapGet("/export", ExportAsync).WithSummary("Paid invoices as CSV in QuickBooks Online's invoice-import layout (Operator).");
+        group.MapGet("/revenue", RevenueAsync)
+            .WithSummary("Revenue net of refunds per facility, day and kind between startDate and endDate: payments on the day paid, refunds as negative lines on the day made (Operator).");
+        group.MapGet("/export", ExportAsync)
+            .WithSummary("Paid invoices and refunds (negative lines on the day of the refund) as CSV in QuickBooks Online's invoice-import layout (Operator).");
         return api;
     }
 
@@ -165,23 +169,15 @@ public static class AnalyticsEndpoints
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        await using var command = db.CreateCommand("""
-            SELECT coalesce(i.facility_id, ''), (i.paid_at AT TIME ZONE coalesce(f.time_zone, 'UTC'))::date, i.kind, count(*)::int, sum(i.total_cents)::bigint
-            FROM billing.invoices i
-            LEFT JOIN parking.facilities f ON f.id = i.facility_id
-            WHERE i.status = 'paid' AND i.paid_at >= $1 AND i.paid_at < $2 AND ($3::text IS NULL OR i.facility_id = $3)
-            GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
-            """);
-        command.Parameters.Add(new() { Value = start });
-        command.Parameters.Add(new() { Value = end });
-        command.Parameters.Add(new() { Value = string.IsNullOrEmpty(facilityId) ? DBNull.Value : facilityId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<RevenueRow>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new RevenueRow(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4)));
-        }
-        return TypedResults.Ok(new RevenueResponse(start, end, rows.Sum(r => r.TotalCents), rows));
+        var ledger = await MoneyLedger.ReadAsync(db, start, end, facilityId, ct);
+        var rows = ledger
+            .GroupBy(e => (e.FacilityId, e.Day, e.Kind, Entry: e.RefundId is null ? "payment" : "refund"))
+            .Select(g => new RevenueRow(g.Key.FacilityId, g.Key.Day, g.Key.Kind, g.Key.Entry, g.Count(), g.Sum(e => e.AmountCents)))
+            .OrderBy(r => r.Day).ThenBy(r => r.FacilityId, StringComparer.Ordinal).ThenBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Entry, StringComparer.Ordinal)
+            .ToList();
+        var gross = ledger.Where(e => e.RefundId is null).Sum(e => e.AmountCents);
+        var refunded = -ledger.Where(e => e.RefundId is not null).Sum(e => e.AmountCents);
+        return TypedResults.Ok(new RevenueResponse(start, end, gross, refunded, gross - refunded, rows));
     }
 
     internal static async Task<Results<FileContentHttpResult, ValidationProblem>> ExportAsync(
@@ -197,38 +193,52 @@ public static class AnalyticsEndpoints
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        await using var command = db.CreateCommand("""
-            SELECT i.id, coalesce(c.name, c.email, 'Walk-in customer'), (i.paid_at AT TIME ZONE coalesce(f.time_zone, 'UTC'))::date, i.facility_id, i.kind,
-                   l.code, l.description, l.quantity, l.unit_price_cents, l.amount_cents
+        // The same entries as the revenue report: each paid invoice with its lines on the day it was paid, each refund as
+        // one negative line on the day it was made.
+        var ledger = await MoneyLedger.ReadAsync(db, start, end, facilityId, ct);
+        var invoiceIds = ledger.Select(e => e.InvoiceId).Distinct().ToArray();
+        var customers = new Dictionary<Guid, string>();
+        var lines = new Dictionary<Guid, List<(string Code, string Description, decimal Quantity, long UnitPriceCents, long AmountCents)>>();
+        await using (var command = db.CreateCommand("""
+            SELECT i.id, coalesce(c.name, c.email, 'Walk-in customer'), l.code, l.description, l.quantity, l.unit_price_cents, l.amount_cents
             FROM billing.invoices i
-            JOIN billing.invoice_line_items l ON l.invoice_id = i.id
+            LEFT JOIN billing.invoice_line_items l ON l.invoice_id = i.id
             LEFT JOIN accounts.customers c ON c.id = i.customer_id
-            LEFT JOIN parking.facilities f ON f.id = i.facility_id
-            WHERE i.status = 'paid' AND i.paid_at >= $1 AND i.paid_at < $2 AND ($3::text IS NULL OR i.facility_id = $3)
-            ORDER BY i.paid_at, i.id, l.position
-            """);
-        command.Parameters.Add(new() { Value = start });
-        command.Parameters.Add(new() { Value = end });
-        command.Parameters.Add(new() { Value = string.IsNullOrEmpty(facilityId) ? DBNull.Value : facilityId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<QuickBooksLine>();
-        while (await reader.ReadAsync(ct))
+            WHERE i.id = ANY($1)
+            ORDER BY i.id, l.position
+            """))
         {
-            rows.Add(new QuickBooksLine(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.IsDBNull(3) ? "" : reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetDecimal(7), reader.GetInt64(8), reader.GetInt64(9)));
+            command.Parameters.Add(new() { Value = invoiceIds });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetGuid(0);
+                customers[id] = reader.GetString(1);
+                if (!reader.IsDBNull(2))
+                {
+                    (lines.TryGetValue(id, out var list) ? list : lines[id] = []).Add(
+                        (reader.GetString(2), reader.GetString(3), reader.GetDecimal(4), reader.GetInt64(5), reader.GetInt64(6)));
+                }
+            }
         }
+        var rows = ledger.SelectMany(e => e.RefundId is { } refundId
+            ? [new QuickBooksLine(e.InvoiceId, refundId, customers.GetValueOrDefault(e.InvoiceId, "Walk-in customer"), e.Day, e.FacilityId, e.Kind,
+                "REFUND", string.IsNullOrWhiteSpace(e.Reason) ? "Refund" : $"Refund: {e.Reason}", 1, e.AmountCents, e.AmountCents)]
+            : lines.GetValueOrDefault(e.InvoiceId, []).Select(l => new QuickBooksLine(e.InvoiceId, null, customers.GetValueOrDefault(e.InvoiceId, "Walk-in customer"),
+                e.Day, e.FacilityId, e.Kind, l.Code, l.Description, l.Quantity, l.UnitPriceCents, l.AmountCents))).ToList();
         var csv = QuickBooksCsv(rows);
         return TypedResults.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"easypark-invoices-{start:yyyyMMdd}-{end:yyyyMMdd}.csv");
     }
 
-    // InvoiceDate: the day the invoice was paid, at its facility.
-    public sealed record QuickBooksLine(Guid InvoiceId, string Customer, DateOnly InvoiceDate, string FacilityId, string Kind,
+    // InvoiceDate: the day the invoice was paid, or for a refund (RefundId set) the day it was made, at the facility.
+    public sealed record QuickBooksLine(Guid InvoiceId, Guid? RefundId, string Customer, DateOnly InvoiceDate, string FacilityId, string Kind,
         string Code, string Description, decimal Quantity, long UnitPriceCents, long AmountCents);
 
     /// <summary>
     /// QuickBooks Online's invoice import layout: one row per line, the invoice fields repeated, US dates, plain
-    /// decimal amounts. Invoices are already paid, so the due date is the invoice date. Fields are quoted per RFC 4180
-    /// and formula-leading characters are neutralised, so a customer name cannot inject a spreadsheet formula.
+    /// decimal amounts. Invoices are already paid, so the due date is the invoice date. A refund is its own document
+    /// (number with an -R suffix) with one negative line. Fields are quoted per RFC 4180 and formula-leading characters are
+    /// neutralised, so a customer name cannot inject a spreadsheet formula (a negative amount is a number, not a formula).
     /// </summary>
     public static string QuickBooksCsv(IEnumerable<QuickBooksLine> lines)
     {
@@ -236,10 +246,12 @@ public static class AnalyticsEndpoints
         foreach (var l in lines)
         {
             var date = l.InvoiceDate.ToString("MM/dd/yyyy", CultureInfo.InvariantCulture);
+            var number = "EP-" + l.InvoiceId.ToString("N")[..12].ToUpperInvariant() + (l.RefundId is { } r ? "-R" + r.ToString("N")[..6].ToUpperInvariant() : "");
+            var memo = l.RefundId is null ? $"EasyParkPlus {l.Kind} {l.InvoiceId}" : $"EasyParkPlus {l.Kind} refund of {l.InvoiceId}";
             string[] fields =
             [
-                "EP-" + l.InvoiceId.ToString("N")[..12].ToUpperInvariant(), l.Customer, date, date, "Due on receipt", l.FacilityId, l.Code, l.Description,
-                l.Quantity.ToString("0.###", CultureInfo.InvariantCulture), Dollars(l.UnitPriceCents), Dollars(l.AmountCents), $"EasyParkPlus {l.Kind} {l.InvoiceId}",
+                number, l.Customer, date, date, "Due on receipt", l.FacilityId, l.Code, l.Description,
+                l.Quantity.ToString("0.###", CultureInfo.InvariantCulture), Dollars(l.UnitPriceCents), Dollars(l.AmountCents), memo,
             ];
             csv.AppendJoin(',', fields.Select(Field)).Append("\r\n");
         }
@@ -250,7 +262,7 @@ public static class AnalyticsEndpoints
 
     private static string Field(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !decimal.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
         {
             value = "'" + value;
         }

@@ -5,6 +5,7 @@ using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Billing;
+using EasyParkPlus.Data.Storage;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
 using EasyParkPlus.Domain.Pricing;
@@ -23,9 +24,13 @@ public sealed record ChargingPricingResponse(long SessionFeeCents, long EnergyPe
 
 public sealed record InvoiceLineResponse(int Position, string Code, string Description, decimal Quantity, string Unit, long UnitPriceCents, long AmountCents);
 
+// Status: open, paid, partially_refunded, refunded, void, uncollectible. Refunds: what went back, when, and why.
 public sealed record InvoiceResponse(
     Guid Id, string Kind, string Reference, string? FacilityId, string Currency, long TotalCents, string Status,
-    DateTimeOffset IssuedAt, DateTimeOffset? PaidAt, string SourceWorkflowId, IReadOnlyList<InvoiceLineResponse> Lines);
+    DateTimeOffset IssuedAt, DateTimeOffset? PaidAt, string SourceWorkflowId, IReadOnlyList<InvoiceLineResponse> Lines,
+    long RefundedCents, IReadOnlyList<InvoiceRefundResponse> Refunds);
+
+public sealed record InvoiceRefundResponse(Guid Id, long AmountCents, DateTimeOffset RefundedAt, string? Reason, string Status);
 
 public sealed record ReceiptResponse(Guid Id, long Number, Guid InvoiceId, long TotalCents, DateTimeOffset IssuedAt, string? EmailedTo, InvoiceResponse Invoice);
 
@@ -93,13 +98,14 @@ public static class BillingEndpoints
             query = query.Where(i => i.FacilityId == facilityId);
         }
         var rows = await query.OrderByDescending(i => i.IssuedAt).Take(Math.Clamp(limit ?? 50, 1, 500)).ToListAsync(ct);
-        return TypedResults.Ok(rows.Select(ToResponse).ToArray());
+        var refunds = await RefundsOfAsync(db, [.. rows.Select(i => i.Id)], ct);
+        return TypedResults.Ok(rows.Select(i => ToResponse(i, refunds[i.Id])).ToArray());
     }
 
     internal static async Task<Results<Ok<InvoiceResponse>, NotFound>> GetInvoiceAsync(Guid invoiceId, ClaimsPrincipal user, EasyParkDbContext db, CancellationToken ct)
     {
         var invoice = await db.Invoices.AsNoTracking().Include(i => i.LineItems).FirstOrDefaultAsync(i => i.Id == invoiceId, ct);
-        return invoice is null || !MaySee(user, invoice) ? TypedResults.NotFound() : TypedResults.Ok(ToResponse(invoice));
+        return invoice is null || !MaySee(user, invoice) ? TypedResults.NotFound() : TypedResults.Ok(ToResponse(invoice, (await RefundsOfAsync(db, [invoice.Id], ct))[invoice.Id]));
     }
 
     internal static async Task<Results<Ok<ReceiptResponse>, NotFound>> ReceiptOfInvoiceAsync(Guid invoiceId, ClaimsPrincipal user, EasyParkDbContext db, CancellationToken ct)
@@ -119,7 +125,8 @@ public static class BillingEndpoints
         var invoice = await db.Invoices.AsNoTracking().Include(i => i.LineItems).FirstAsync(i => i.Id == receipt.InvoiceId, ct);
         return !MaySee(user, invoice)
             ? TypedResults.NotFound()
-            : TypedResults.Ok(new ReceiptResponse(receipt.Id, receipt.Number, receipt.InvoiceId, receipt.Total.Cents, receipt.IssuedAt, receipt.EmailedTo, ToResponse(invoice)));
+            : TypedResults.Ok(new ReceiptResponse(receipt.Id, receipt.Number, receipt.InvoiceId, receipt.Total.Cents, receipt.IssuedAt, receipt.EmailedTo,
+                ToResponse(invoice, (await RefundsOfAsync(db, [invoice.Id], ct))[invoice.Id])));
     }
 
     /// <summary>
@@ -174,11 +181,22 @@ public static class BillingEndpoints
         return TypedResults.Ok(new WebhookResponse(stripeEvent.Id, Duplicate: false));
     }
 
-    private static string Storage(PaymentStatus status) => EasyParkPlus.Data.Storage.EnumText.ToText(status);
+    private static string Storage(PaymentStatus status) => EnumText.ToText(status);
 
     private static bool MaySee(ClaimsPrincipal user, Invoice invoice) => user.IsOperator() || (invoice.CustomerId is not null && invoice.CustomerId == user.CustomerId());
 
-    public static InvoiceResponse ToResponse(Invoice i) => new(i.Id, FacilityEndpoints.Lower(i.Kind), i.Reference, i.FacilityId, i.Currency, i.Total.Cents,
-        FacilityEndpoints.Lower(i.Status), i.IssuedAt, i.PaidAt, i.SourceWorkflowId,
-        [.. i.LineItems.OrderBy(l => l.Position).Select(l => new InvoiceLineResponse(l.Position, l.Code, l.Description, l.Quantity, l.Unit, l.UnitPrice.Cents, l.Amount.Cents))]);
+    // Refunds belong to an invoice through the payment they gave back; failed or cancelled ones are listed but count for nothing.
+    private static async Task<ILookup<Guid, Refund>> RefundsOfAsync(EasyParkDbContext db, IReadOnlyCollection<Guid> invoiceIds, CancellationToken ct) =>
+        (await (from r in db.Refunds.AsNoTracking()
+                join p in db.Payments.AsNoTracking() on r.PaymentId equals p.Id
+                where p.InvoiceId != null && invoiceIds.Contains(p.InvoiceId.Value)
+                orderby r.CreatedAt
+                select new { InvoiceId = p.InvoiceId!.Value, Refund = r }).ToListAsync(ct))
+        .ToLookup(x => x.InvoiceId, x => x.Refund);
+
+    public static InvoiceResponse ToResponse(Invoice i, IEnumerable<Refund> refunds) => new(i.Id, FacilityEndpoints.Lower(i.Kind), i.Reference, i.FacilityId,
+        i.Currency, i.Total.Cents, EnumText.ToText(i.Status), i.IssuedAt, i.PaidAt, i.SourceWorkflowId,
+        [.. i.LineItems.OrderBy(l => l.Position).Select(l => new InvoiceLineResponse(l.Position, l.Code, l.Description, l.Quantity, l.Unit, l.UnitPrice.Cents, l.Amount.Cents))],
+        refunds.Where(r => r.Status is RefundStatus.Succeeded or RefundStatus.Pending).Sum(r => r.Amount.Cents),
+        [.. refunds.Select(r => new InvoiceRefundResponse(r.Id, r.Amount.Cents, r.CreatedAt, r.Reason, EnumText.ToText(r.Status)))]);
 }

@@ -28,6 +28,9 @@ public class ApiFixture : IAsyncLifetime
     public const string AdminEmail = "admin@easypark.local";
     public const string WebhookSecret = "whsec_easypark_api_tests";
 
+    /// <summary>The password of every driver <see cref="NewDriverAsync"/> registers.</summary>
+    public const string DriverPassword = "correct-horse-battery";
+
     private WebApplicationFactory<Program>? _root;
     private WebApplicationFactory<Program>? _factory;
     private string? _connectionString;
@@ -145,7 +148,7 @@ public class ApiFixture : IAsyncLifetime
     public async Task<(HttpClient Client, string Email)> NewDriverAsync(string name = "Test Driver")
     {
         var email = $"driver-{Guid.NewGuid():N}@example.test";
-        const string password = "correct-horse-battery";
+        const string password = DriverPassword;
         using (var client = CreateClient())
         {
             using var register = await client.PostAsJsonAsync("api/v1/auth/register", new { email, password, name });

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EasyParkPlus.Api.Infrastructure;
+using EasyParkPlus.Api.Tests.Support;
+
+namespace EasyParkPlus.Api.Tests;
+
+/// <summary>
+/// What operators read, on real PostgreSQL through the api with its worker: revenue, the dashboard and the accounting export
+/// net of refunds (reservations booked and cancelled through the real workflow and the Stripe stand-in).
+/// </summary>
+public sealed class OperatorReportTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static readonly TimeZoneInfo Boston = FacilityTime.Zone("America/New_York");
+
+    private async Task<JsonElement> WaitForStateAsync(HttpClient client, string url, string state)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
+            if (response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (body.GetProperty("state") is { ValueKind: JsonValueKind.Object } current && current.GetProperty("state").GetString() == state)
+                {
+                    return current;
+                }
+            }
+            DateTimeOffset.UtcNow.Should().BeBefore(deadline, $"{url} should reach {state}");
+            await Task.Yield();
+        }
+    }
+
+    private async Task<string> ReserveAsync(HttpClient driver, DateTimeOffset start)
+    {
+        using var response = await driver.PostAsJsonAsync("api/v1/reservations", new { facilityId = "BOS", spaceType = "regular", slotStart = start, slotEnd = start.AddHours(2) });
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var url = $"api/v1/reservations/{(await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reservationId").GetGuid()}";
+        (await WaitForStateAsync(driver, url, "Booked")).GetProperty("prepaidCents").GetInt64().Should().Be(600);
+        return url;
+    }
+
+    [Fact]
+    public async Task CancelledReservations_RefundsAreNegativeLinesOnTheirOwnDay_InRevenueDashboardExportAndTheInvoices()
+    {
+        var (booking, email) = await api.NewDriverAsync("Refunded Driver");
+        var me = (await booking.GetFromJsonAsync<JsonElement>("api/v1/me")).GetProperty("id").GetGuid();
+        using (var card = await booking.PostAsJsonAsync($"api/v1/users/{me}/payment-methods", new { paymentMethodId = "pm_card_visa" }))
+        {
+            card.StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+        var bookedAt = api.Clock.GetUtcNow();
+        // Two $6 prepayments today; a day and a half later one is cancelled days ahead (100% back) and the other half an hour
+        // before its start (50% back).
+        var early = await ReserveAsync(booking, bookedAt.AddDays(3));
+        var late = await ReserveAsync(booking, bookedAt.AddHours(36).AddMinutes(30));
+        booking.Dispose();
+        api.Clock.Advance(TimeSpan.FromHours(36));
+        var refundedAt = api.Clock.GetUtcNow();
+        // Signed in again: the tokens from a day and a half ago have expired.
+        using var driver = api.CreateClient((await api.LoginAsync(email, ApiFixture.DriverPassword)).AccessToken);
+        using var ops = await api.OperatorClientAsync();
+        foreach (var url in new[] { early, late })
+        {
+            using var cancel = await driver.DeleteAsync(new Uri(url, UriKind.Relative));
+            cancel.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+        (await WaitForStateAsync(driver, early, "Cancelled")).GetProperty("refundedCents").GetInt64().Should().Be(600);
+        (await WaitForStateAsync(driver, late, "Cancelled")).GetProperty("refundedCents").GetInt64().Should().Be(300);
+        var paidDay = FacilityTime.LocalDate(bookedAt, Boston);
+        var refundDay = FacilityTime.LocalDate(refundedAt, Boston);
+        refundDay.Should().NotBe(paidDay);
+
+        // Revenue analytics: the payments on the day they were taken, the refunds as negative lines on the day they were made.
+        var revenue = await ops.GetFromJsonAsync<JsonElement>(
+            $"api/v1/analytics/revenue?facilityId=BOS&startDate={Uri.EscapeDataString(bookedAt.AddHours(-1).ToString("O"))}&endDate={Uri.EscapeDataString(refundedAt.AddHours(1).ToString("O"))}");
+        var rows = revenue.GetProperty("rows").EnumerateArray()
+            .Select(r => (Day: DateOnly.Parse(r.GetProperty("day").GetString()!, CultureInfo.InvariantCulture), Entry: r.GetProperty("entry").GetString(),
+                Count: r.GetProperty("count").GetInt32(), Cents: r.GetProperty("totalCents").GetInt64()))
+            .ToList();
+        rows.Should().BeEquivalentTo([(paidDay, "payment", 2, 1200L), (refundDay, "refund", 2, -900L)]);
+        (revenue.GetProperty("grossCents").GetInt64(), revenue.GetProperty("refundedCents").GetInt64(), revenue.GetProperty("totalCents").GetInt64())
+            .Should().Be((1200L, 900L, 300L));
+
+        // "Revenue today" on the dashboard: today only the refunds happened.
+        var board = await ops.GetFromJsonAsync<JsonElement>("api/v1/console/dashboard");
+        board.GetProperty("facilities").EnumerateArray().Single(f => f.GetProperty("id").GetString() == "BOS")
+            .GetProperty("revenueTodayCents").GetInt64().Should().Be(-900);
+
+        // The accounting export: a negative line per refund, dated the day of the refund.
+        using var export = await ops.GetAsync(new Uri(
+            $"api/v1/analytics/export?format=csv&facilityId=BOS&from={Uri.EscapeDataString(bookedAt.AddHours(-1).ToString("O"))}&to={Uri.EscapeDataString(refundedAt.AddHours(1).ToString("O"))}",
+            UriKind.Relative));
+        var lines = (await export.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        var refundLines = lines.Where(l => l.Contains(",REFUND,", StringComparison.Ordinal)).ToList();
+        refundLines.Should().HaveCount(2);
+        refundLines.Should().OnlyContain(l => l.Contains($",{refundDay:MM/dd/yyyy},", StringComparison.Ordinal));
+        refundLines.Select(l => l.Split(',')[10]).Should().BeEquivalentTo(["-6.00", "-3.00"]);
+        lines.Except(refundLines).Should().HaveCount(2).And.OnlyContain(l => l.Contains($",{paidDay:MM/dd/yyyy},", StringComparison.Ordinal));
+
+        // The driver's invoices show their refunds and say refunded / partially refunded.
+        var invoices = (await driver.GetFromJsonAsync<JsonElement>("api/v1/invoices")).EnumerateArray()
+            .Select(i => (Status: i.GetProperty("status").GetString(), Refunded: i.GetProperty("refundedCents").GetInt64(),
+                Refunds: i.GetProperty("refunds").EnumerateArray().Select(r => (r.GetProperty("amountCents").GetInt64(), r.GetProperty("refundedAt").GetDateTimeOffset())).ToList()))
+            .ToList();
+        invoices.Should().HaveCount(2);
+        invoices.Should().ContainSingle(i => i.Status == "refunded" && i.Refunded == 600 && i.Refunds.Single().Item1 == 600);
+        invoices.Should().ContainSingle(i => i.Status == "partially_refunded" && i.Refunded == 300 && i.Refunds.Single().Item1 == 300);
+        invoices.SelectMany(i => i.Refunds).Should().OnlyContain(r => r.Item2 >= refundedAt.AddSeconds(-1) && r.Item2 <= api.Clock.GetUtcNow());
+    }
+}

@@ -9,7 +9,8 @@ namespace EasyParkPlus.Api.Tests;
 
 /// <summary>
 /// What operators read, on real PostgreSQL through the api with its worker: revenue, the dashboard and the accounting export
-/// net of refunds (reservations booked and cancelled through the real workflow and the Stripe stand-in).
+/// net of refunds (reservations booked and cancelled through the real workflow and the Stripe stand-in), and charger
+/// utilisation.
 /// </summary>
 public sealed class OperatorReportTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
@@ -110,5 +111,41 @@ public sealed class OperatorReportTests(ApiFixture api) : IClassFixture<ApiFixtu
         invoices.Should().ContainSingle(i => i.Status == "refunded" && i.Refunded == 600 && i.Refunds.Single().Item1 == 600);
         invoices.Should().ContainSingle(i => i.Status == "partially_refunded" && i.Refunded == 300 && i.Refunds.Single().Item1 == 300);
         invoices.SelectMany(i => i.Refunds).Should().OnlyContain(r => r.Item2 >= refundedAt.AddSeconds(-1) && r.Item2 <= api.Clock.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task ChargerUtilisation_ChargerWithoutSessionsIsIdle_OverlappingSessionsCountOnce()
+    {
+        using var ops = await api.OperatorClientAsync();
+        // Whole seconds: PostgreSQL keeps microseconds, so a tick-precise window would shave a fraction off each interval.
+        var now = api.Clock.GetUtcNow();
+        var end = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var start = end.AddHours(-10);
+        // PHL's first charger: two EVSEs charging 2-5 h and 4-6 h into the window (busy 4 h, not 5), one session from before
+        // the window until 1 h into it; the others never charged.
+        await using (var db = Npgsql.NpgsqlDataSource.Create(api.ConnectionString))
+        {
+            await using var insert = db.CreateCommand("""
+                WITH charger AS (SELECT id FROM charging.chargers WHERE facility_id = 'PHL' ORDER BY station_id LIMIT 1),
+                     evse AS (SELECT e.id FROM charging.evses e JOIN charger c ON e.charger_id = c.id ORDER BY e.evse_number LIMIT 1)
+                INSERT INTO charging.charging_sessions (id, workflow_id, charger_id, evse_id, transaction_id, status,
+                    started_device_at, started_received_at, ended_device_at, ended_received_at, energy_wh)
+                SELECT gen_random_uuid(), 'charging-util-' || n, (SELECT id FROM charger), (SELECT id FROM evse), 'tx-util-' || n, 'completed',
+                       $1 + make_interval(hours => s), $1 + make_interval(hours => s), $1 + make_interval(hours => e), $1 + make_interval(hours => e), 1000
+                FROM (VALUES (1, 2, 5), (2, 4, 6), (3, -3, 1)) AS v (n, s, e)
+                """);
+            insert.Parameters.Add(new() { Value = start });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var report = await ops.GetFromJsonAsync<JsonElement>(
+            $"api/v1/analytics/charger-utilization?facilityId=PHL&from={Uri.EscapeDataString(start.ToString("O"))}&to={Uri.EscapeDataString(end.ToString("O"))}");
+
+        var chargers = report.GetProperty("chargers").EnumerateArray().ToList();
+        chargers.Should().HaveCount(4);
+        (chargers[0].GetProperty("sessions").GetInt32(), chargers[0].GetProperty("busySeconds").GetDouble(), chargers[0].GetProperty("utilisationPercent").GetDouble())
+            .Should().Be((3, 5 * 3600.0, 50.0));
+        chargers.Skip(1).Should().OnlyContain(c => c.GetProperty("busySeconds").GetDouble() == 0 && c.GetProperty("utilisationPercent").GetDouble() == 0
+            && c.GetProperty("sessions").GetInt32() == 0);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
+using EasyParkPlus.Domain.Charging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -134,29 +135,36 @@ public static class AnalyticsEndpoints
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
+        // Every charger of the facility with the sessions that overlap the window (a session still running ends "now").
         await using var command = db.CreateCommand("""
-            SELECT c.station_id,
-                   count(s.id)::int,
-                   coalesce(sum(s.energy_wh), 0)::bigint,
-                   coalesce(sum(extract(epoch FROM least(coalesce(s.ended_device_at, $4), $3) - greatest(s.started_device_at, $2))), 0)::float8
+            SELECT c.station_id, s.started_device_at, coalesce(s.ended_device_at, $4), coalesce(s.energy_wh, 0)
             FROM charging.chargers c
             LEFT JOIN charging.charging_sessions s
               ON s.charger_id = c.id AND s.started_device_at < $3 AND coalesce(s.ended_device_at, $4) > $2
             WHERE c.facility_id = $1
-            GROUP BY c.station_id ORDER BY c.station_id
+            ORDER BY c.station_id
             """);
         command.Parameters.Add(new() { Value = facilityId! });
         command.Parameters.Add(new() { Value = start });
         command.Parameters.Add(new() { Value = end });
         command.Parameters.Add(new() { Value = now });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<ChargerUtilisation>();
-        var seconds = (end - start).TotalSeconds;
-        while (await reader.ReadAsync(ct))
+        var sessions = new List<(string StationId, (DateTimeOffset Start, DateTimeOffset End)? Interval, long EnergyWh)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            var busy = reader.GetDouble(3);
-            rows.Add(new ChargerUtilisation(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), busy, Math.Round(100 * busy / seconds, 1)));
+            while (await reader.ReadAsync(ct))
+            {
+                // A charger without sessions comes back once, with no interval: idle, not busy all day.
+                sessions.Add((reader.GetString(0),
+                    reader.IsDBNull(1) ? null : (reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)), reader.GetInt64(3)));
+            }
         }
+        var seconds = (end - start).TotalSeconds;
+        var rows = sessions.GroupBy(s => s.StationId, StringComparer.Ordinal).Select(charger =>
+        {
+            var intervals = charger.Where(s => s.Interval is not null).Select(s => s.Interval!.Value).ToList();
+            var busy = BusyTime.Within(intervals, start, end).TotalSeconds;
+            return new ChargerUtilisation(charger.Key, intervals.Count, charger.Sum(s => s.EnergyWh), busy, Math.Round(100 * busy / seconds, 1));
+        }).ToList();
         return TypedResults.Ok(new ChargerUtilisationResponse(facilityId!, start, end, rows));
     }
 

@@ -156,4 +156,39 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
         charged.Should().BeEquivalentTo([600L, 800L]);
         (await system.RowsAsync("SELECT status FROM reservation.reservations WHERE plate = 'LATE26'")).Single()["status"].Should().Be("fulfilled");
     }
+
+    [Fact]
+    public async Task AvailabilityAndDashboard_CountAReservationHoldWhileItsSlotRuns()
+    {
+        var (driver, _) = await DriverWithCardAsync();
+        using var _ = driver;
+        using var ops = await system.OperatorClientAsync();
+        async Task<(int Reserved, int Available, int Total)> RegularAtPhiladelphiaAsync()
+        {
+            var types = (await driver.GetFromJsonAsync<JsonElement>("api/v1/facilities/PHL/availability")).GetProperty("types").EnumerateArray();
+            var regular = types.Single(t => t.GetProperty("spaceType").GetString() == "regular");
+            return (regular.GetProperty("reserved").GetInt32(), regular.GetProperty("available").GetInt32(), regular.GetProperty("total").GetInt32());
+        }
+        var before = await RegularAtPhiladelphiaAsync();
+
+        // A slot that began two minutes ago (inside the tolerance): its capacity is held for the driver right now.
+        var start = system.Clock.GetUtcNow().AddMinutes(-2);
+        using var reserve = await driver.PostAsJsonAsync("api/v1/reservations", new { facilityId = "PHL", spaceType = "regular", slotStart = start, slotEnd = start.AddHours(2) });
+        reserve.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        await WaitForStateAsync(driver, $"api/v1/reservations/{(await reserve.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reservationId").GetGuid()}", "Booked");
+
+        // Availability is cached for a couple of seconds: poll until the hold shows, bounded by a deadline.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        var during = await RegularAtPhiladelphiaAsync();
+        while (during.Reserved == before.Reserved && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Yield();
+            during = await RegularAtPhiladelphiaAsync();
+        }
+        during.Should().Be((before.Reserved + 1, before.Available - 1, before.Total));
+        var board = await ops.GetFromJsonAsync<JsonElement>("api/v1/console/dashboard");
+        var regular = board.GetProperty("facilities").EnumerateArray().Single(f => f.GetProperty("id").GetString() == "PHL")
+            .GetProperty("occupancy").EnumerateArray().Single(o => o.GetProperty("spaceType").GetString() == "Regular");
+        (regular.GetProperty("reserved").GetInt32(), regular.GetProperty("available").GetInt32()).Should().Be((before.Reserved + 1, before.Available - 1));
+    }
 }

@@ -88,7 +88,8 @@ public static class ConsoleEndpoints
     }
 
     internal static async Task<Ok<DashboardResponse>> DashboardAsync(
-        EasyParkDbContext db, NpgsqlDataSource dataSource, IWorkflowClient workflows, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+        EasyParkDbContext db, NpgsqlDataSource dataSource, SpaceAllocator allocator, IWorkflowClient workflows, IOptions<ConsoleOptions> options,
+        TimeProvider time, CancellationToken ct)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
@@ -96,8 +97,12 @@ public static class ConsoleEndpoints
         // "Today" is the facility's local day, as its operator counts revenue.
         var todayAt = facilities.ToDictionary(f => f.Id, f => FacilityTime.StartOfDay(now, FacilityTime.Zone(f.TimeZone)), StringComparer.Ordinal);
         var today = todayAt.Count == 0 ? FacilityTime.StartOfDay(now, TimeZoneInfo.Utc) : todayAt.Values.Min();
-        var spaces = await db.Spaces.AsNoTracking().GroupBy(s => new { s.FacilityId, s.SpaceType, s.Status })
-            .Select(g => new SpaceCount(g.Key.FacilityId, g.Key.SpaceType.ToString(), g.Key.Status, g.Count())).ToListAsync(ct);
+        // The allocator's counts, so a reservation's hold shows as Reserved (and not Free) while its slot runs.
+        var spaces = new Dictionary<string, IReadOnlyList<SpaceAvailability>>(StringComparer.Ordinal);
+        foreach (var facility in facilities)
+        {
+            spaces[facility.Id] = await allocator.GetAvailabilityAsync(facility.Id, now, ct);
+        }
         var chargers = await db.Chargers.AsNoTracking().OrderBy(c => c.StationId)
             .Select(c => new { c.Id, c.StationId, c.FacilityId, c.MaxPowerW }).ToListAsync(ct);
         var charging = await ActiveChargingAsync(dataSource, ct);
@@ -121,7 +126,7 @@ public static class ConsoleEndpoints
                     Math.Min(session?.PowerW ?? 0, c.MaxPowerW), session?.EnergyWh ?? 0, session?.WorkflowId);
             }).ToList();
             return new FacilityDashboard(
-                f.Id, f.Name, f.City, Occupancy(spaces.Where(s => s.FacilityId == f.Id)), facilityChargers,
+                f.Id, f.Name, f.City, Occupancy(spaces[f.Id]), facilityChargers,
                 facilityChargers.Sum(c => (long)c.AllocatedW), facilityChargers.Sum(c => (long)c.PowerW),
                 parkingActive.GetValueOrDefault(f.Id), facilityChargers.Count(c => c.SessionWorkflowId is not null),
                 [.. running.Where(r => r.Facility == f.Id).GroupBy(r => r.Type).Select(g => new WorkflowTypeCount(g.Key, g.Count())).OrderBy(c => c.WorkflowType, StringComparer.Ordinal)],
@@ -132,18 +137,10 @@ public static class ConsoleEndpoints
             running.Count(r => r.Facility is null || !known.Contains(r.Facility)), truncated));
     }
 
-    private sealed record SpaceCount(string FacilityId, string SpaceType, SpaceStatus Status, int Count);
-
-    /// <summary>Counts by status per space type, in the order the types are declared.</summary>
-    internal static IReadOnlyList<SpaceTypeOccupancy> Occupancy(IEnumerable<SpaceCountView> counts) =>
-        [.. counts.GroupBy(c => c.SpaceType).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
-        {
-            int Of(SpaceStatus status) => g.Where(c => c.Status == status).Sum(c => c.Count);
-            return new SpaceTypeOccupancy(g.Key, g.Sum(c => c.Count), Of(SpaceStatus.Occupied), Of(SpaceStatus.Reserved), Of(SpaceStatus.Maintenance), Of(SpaceStatus.Available));
-        })];
-
-    private static IReadOnlyList<SpaceTypeOccupancy> Occupancy(IEnumerable<SpaceCount> counts) =>
-        Occupancy(counts.Select(c => new SpaceCountView(c.SpaceType, c.Status, c.Count)));
+    /// <summary>Per space type (types without spaces left out), in name order; Reserved includes holds in effect.</summary>
+    internal static IReadOnlyList<SpaceTypeOccupancy> Occupancy(IEnumerable<SpaceAvailability> counts) =>
+        [.. counts.Where(c => c.Total > 0).OrderBy(c => c.SpaceType.ToString(), StringComparer.Ordinal).Select(c =>
+            new SpaceTypeOccupancy(c.SpaceType.ToString(), c.Total, c.Occupied, AvailabilityCache.ReservedNow(c), c.Maintenance, c.Available))];
 
     private sealed record ActiveCharge(Guid ChargerId, string WorkflowId, long EnergyWh, int? PowerW);
 
@@ -184,6 +181,3 @@ public static class ConsoleEndpoints
         return (running, page.NextPageToken is not null);
     }
 }
-
-/// <summary>How many spaces of one type are in one status.</summary>
-public sealed record SpaceCountView(string SpaceType, SpaceStatus Status, int Count);

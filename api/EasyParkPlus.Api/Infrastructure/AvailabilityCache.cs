@@ -3,7 +3,6 @@ using System.Text.Json;
 using EasyParkPlus.Api.Endpoints;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Parking;
-using EasyParkPlus.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -86,22 +85,20 @@ public sealed class AvailabilityCache(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<EasyParkDbContext>();
-        var counts = await db.Spaces.AsNoTracking().Where(s => s.FacilityId == facilityId)
-            .GroupBy(s => new { s.SpaceType, s.Status })
-            .Select(g => new { g.Key.SpaceType, g.Key.Status, Count = g.Count() })
-            .ToListAsync(ct);
-        if (counts.Count == 0 && !await db.Facilities.AnyAsync(f => f.Id == facilityId, ct))
+        if (!await db.Facilities.AnyAsync(f => f.Id == facilityId, ct))
         {
             return null;
         }
-        int Count(SpaceType type, SpaceStatus status) => counts.Where(c => c.SpaceType == type && c.Status == status).Sum(c => c.Count);
-        var types = Enum.GetValues<SpaceType>().Select(type => new TypeAvailability(
-            FacilityEndpoints.Lower(type),
-            counts.Where(c => c.SpaceType == type).Sum(c => c.Count),
-            Count(type, SpaceStatus.Available),
-            Count(type, SpaceStatus.Occupied),
-            Count(type, SpaceStatus.Reserved),
-            Count(type, SpaceStatus.Maintenance))).ToList();
-        return new AvailabilityResponse(facilityId, time.GetUtcNow(), types);
+        var now = time.GetUtcNow();
+        var counts = await scope.ServiceProvider.GetRequiredService<SpaceAllocator>().GetAvailabilityAsync(facilityId, now, ct);
+        return new AvailabilityResponse(facilityId, now, [.. counts.Select(c => new TypeAvailability(
+            FacilityEndpoints.Lower(c.SpaceType), c.Total, c.Available, c.Occupied, ReservedNow(c), c.Maintenance))]);
     }
+
+    /// <summary>
+    /// Spaces set aside for reservations now: promoted to a concrete space, or capacity held for a slot in effect (from
+    /// the allocator's look-ahead before it starts until the car arrives or the hold is released). Available already
+    /// leaves them out, as walk-in allocation does.
+    /// </summary>
+    public static int ReservedNow(SpaceAvailability counts) => counts.Reserved + counts.HeldForReservations;
 }

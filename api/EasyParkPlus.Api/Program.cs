@@ -39,6 +39,9 @@ builder.Services.AddSingleton<RedisConnection>();
 builder.Services.AddSingleton<AvailabilityCache>();
 builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+// A value that cannot be bound becomes an exception in every environment, so ApiExceptionHandler answers it with a clear
+// problem (Production would otherwise send an empty 400).
+builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
 // The workflows this api starts, signals and queries (queries replay here, so every type must be registered),
 // and, with a worker in this process, their activities.

@@ -105,4 +105,86 @@ public sealed class BadInputTests(ApiFixture api, ITestOutputHelper output) : IC
         Encoding.UTF8.GetBytes(new JsonObject(fields).ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
     private static string Truncate(string text, int length = 300) => text.Length <= length ? text : text[..length] + "…";
+
+    // Values a client (or a fuzzer) may put anywhere: in the path, the query string, a JSON field.
+    private static readonly string[] JunkValues =
+    [
+        "abc", "", " ", "-1", "0", "99999999999999999999", "1e309", "NaN", "true", "null", "2026-13-45", "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.9999999+00:00", "' OR 1=1 --", "../../etc/passwd", "%00", "\u202Eevil", "\uD83D\uDE00", new string('9', 600), "{}", "[1]",
+    ];
+
+    // The framework's words, which must never reach a client: .NET type names, developer hints, exception and reader details.
+    private static readonly System.Text.RegularExpressions.Regex FrameworkText = new(
+        @"System\.|Microsoft\.|EasyParkPlus\.|Nullable|`\d|Did you mean|Implicit body|Service instead|Exception|LineNumber|BytePositionInLine|parameter ""|DateTimeOffset|Int32|Int64|Guid\b",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    [Fact]
+    public async Task EveryEndpoint_JunkInPathQueryAndBody_NeverA5xxAndNo4xxShowsFrameworkText()
+    {
+        using var admin = await api.AdminClientAsync();
+        var failures = new List<string>();
+        var sent = 0;
+        foreach (var endpoint in ApiEndpoints.All(api.Services))
+        {
+            foreach (var junk in JunkValues)
+            {
+                foreach (var (url, body) in JunkRequests(endpoint, junk))
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), url);
+                    if (body is not null)
+                    {
+                        request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+                    }
+                    using var response = await admin.SendAsync(request);
+                    sent++;
+                    var status = (int)response.StatusCode;
+                    var text = await response.Content.ReadAsStringAsync();
+                    if (status >= 500
+                        || (status is 400 or 422 && (response.Content.Headers.ContentType?.MediaType != "application/problem+json" || FrameworkText.IsMatch(text))))
+                    {
+                        failures.Add($"{endpoint} {url} [{Truncate(junk, 20)}] body {Truncate(body ?? "-", 60)} → {status}: {Truncate(text)}");
+                    }
+                }
+            }
+        }
+        output.WriteLine($"{sent} junk requests to {ApiEndpoints.All(api.Services).Count} endpoints");
+        failures.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task EveryEndpointWithABody_EmptyOrNullBody_400SayingABodyIsRequired()
+    {
+        using var admin = await api.AdminClientAsync();
+        var failures = new List<string>();
+        foreach (var endpoint in ApiEndpoints.All(api.Services).Where(e => e.BodyType is not null))
+        {
+            foreach (var body in new[] { "", "null" })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), endpoint.Url()) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                using var response = await admin.SendAsync(request);
+                var text = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != System.Net.HttpStatusCode.BadRequest || !text.Contains("request body is required", StringComparison.OrdinalIgnoreCase) || FrameworkText.IsMatch(text))
+                {
+                    failures.Add($"{endpoint} '{body}' → {(int)response.StatusCode}: {Truncate(text)}");
+                }
+            }
+        }
+        failures.Should().BeEmpty();
+    }
+
+    // Junk in every route value, then junk in every query parameter and body field behind a valid route.
+    private static IEnumerable<(string Url, string? Body)> JunkRequests(ApiEndpoint endpoint, string junk)
+    {
+        var body = endpoint.BodyType is { } type
+            ? Encoding.UTF8.GetString(Json(type.GetProperties(BindingFlags.Public | BindingFlags.Instance).ToDictionary(p => Camel(p.Name), _ => (JsonNode?)JsonValue.Create(junk))))
+            : endpoint.Method is "POST" or "PUT" or "PATCH" ? "{\"junk\":" + JsonSerializer.Serialize(junk) + "}" : null;
+        var segment = Uri.EscapeDataString(junk.Length == 0 ? "_" : junk);
+        var query = string.Join('&', endpoint.QueryParameters.Select(name => $"{name}={Uri.EscapeDataString(junk)}"));
+        if (endpoint.Pattern.Contains('{', StringComparison.Ordinal))
+        {
+            var junkRoute = System.Text.RegularExpressions.Regex.Replace(endpoint.Pattern.TrimStart('/'), @"\{[^}]*\}", segment);
+            yield return (junkRoute, body);
+        }
+        yield return (query.Length == 0 ? endpoint.Url() : $"{endpoint.Url()}?{query}", body);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.Engine;
 using Microsoft.Extensions.DependencyInjection;
@@ -148,6 +149,34 @@ public sealed class WorkflowEndpointTests(ApiWithTestWorkflowsFixture api) : ICl
 
             Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, signal.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task List_PageTokens_LeadToTheNextPageOfTheSameSearch_AnythingElseIs400()
+    {
+        var plate = "PGT" + Random.Shared.Next(1000, 9999);
+        var ids = new[] { await StartStuckAsync(plate), await StartStuckAsync(plate), await StartStuckAsync(plate) };
+        using var ops = await api.OperatorClientAsync();
+        var search = $"api/v1/workflows?facility=BOS&plate={plate}&pageSize=2";
+
+        var first = await ops.GetFromJsonAsync<JsonElement>(search);
+        var token = first.GetProperty("nextPageToken").GetString()!;
+        var second = await ops.GetFromJsonAsync<JsonElement>($"{search}&pageToken={Uri.EscapeDataString(token)}");
+
+        first.GetProperty("workflows").EnumerateArray().Concat(second.GetProperty("workflows").EnumerateArray())
+            .Select(w => w.GetProperty("workflowId").GetString()).Should().BeEquivalentTo(ids);
+        second.GetProperty("nextPageToken").ValueKind.Should().Be(JsonValueKind.Null);
+        var otherSearch = $"api/v1/workflows?facility=PHL&pageSize=2&pageToken={Uri.EscapeDataString(token)}";
+        // Well-formed and for this search, but with a cursor the store never issued.
+        var forgedCursor = PageTokens.Issue("not-a-cursor", PageTokens.Filter(null, null, "BOS", plate, null, null, null));
+        foreach (var url in new[] { otherSearch }.Concat(new[] { "abc", "%00", "====", "null", "12345:run", forgedCursor, token + "x", new string('A', 999) }
+            .Select(junk => $"{search}&pageToken={Uri.EscapeDataString(junk)}")))
+        {
+            using var response = await ops.GetAsync(new Uri(url, UriKind.Relative));
+            response.StatusCode.Should().Be(HttpStatusCode.BadRequest, url);
+            response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
+            (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("pageToken").GetArrayLength().Should().Be(1);
         }
     }
 }

@@ -73,7 +73,12 @@ public static class WorkflowEndpoints
         errors.Text("facility", facility, 32, required: false);
         errors.Text("plate", plate, 32, required: false);
         errors.Text("customer", customer, 64, required: false);
-        errors.Text("pageToken", pageToken, 500, required: false);
+        var filter = PageTokens.Filter(type, status, facility, plate, customer, from, to);
+        string? cursor = null;
+        if (errors.Text("pageToken", pageToken, 1000, required: false) && !PageTokens.TryRead(pageToken, filter, out cursor))
+        {
+            errors.Add("pageToken", "'pageToken' is not a token this search returned; start again without it.");
+        }
         if (pageSize is < 1 or > 500)
         {
             errors.Add("pageSize", "'pageSize' must be between 1 and 500.");
@@ -99,17 +104,26 @@ public static class WorkflowEndpoints
         {
             attributes["CustomerId"] = customer.Trim();
         }
-        var page = await client.ListWorkflowsAsync(new WorkflowListQuery
+        WorkflowListPage page;
+        try
         {
-            WorkflowType = string.IsNullOrWhiteSpace(type) ? null : type.Trim(),
-            Statuses = status is null ? null : [workflowStatus],
-            StartedAfter = from,
-            StartedBefore = to,
-            SearchAttributes = attributes.Count == 0 ? null : attributes,
-            PageSize = pageSize ?? 50,
-            PageToken = pageToken,
-        }, ct);
-        return TypedResults.Ok(new WorkflowListResponse([.. page.Executions.Select(Summary)], page.NextPageToken));
+            page = await client.ListWorkflowsAsync(new WorkflowListQuery
+            {
+                WorkflowType = string.IsNullOrWhiteSpace(type) ? null : type.Trim(),
+                Statuses = status is null ? null : [workflowStatus],
+                StartedAfter = from,
+                StartedBefore = to,
+                SearchAttributes = attributes.Count == 0 ? null : attributes,
+                PageSize = pageSize ?? 50,
+                PageToken = cursor,
+            }, ct);
+        }
+        catch (ArgumentException) when (cursor is not null)
+        {
+            // A token that decodes but whose cursor the store cannot use (edited by hand).
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageToken"] = ["'pageToken' is not a token this search returned; start again without it."] });
+        }
+        return TypedResults.Ok(new WorkflowListResponse([.. page.Executions.Select(Summary)], page.NextPageToken is { } next ? PageTokens.Issue(next, filter) : null));
     }
 
     internal static async Task<Results<Ok<WorkflowDetailResponse>, NotFound>> DescribeAsync(string workflowId, IWorkflowClient client, CancellationToken ct)
@@ -234,10 +248,11 @@ public static class WorkflowEndpoints
             outcome = "not_found";
             result = TypedResults.NotFound();
         }
-        catch (WorkflowInvalidArgumentException ex)
+        catch (WorkflowInvalidArgumentException)
         {
+            // The engine's wording names .NET types; the operator gets the api's.
             outcome = "rejected";
-            result = TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["input"] = [ex.Message] });
+            result = TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["input"] = ["The workflow does not accept this input."] });
         }
         await using var insert = db.CreateCommand("""
             INSERT INTO api.operator_audit (occurred_at, actor_id, actor_email, action, workflow_id, run_id, detail, outcome, correlation_id)
@@ -283,9 +298,14 @@ public static class WorkflowEndpoints
             }
             return PayloadConverter.ToArguments([value], parameterTypes);
         }
+        catch (JsonException ex) when (ex.Path is { Length: > 1 } path)
+        {
+            error = $"'input' does not fit the signal: '{path.TrimStart('$').TrimStart('.')}' has a value of the wrong type or format.";
+            return default;
+        }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
-            error = $"'input' does not fit the signal's parameter {parameterTypes[0].Name}: {ex.Message}";
+            error = "'input' does not fit the signal: it must be a JSON object with the signal's fields.";
             return default;
         }
     }

@@ -28,14 +28,13 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // Client errors in the api's own words: the framework's and the engine's messages name .NET types (see BadRequests).
         var (status, title, detail) = exception switch
         {
-            BadHttpRequestException bad when bad.InnerException is JsonException json =>
-                (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint.", json.Message),
-            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.Message),
-            JsonException json => (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint.", json.Message),
+            BadHttpRequestException bad => BadRequests.Describe(bad),
+            JsonException json => BadRequests.Describe(json),
             WorkflowNotFoundException => (StatusCodes.Status404NotFound, "No such workflow.", exception.Message),
-            WorkflowInvalidArgumentException => (StatusCodes.Status400BadRequest, "The workflow does not accept this input.", exception.Message),
+            WorkflowInvalidArgumentException => (StatusCodes.Status400BadRequest, "The workflow does not accept this input.", (string?)null),
             WorkflowQueryFailedException => (StatusCodes.Status409Conflict, "The workflow could not answer the query.", exception.Message),
             WorkflowAlreadyStartedException => (StatusCodes.Status409Conflict, "The workflow is already running.", exception.Message),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -6,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests.Support;
 
-/// <summary>One routed endpoint of the running api, read from its endpoint data source.</summary>
-public sealed record ApiEndpoint(string Method, string Pattern, Type? BodyType, IReadOnlyList<string> Policies, bool AllowsAnonymous)
+/// <summary>One routed endpoint of the running api, read from its endpoint data source; QueryParameters from its handler's signature.</summary>
+public sealed record ApiEndpoint(string Method, string Pattern, Type? BodyType, IReadOnlyList<string> Policies, bool AllowsAnonymous, IReadOnlyList<string> QueryParameters)
 {
     public bool RequiresAuth => !AllowsAnonymous && Policies.Count > 0;
 
@@ -29,6 +30,23 @@ public static class ApiEndpoints
                 e.RoutePattern.RawText!,
                 e.Metadata.GetOrderedMetadata<IAcceptsMetadata>().Select(a => a.RequestType).FirstOrDefault(t => t is not null),
                 [.. e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>()],
-                e.Metadata.GetMetadata<IAllowAnonymous>() is not null)))
+                e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
+                QueryParameters(e))))
             .OrderBy(e => e.Pattern, StringComparer.Ordinal).ThenBy(e => e.Method, StringComparer.Ordinal)];
+
+    // Handler parameters of plain value types that are not route values: minimal APIs bind those from the query string.
+    private static IReadOnlyList<string> QueryParameters(RouteEndpoint endpoint)
+    {
+        var route = endpoint.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return endpoint.Metadata.GetMetadata<MethodInfo>() is { } handler
+            ? [.. handler.GetParameters().Where(p => p.Name is not null && !route.Contains(p.Name) && IsPlain(p.ParameterType)).Select(p => p.Name!)]
+            : [];
+    }
+
+    private static bool IsPlain(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(Guid)
+            || type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(DateOnly) || type == typeof(TimeSpan);
+    }
 }

@@ -4,13 +4,18 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Api.Tests.Support;
+using EasyParkPlus.Data;
+using EasyParkPlus.Data.Parking;
+using EasyParkPlus.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
 
 /// <summary>
 /// What operators read, on real PostgreSQL through the api with its worker: revenue, the dashboard and the accounting export
-/// net of refunds (reservations booked and cancelled through the real workflow and the Stripe stand-in), and charger
-/// utilisation.
+/// net of refunds (reservations booked and cancelled through the real workflow and the Stripe stand-in), charger
+/// utilisation, and the parked cars the console lists.
 /// </summary>
 public sealed class OperatorReportTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
@@ -147,5 +152,43 @@ public sealed class OperatorReportTests(ApiFixture api) : IClassFixture<ApiFixtu
             .Should().Be((3, 5 * 3600.0, 50.0));
         chargers.Skip(1).Should().OnlyContain(c => c.GetProperty("busySeconds").GetDouble() == 0 && c.GetProperty("utilisationPercent").GetDouble() == 0
             && c.GetProperty("sessions").GetInt32() == 0);
+    }
+
+    [Fact]
+    public async Task ConsoleSessions_ListParkedCarsByPlateSpaceDurationAndAmount()
+    {
+        var now = api.Clock.GetUtcNow();
+        await using (var scope = api.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<EasyParkDbContext>();
+            var space = await db.Spaces.Where(s => s.FacilityId == "PHL" && s.SpaceType == SpaceType.Regular).OrderBy(s => s.Label).FirstAsync();
+            ParkingSession Session(string plate, ParkingSessionStatus status, TimeSpan parkedAgo) => new()
+            {
+                Id = Guid.NewGuid(),
+                WorkflowId = $"parking-{plate}",
+                FacilityId = "PHL",
+                Plate = plate,
+                SpaceType = SpaceType.Regular,
+                Status = status,
+                EntryDeviceAt = now - parkedAgo,
+                EntryReceivedAt = now - parkedAgo,
+            };
+            var parked = Session("SES1", ParkingSessionStatus.Active, new TimeSpan(2, 10, 0));
+            parked.SpaceId = space.Id;
+            var leaving = Session("SES2", ParkingSessionStatus.Exited, TimeSpan.FromHours(5));
+            leaving.ExitDeviceAt = now.AddHours(-1);
+            leaving.AmountDue = Money.FromCents(2100);
+            db.ParkingSessions.AddRange(parked, leaving, Session("SES3", ParkingSessionStatus.Completed, TimeSpan.FromHours(9)));
+            await db.SaveChangesAsync();
+
+            using var ops = await api.OperatorClientAsync();
+            var sessions = (await ops.GetFromJsonAsync<JsonElement>("api/v1/console/sessions?facilityId=PHL")).EnumerateArray()
+                .Select(s => (Plate: s.GetProperty("plate").GetString(), Space: s.GetProperty("space").GetString(), Minutes: s.GetProperty("minutes").GetInt32(),
+                    Amount: s.GetProperty("amountCents").GetInt64(), State: s.GetProperty("state").GetString()))
+                .ToList();
+
+            // Oldest first; 2 h 10 min parked so far is 3 started hours at $3; the car that left owes what its session priced.
+            sessions.Should().Equal(("SES2", (string?)null, 240, 2100L, "Awaiting payment"), ("SES1", space.Label, 130, 900L, "Parked"));
+        }
     }
 }

@@ -2,6 +2,8 @@ using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Parking;
+using EasyParkPlus.Domain;
+using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Engine.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,6 +28,11 @@ public sealed record FacilityDashboard(
 
 /// <summary>What the console's pages need to know besides data: where the Temporal Web UI is (null: no links).</summary>
 public sealed record ConsoleSettings(string? TemporalUiUrl, string TemporalNamespace);
+
+// A stay as an operator looks for it: plate, space, how long, how much. AmountCents: the price so far (less a reservation's
+// prepayment, nothing on a pass) while parked; what is due once the car has left and waits to pay.
+public sealed record SessionInProgress(
+    string WorkflowId, string FacilityId, string Plate, string SpaceType, string? Space, string State, DateTimeOffset EnteredAt, int Minutes, long AmountCents);
 
 public sealed record DashboardResponse(
     DateTimeOffset GeneratedAt, DateTimeOffset RevenueSince, long PowerBudgetW, int RefreshSeconds, IReadOnlyList<FacilityDashboard> Facilities,
@@ -54,6 +61,10 @@ public static class ConsoleEndpoints
         group.MapGet("/settings", (IOptions<ConsoleOptions> options) =>
                 TypedResults.Ok(new ConsoleSettings(options.Value.TemporalUiUrl?.TrimEnd('/'), options.Value.TemporalNamespace)))
             .WithSummary("Where the console links workflows to: the Temporal Web UI's base URL and namespace (Operator).");
+        group.MapGet("/sessions", SessionsAsync)
+            .WithSummary("Parking sessions in progress, oldest first: plate, space, time parked and the amount so far or due (Operator).");
+        group.MapGet("/workflow-types", (IWorkflowClient workflows) => TypedResults.Ok(workflows.Registry.Workflows.Select(w => w.Name).Order(StringComparer.Ordinal).ToArray()))
+            .WithSummary("The workflow types this api knows, for the console's search (Operator).");
 
         // The pages themselves are public (they hold no data); every figure they show comes from an Operator endpoint.
         app.MapGet("/console/{**path}", (string? path, IWebHostEnvironment env, HttpContext http) => ServeFile(path, env, http)).ExcludeFromDescription();
@@ -170,6 +181,47 @@ public static class ConsoleEndpoints
             active.Add(new ActiveCharge(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : Math.Max(0, reader.GetInt32(3))));
         }
         return active;
+    }
+
+    internal static async Task<Results<Ok<SessionInProgress[]>, ValidationProblem>> SessionsAsync(
+        string? facilityId, EasyParkDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        errors.Text("facilityId", facilityId, 16, required: false);
+        if (!errors.IsEmpty)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        var facility = facilityId?.Trim().ToUpperInvariant();
+        var rows = await (from s in db.ParkingSessions.AsNoTracking()
+                          where (s.Status == ParkingSessionStatus.Active || s.Status == ParkingSessionStatus.Exited) && (facility == null || s.FacilityId == facility)
+                          join space in db.Spaces.AsNoTracking() on s.SpaceId equals space.Id into spaces
+                          from space in spaces.DefaultIfEmpty()
+                          orderby s.EntryDeviceAt
+                          select new
+                          {
+                              s.WorkflowId,
+                              s.FacilityId,
+                              s.Plate,
+                              s.SpaceType,
+                              Space = space == null ? null : space.Label,
+                              s.Status,
+                              s.EntryDeviceAt,
+                              s.ExitDeviceAt,
+                              s.SubscriptionId,
+                              s.PrepaidCredit,
+                              s.AmountDue,
+                          }).Take(200).ToListAsync(ct);
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(rows.Select(s =>
+        {
+            var until = s.ExitDeviceAt ?? now;
+            var soFar = s.SubscriptionId is not null ? Money.Zero
+                : Money.Max(ParkingPricing.Price(s.SpaceType, s.EntryDeviceAt, until > s.EntryDeviceAt ? until : s.EntryDeviceAt, ParkingTariff.Default).Total - s.PrepaidCredit, Money.Zero);
+            var exited = s.Status == ParkingSessionStatus.Exited;
+            return new SessionInProgress(s.WorkflowId, s.FacilityId, s.Plate, s.SpaceType.ToString(), s.Space, exited ? "Awaiting payment" : "Parked",
+                s.EntryDeviceAt, (int)Math.Max(0, (until - s.EntryDeviceAt).TotalMinutes), exited ? s.AmountDue.Cents : soFar.Cents);
+        }).ToArray());
     }
 
     private static async Task<(List<(string Type, string? Facility)> Running, bool Truncated)> RunningWorkflowsAsync(

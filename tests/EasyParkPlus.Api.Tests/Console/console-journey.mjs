@@ -37,18 +37,27 @@ try {
   await page.fill('#password', env('CONSOLE_PASSWORD'));
   await page.click('#login-form button[type=submit]');
 
-  // The dashboard: facility cards with charts, and the running session among the sessions in progress.
+  // The dashboard: facility cards with charts, and the session among those in progress by plate, space, time and amount,
+  // its entry time as a US operator reads it in the facility's zone (Boston: EST or EDT).
   await page.waitForSelector('#dashboard [data-facility]');
-  const row = page.locator('#running-table tr', { hasText: plate });
+  const row = page.locator('#sessions-table tr', { hasText: plate });
   await row.waitFor();
   await page.waitForSelector('svg.chart');
-  step(`dashboard shows ${await page.locator('#dashboard [data-facility]').count()} facilities and the session of ${plate}`);
+  const [, , space, entered, parkedFor, amount] = (await row.locator('th, td').allTextContents()).map(t => t.trim());
+  const usTime = /^\d{2}\/\d{2}\/\d{4}, \d{1,2}:\d{2}:\d{2}\s(AM|PM) E[SD]T$/;
+  if (!space || space.startsWith('(')) throw new Error(`the session row shows no space: ${space}`);
+  if (!usTime.test(entered)) throw new Error(`the entry time is not a US time in Boston's zone: ${entered}`);
+  if (!/^[12] h \d{2} min$/.test(parkedFor)) throw new Error(`two hours parked should read "2 h 00 min": ${parkedFor}`);
+  if (!/^\$\d+\.\d{2}$/.test(amount) || amount === '$0.00') throw new Error(`the session row shows no amount: ${amount}`);
+  step(`dashboard shows ${await page.locator('#dashboard [data-facility]').count()} facilities and ${plate} in ${space} since ${entered}, ${parkedFor}, ${amount}`);
   await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
 
   // Its detail page: state from the Status query, the history, the actions.
   await row.locator('a').first().click();
   await page.waitForFunction(id => decodeURIComponent(location.hash) === `#/workflows/${id}`, workflowId);
   await page.waitForSelector('#wf-status');
+  const started = (await page.textContent('#wf-started')).trim();
+  if (!usTime.test(started)) throw new Error(`the start time is not a US time in Boston's zone: ${started}`);
   const before = await page.textContent('#wf-status');
   if (before !== 'Running') throw new Error(`expected a running workflow, the page says ${before}`);
   await page.waitForSelector('#timeline li');
@@ -84,6 +93,15 @@ try {
   if (!audit.includes('signal') || !audit.includes(env('CONSOLE_EMAIL'))) throw new Error(`the audit table does not show the signal: ${audit}`);
   step('workflow completed, signal in history, action audited');
   await page.screenshot({ path: join(artifacts, 'workflow-detail.png'), fullPage: true });
+
+  // The search offers the workflow types that exist, by their real names.
+  await page.goto(`${base}/console/#/workflows`);
+  await page.waitForSelector('#type option[value="ParkingSession"]', { state: 'attached' });
+  const types = await page.$$eval('#type option', options => options.map(o => o.value).filter(Boolean));
+  if (!['ParkingSession', 'Reservation', 'ChargingSession'].every(t => types.includes(t)) || types.some(t => t.endsWith('Workflow') && t.startsWith('Parking'))) {
+    throw new Error(`the type filter offers ${types.join(', ')}`);
+  }
+  step(`type filter offers ${types.join(', ')}`);
 
   if (problems.length) throw new Error(problems.join('\n'));
   console.log('console journey: ok');

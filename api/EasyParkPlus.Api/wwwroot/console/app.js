@@ -1,6 +1,6 @@
 // The operator console: hash routes #/login, #/dashboard, #/workflows, #/workflows/{id}.
 import { api, session, newKey, ApiError } from './api.js';
-import { h, append, clear, money, kw, when, time } from './dom.js';
+import { h, append, clear, money, kw, when, time, duration, setFacilityZones } from './dom.js';
 import { occupancyChart, powerChart, revenueChart } from './charts.js';
 
 const main = document.getElementById('main');
@@ -42,6 +42,7 @@ async function route() {
   try {
     if (parts[0] === 'login') return loginView();
     settings ??= await api('console/settings');
+    await loadFacilities();
     if (parts[0] === 'workflows' && parts[1]) return await detailView(parts[1]);
     if (parts[0] === 'workflows') return await listView(params);
     return await dashboardView();
@@ -51,6 +52,13 @@ async function route() {
     }
     if (!(error instanceof ApiError && error.status === 401)) render('Something went wrong', h('p', { class: 'error', role: 'alert' }, error.message));
   }
+}
+
+// Facilities (with their time zones) once per sign-in: every time on the pages shows in its facility's zone.
+let facilitiesLoaded = null;
+function loadFacilities() {
+  facilitiesLoaded ??= api('facilities').then(setFacilityZones).catch(error => { facilitiesLoaded = null; throw error; });
+  return facilitiesLoaded;
 }
 
 function render(title, ...content) {
@@ -94,10 +102,7 @@ async function dashboardView() {
   render('Facility dashboard', updated, body);
 
   async function refresh() {
-    const [board, running] = await Promise.all([
-      api('console/dashboard'),
-      api('workflows?status=Running&pageSize=25'),
-    ]);
+    const [board, sessions] = await Promise.all([api('console/dashboard'), api('console/sessions')]);
     chosen ??= board.facilities[0]?.id ?? null;
     const occupancy = chosen ? await api(`analytics/occupancy?facilityId=${encodeURIComponent(chosen)}&period=day`).catch(() => null) : null;
     append(clear(body), [
@@ -108,15 +113,15 @@ async function dashboardView() {
           h('h2', { id: 'occ-h' }, 'Occupancy over the day'),
           h('label', { for: 'occ-facility' }, 'Facility '),
           facilityPicker(board.facilities, chosen, id => { chosen = id; refresh().catch(showError); }),
-          occupancy ? occupancyChart(occupancy.buckets, chosen) : h('p', { class: 'muted' }, 'No occupancy data.')),
+          occupancy ? occupancyChart(occupancy.buckets, chosen, chosen) : h('p', { class: 'muted' }, 'No occupancy data.')),
         h('section', { class: 'card', 'aria-labelledby': 'rev-h' },
           h('h2', { id: 'rev-h' }, 'Revenue today by facility'),
           revenueChart(board.facilities.map(f => ({ label: f.id, cents: f.revenueTodayCents }))))),
       h('section', { class: 'card', 'aria-labelledby': 'run-h' },
         h('h2', { id: 'run-h' }, 'Sessions in progress'),
-        running.workflows.length ? workflowTable(running.workflows, 'running-table') : h('p', { class: 'muted' }, 'Nothing running.'),
+        sessions.length ? sessionTable(sessions) : h('p', { class: 'muted' }, 'No car is parked.'),
         h('p', {}, h('a', { href: '#/workflows?status=Running' }, 'All running workflows →')))]);
-    updated.textContent = `Updated ${time(board.generatedAt)} UTC · refreshes every ${board.refreshSeconds} s`;
+    updated.textContent = `Updated ${time(board.generatedAt)} · refreshes every ${board.refreshSeconds} s`;
     return board.refreshSeconds;
   }
 
@@ -156,6 +161,18 @@ function facilityCard(f, budgetW) {
         h('td', {}, kw(c.allocatedW)), h('td', {}, kw(c.powerW)), h('td', {}, kw(c.maxPowerW)), h('td', {}, `${(c.energyWh / 1000).toFixed(1)} kWh`))))));
 }
 
+// Parked cars as an operator looks for them; the plate leads to the session's workflow.
+function sessionTable(sessions) {
+  const columns = ['Plate', 'Facility', 'Space', 'Entered', 'Parked for', 'Amount', 'State', ...(settings?.temporalUiUrl ? ['Temporal'] : [])];
+  return h('table', { id: 'sessions-table' },
+    h('thead', {}, h('tr', {}, columns.map(c => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, sessions.map(s => h('tr', { 'data-workflow-id': s.workflowId },
+      h('th', { scope: 'row' }, h('a', { href: `#/workflows/${encodeURIComponent(s.workflowId)}` }, s.plate)),
+      h('td', {}, s.facilityId), h('td', {}, s.space ?? `(${s.spaceType.toLowerCase()})`), h('td', {}, when(s.enteredAt, s.facilityId)),
+      h('td', {}, duration(s.minutes)), h('td', { class: 'num' }, money(s.amountCents)), h('td', {}, s.state),
+      settings?.temporalUiUrl ? h('td', {}, temporalLink(s.workflowId, 'open ↗')) : null))));
+}
+
 // ------------------------------------------------------------------ workflows
 
 function attr(w, name) {
@@ -178,13 +195,15 @@ function workflowTable(workflows, id) {
       h('th', { scope: 'row' }, h('a', { href: `#/workflows/${encodeURIComponent(w.workflowId)}` }, w.workflowId)),
       h('td', {}, w.workflowType),
       h('td', {}, h('span', { class: `pill ${w.status.toLowerCase()}` }, w.status)),
-      h('td', {}, attr(w, 'FacilityId')), h('td', {}, attr(w, 'Plate')), h('td', {}, when(w.startTime)),
+      h('td', {}, attr(w, 'FacilityId')), h('td', {}, attr(w, 'Plate')), h('td', {}, when(w.startTime, attr(w, 'FacilityId'))),
       settings?.temporalUiUrl ? h('td', {}, temporalLink(w.workflowId, 'open ↗')) : null))));
 }
 
 async function listView(params) {
+  const types = await api('console/workflow-types');
   const form = h('form', { class: 'filters', id: 'filters', role: 'search' },
-    field('type', 'Type', h('input', { id: 'type', name: 'type', value: params.get('type') ?? '', placeholder: 'ParkingSessionWorkflow' })),
+    field('type', 'Type', h('select', { id: 'type', name: 'type' },
+      ['', ...types].map(v => h('option', { value: v, selected: (params.get('type') ?? '') === v }, v || 'Any')))),
     field('status', 'Status', h('select', { id: 'status', name: 'status' },
       ['', 'Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut', 'ContinuedAsNew'].map(v =>
         h('option', { value: v, selected: (params.get('status') ?? '') === v }, v || 'Any')))),
@@ -226,12 +245,13 @@ async function detailView(id) {
   const path = `workflows/${encodeURIComponent(id)}`;
   const [detail, history, audit] = await Promise.all([api(path), api(`${path}/history`), api(`${path}/audit`)]);
   const e = detail.execution;
+  const facility = e.searchAttributes?.FacilityId;
   const showTasks = h('input', { type: 'checkbox', id: 'show-tasks' });
   const timeline = h('ol', { class: 'timeline', id: 'timeline' });
   const drawTimeline = () => append(clear(timeline), history
     .filter(ev => showTasks.checked || kindOf(ev.eventType) !== 'task')
     .map(ev => h('li', { class: `ev ${kindOf(ev.eventType)}` },
-      h('span', { class: 'ev-time' }, time(ev.timestamp)),
+      h('span', { class: 'ev-time' }, time(ev.timestamp, facility)),
       h('span', { class: 'ev-type' }, `#${ev.eventId} ${ev.eventType}`),
       h('span', { class: 'ev-desc' }, ev.description),
       ev.attributes?.attempt > 1 ? h('span', { class: 'pill backoff' }, `attempt ${ev.attributes.attempt}`) : null,
@@ -247,7 +267,8 @@ async function detailView(id) {
       h('dl', { class: 'kv' },
         kv('Status', h('span', { class: `pill ${e.status.toLowerCase()}`, id: 'wf-status' }, e.status)),
         kv('Type', e.workflowType), kv('Run id', e.runId), kv('Task queue', e.taskQueue),
-        kv('Started', when(e.startTime)), kv('Closed', when(e.closeTime)), kv('History events', String(e.historyLength)),
+        kv('Started', h('span', { id: 'wf-started' }, when(e.startTime, facility))), kv('Closed', when(e.closeTime, facility)),
+        kv('History events', String(e.historyLength)),
         Object.entries(e.searchAttributes ?? {}).map(([k, v]) => kv(k, typeof v === 'string' ? v : JSON.stringify(v))),
         detail.failure ? kv('Failure', h('span', { class: 'error' }, detail.failure.message)) : null,
         detail.result !== null && detail.result !== undefined ? kv('Result', JSON.stringify(detail.result)) : null)),
@@ -259,9 +280,9 @@ async function detailView(id) {
           : h('p', { class: 'muted' }, detail.stateError ?? 'This workflow has no Status query.')),
       h('section', { class: 'card', 'aria-labelledby': 'pend-h' },
         h('h2', { id: 'pend-h' }, 'Waiting on'),
-        pendingActivities(detail.pendingActivities),
+        pendingActivities(detail.pendingActivities, facility),
         detail.pendingTimers.length
-          ? h('ul', { id: 'pending-timers' }, detail.pendingTimers.map(t => h('li', {}, `Timer #${t.startedEventId} fires ${when(t.fireAt)}`)))
+          ? h('ul', { id: 'pending-timers' }, detail.pendingTimers.map(t => h('li', {}, `Timer #${t.startedEventId} fires ${when(t.fireAt, facility)}`)))
           : h('p', { class: 'muted' }, 'No pending timers.'),
         detail.lastWorkflowTaskFailure
           ? h('p', { class: 'error' }, `Workflow task failing (attempt ${detail.workflowTaskAttempt}): ${detail.lastWorkflowTaskFailure.message}`)
@@ -276,7 +297,7 @@ async function detailView(id) {
       audit.length ? h('table', { id: 'audit-table' },
         h('thead', {}, h('tr', {}, ['When', 'Who', 'Action', 'Detail', 'Outcome'].map(c => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, audit.map(a => h('tr', {},
-          h('td', {}, when(a.occurredAt)), h('td', {}, a.actorEmail ?? a.actorId), h('td', {}, a.action),
+          h('td', {}, when(a.occurredAt, facility)), h('td', {}, a.actorEmail ?? a.actorId), h('td', {}, a.action),
           h('td', {}, describeAudit(a.detail)), h('td', {}, a.outcome)))))
         : h('p', { class: 'muted' }, 'No operator actions yet.')));
 
@@ -306,13 +327,13 @@ function flatten(value, prefix = '') {
   return entries.flatMap(([k, v]) => (v !== null && typeof v === 'object' ? flatten(v, k) : [[k, v === null ? '—' : String(v)]]));
 }
 
-function pendingActivities(list) {
+function pendingActivities(list, facility) {
   if (!list.length) return h('p', { class: 'muted' }, 'No pending activities.');
   return h('table', { id: 'pending-activities' },
     h('thead', {}, h('tr', {}, ['Activity', 'State', 'Attempt', 'Next attempt', 'Last failure'].map(c => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, list.map(a => h('tr', {},
       h('th', { scope: 'row' }, a.activityType), h('td', {}, a.state), h('td', {}, String(a.attempt)),
-      h('td', {}, when(a.nextAttemptTime)), h('td', {}, a.lastFailure?.message ?? '')))));
+      h('td', {}, when(a.nextAttemptTime, facility)), h('td', {}, a.lastFailure?.message ?? '')))));
 }
 
 // ------------------------------------------------------------------ actions (each confirmed in a dialog, audited by the api)
@@ -393,7 +414,7 @@ function confirmDialog(title, text, { reasonRequired }) {
 
 // ------------------------------------------------------------------ start
 
-document.getElementById('logout').addEventListener('click', () => { session.clear(); settings = null; navigate('#/login'); });
+document.getElementById('logout').addEventListener('click', () => { session.clear(); settings = null; facilitiesLoaded = null; navigate('#/login'); });
 window.addEventListener('console:signed-out', () => navigate('#/login'));
 window.addEventListener('hashchange', route);
 route();

@@ -1,10 +1,10 @@
 // Small hand-drawn SVG charts. Each has a <title>/<desc> and the numbers are also shown as text next to it.
-import { s, kw, money } from './dom.js';
+import { s, kw, money, hourOf } from './dom.js';
 
 const PALETTE = ['#1f6feb', '#2da44e', '#bf8700', '#8250df', '#cf222e', '#0a7ea4'];
 
 /** Occupancy over the day: an area under a line, 0–100 %, one point per hourly bucket. */
-export function occupancyChart(buckets, label) {
+export function occupancyChart(buckets, label, facilityId) {
   const w = 560, hgt = 180, left = 36, bottom = 22, top = 8, right = 8;
   const iw = w - left - right, ih = hgt - top - bottom;
   const n = Math.max(buckets.length, 2);
@@ -16,7 +16,7 @@ export function occupancyChart(buckets, label) {
     s('text', { x: left - 4, y: y(p) + 4, 'text-anchor': 'end', class: 'axis' }, `${p}%`),
   ]);
   const ticks = buckets.map((b, i) => (i % 4 === 0 ? s('text', { x: x(i), y: hgt - 6, 'text-anchor': 'middle', class: 'axis' },
-    new Date(b.start).toISOString().slice(11, 16)) : null));
+    hourOf(b.start, facilityId)) : null));
   const last = buckets.at(-1);
   return s('svg', { viewBox: `0 0 ${w} ${hgt}`, role: 'img', class: 'chart', 'aria-labelledby': 'occ-t occ-d' },
     s('title', { id: 'occ-t' }, `Occupancy over the last 24 hours, ${label}`),

@@ -40,5 +40,23 @@ export function s(tag, attrs = {}, ...children) {
 
 export const money = cents => (Number(cents ?? 0) / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 export const kw = watts => `${(Number(watts ?? 0) / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} kW`;
-export const when = iso => (iso ? new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', hour12: false }) + ' UTC' : '—');
-export const time = iso => (iso ? new Date(iso).toLocaleTimeString('en-GB', { timeZone: 'UTC', hour12: false }) : '—');
+// Times as a US operator reads them, in the facility's own time zone: "12/07/2026, 3:04:05 PM EST". The zones come from
+// /facilities (setFacilityZones); a time that belongs to no facility shows in the first facility's zone.
+const zones = new Map();
+let defaultZone = 'America/New_York';
+
+export function setFacilityZones(facilities) {
+  for (const f of facilities) zones.set(f.id, f.timeZone);
+  defaultZone = facilities[0]?.timeZone ?? defaultZone;
+}
+
+export const zoneOf = facilityId => zones.get(facilityId) ?? defaultZone;
+
+const format = (iso, facilityId, options) =>
+  (iso ? new Intl.DateTimeFormat('en-US', { timeZone: zoneOf(facilityId), timeZoneName: 'short', ...options }).format(new Date(iso)) : '—');
+
+export const when = (iso, facilityId) =>
+  format(iso, facilityId, { year: 'numeric', month: '2-digit', day: '2-digit', hour: 'numeric', minute: '2-digit', second: '2-digit' });
+export const time = (iso, facilityId) => format(iso, facilityId, { hour: 'numeric', minute: '2-digit', second: '2-digit' });
+export const hourOf = (iso, facilityId) => format(iso, facilityId, { hour: 'numeric', timeZoneName: undefined });
+export const duration = minutes => `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;

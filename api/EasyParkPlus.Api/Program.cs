@@ -12,12 +12,14 @@ using EasyParkPlus.Data;
 using EasyParkPlus.Engine.Hosting;
 using EasyParkPlus.Engine.Postgres;
 using EasyParkPlus.ServiceDefaults;
+using EasyParkPlus.ServiceDefaults.Backups;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddWalArchiveMonitoring();
 
 builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);

@@ -25,7 +25,7 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
         }
         var invoice = new Invoice
         {
-            Id = Guid.NewGuid(),
+            Id = InvoiceIds.For(request.WorkflowId, kind, request.Reference),
             SourceWorkflowId = request.WorkflowId,
             Kind = kind,
             Reference = request.Reference,

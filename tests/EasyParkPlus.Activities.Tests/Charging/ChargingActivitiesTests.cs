@@ -167,6 +167,29 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChargeSavedCardAsync_RowsLostToAPointInTimeRestore_IssuedAndChargedAgain_StripeReplaysTheOneCharge()
+    {
+        var customer = await RegisterDriverAsync();
+        const string workflowId = "parking-restored-before-its-exit";
+        var request = new InvoiceRequest(workflowId, BillableKind.Parking, "", customer, "BOS", [new BillingLine("PARKING", "2 h", 2, "h", 300, 600)], DateTimeOffset.UtcNow);
+        var invoice = await InScopeAsync<BillingActivities, IssuedInvoice>(b => b.IssueInvoiceAsync(request));
+        await InScopeAsync<BillingActivities, PaymentRecorded>(b => b.ChargeSavedCardAsync(new SavedCardCharge(workflowId, "exit-charge", invoice.InvoiceId, customer, 600, "Parking")));
+
+        // The database goes back to a point before both steps (Stripe does not): the workflow runs them again.
+        await ExecuteAsync("DELETE FROM billing.payments WHERE invoice_id = $1", invoice.InvoiceId);
+        await ExecuteAsync("DELETE FROM billing.invoice_line_items WHERE invoice_id = $1", invoice.InvoiceId);
+        await ExecuteAsync("DELETE FROM billing.invoices WHERE id = $1", invoice.InvoiceId);
+        var reissued = await InScopeAsync<BillingActivities, IssuedInvoice>(b => b.IssueInvoiceAsync(request));
+        var recharged = await InScopeAsync<BillingActivities, PaymentRecorded>(b => b.ChargeSavedCardAsync(new SavedCardCharge(workflowId, "exit-charge", reissued.InvoiceId, customer, 600, "Parking")));
+
+        reissued.Should().Be(invoice, "the invoice id follows from what it bills, so the charge's parameters are the same");
+        recharged.AmountCents.Should().Be(600);
+        _stripe.Requests.Where(r => r.IdempotencyKey == $"{workflowId}/exit-charge").Select(r => (r.StatusCode, r.Replayed))
+            .Should().Equal((200, false), (200, true));
+        (await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle().Which.AmountReceived.Should().Be(600);
+    }
+
+    [Fact]
     public async Task CancelHoldAsync_CalledTwice_CancelsTheIntentOnce()
     {
         var customer = await RegisterDriverAsync();

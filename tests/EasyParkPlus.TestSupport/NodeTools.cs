@@ -96,9 +96,12 @@ public sealed class NodeConversation : IAsyncDisposable
     }
 
     /// <summary>Lets the script go on from the checkpoint it is waiting at.</summary>
-    public async Task ContinueAsync()
+    public Task ContinueAsync() => AnswerAsync("go");
+
+    /// <summary>Lets the script go on from its checkpoint with <paramref name="line"/> as the answer (e.g. a new endpoint).</summary>
+    public async Task AnswerAsync(string line)
     {
-        await _process.StandardInput.WriteLineAsync("go");
+        await _process.StandardInput.WriteLineAsync(line);
         await _process.StandardInput.FlushAsync();
     }
 

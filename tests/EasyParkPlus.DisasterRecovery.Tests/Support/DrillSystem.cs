@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using EasyParkPlus.TestSupport;
+using EasyParkPlus.TestSupport.Stripe;
+
+namespace EasyParkPlus.DisasterRecovery.Tests.Support;
+
+/// <summary>
+/// The api (hosting its worker) and, when asked, the ocpp-gateway as their own processes over one database, configured
+/// only by environment variables as <c>./easypark run</c> starts them, paying at the Stripe stand-in that lives in the
+/// test process and so outlives every restore (as Stripe does).
+/// </summary>
+public sealed class DrillSystem : IAsyncDisposable
+{
+    public const string StationPassword = "EasyPark-station-drill-2026!";
+    public const string GatePassword = "EasyPark-gate-drill-2026!";
+
+    private readonly ServiceProcess _api;
+    private readonly ServiceProcess? _gateway;
+
+    private DrillSystem(ServiceProcess api, ServiceProcess? gateway)
+    {
+        _api = api;
+        _gateway = gateway;
+    }
+
+    public Uri Api => _api.BaseAddress;
+
+    public ServiceProcess ApiProcess => _api;
+
+    public Uri Gateway => (_gateway ?? throw new InvalidOperationException("Started without the gateway.")).BaseAddress;
+
+    /// <summary>Where stations connect; ocpp-rpc appends the station id.</summary>
+    public Uri OcppEndpoint => new(Gateway.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + "ocpp");
+
+    public Uri GateSocket(string gateId) => new(Gateway.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + "gates/" + gateId);
+
+    public static async Task<DrillSystem> StartAsync(string connectionString, StripeStandIn stripe, bool withGateway = true,
+        IReadOnlyDictionary<string, string>? apiSettings = null)
+    {
+        var gatewayPort = FreeLoopbackPort();
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["EASYPARK_POSTGRES"] = connectionString,
+            ["EASYPARK_GATEWAY_INTERNAL_KEY"] = "drill-internal-key-2026",
+            ["EASYPARK_STRIPE_URL"] = stripe.BaseUrl,
+            ["EASYPARK_STRIPE_API_KEY"] = StripeStandIn.ApiKey,
+            ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "whsec_drill",
+            ["Ocpp__DevelopmentPassword"] = StationPassword,
+            ["Gates__DevelopmentPassword"] = GatePassword,
+            ["EasyPark__Seed__SpacesPerFacility"] = "40",
+            ["EasyPark__Seed__EvSpacesPerFacility"] = "6",
+            ["EasyPark__Seed__AccessibleSpacesPerFacility"] = "2",
+            ["EasyPark__Seed__ChargersPerFacility"] = "4",
+            ["RateLimit__PermitsPerWindow"] = "1000000",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        };
+        if (withGateway)
+        {
+            environment["EASYPARK_GATEWAY_URL"] = $"http://127.0.0.1:{gatewayPort}";
+        }
+        foreach (var (key, value) in apiSettings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+        // The api first: it migrates and seeds the database the gateway then reads (chargers, gates, logins).
+        var api = await ServiceProcess.StartAsync("api/EasyParkPlus.Api", environment);
+        if (!withGateway)
+        {
+            return new DrillSystem(api, null);
+        }
+        try
+        {
+            environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{gatewayPort}";
+            var gateway = await ServiceProcess.StartAsync("ocpp-gateway/EasyParkPlus.OcppGateway", environment);
+            return new DrillSystem(api, gateway);
+        }
+        catch
+        {
+            await api.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Both processes' output, for failure messages.</summary>
+    public string Output => $"--- api\n{_api.Output}\n--- gateway\n{_gateway?.Output}";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+        await _api.DisposeAsync();
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

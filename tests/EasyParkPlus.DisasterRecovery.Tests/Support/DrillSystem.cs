@@ -38,7 +38,13 @@ public sealed class DrillSystem : IAsyncDisposable
     public static async Task<DrillSystem> StartAsync(string connectionString, StripeStandIn stripe, bool withGateway = true,
         IReadOnlyDictionary<string, string>? apiSettings = null)
     {
+        // Chosen before the api starts, as ./easypark run does: the api is configured with the gateway's internal API.
         var gatewayPort = FreeLoopbackPort();
+        var internalPort = FreeLoopbackPort();
+        while (internalPort == gatewayPort)
+        {
+            internalPort = FreeLoopbackPort();
+        }
         var environment = new Dictionary<string, string>
         {
             ["DOTNET_ENVIRONMENT"] = "Development",
@@ -60,7 +66,7 @@ public sealed class DrillSystem : IAsyncDisposable
         };
         if (withGateway)
         {
-            environment["EASYPARK_GATEWAY_URL"] = $"http://127.0.0.1:{gatewayPort}";
+            environment["EASYPARK_GATEWAY_URL"] = $"http://127.0.0.1:{internalPort}";
         }
         foreach (var (key, value) in apiSettings ?? new Dictionary<string, string>())
         {
@@ -75,6 +81,7 @@ public sealed class DrillSystem : IAsyncDisposable
         try
         {
             environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{gatewayPort}";
+            environment["EASYPARK_GATEWAY_INTERNAL_LISTEN"] = $"http://127.0.0.1:{internalPort}";
             var gateway = await ServiceProcess.StartAsync("ocpp-gateway/EasyParkPlus.OcppGateway", environment);
             return new DrillSystem(api, gateway);
         }

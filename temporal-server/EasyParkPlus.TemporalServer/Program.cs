@@ -12,7 +12,16 @@ catch (FormatException e)
     return 2;
 }
 
-var app = ServerHosting.Build(options);
+WebApplication app;
+try
+{
+    app = ServerHosting.Build(options);
+}
+catch (InvalidOperationException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EasyParkPlus.TemporalServer");
 foreach (var argument in options.Ignored)
 {

@@ -5,6 +5,7 @@ using EasyParkPlus.TemporalServer.History;
 using EasyParkPlus.TemporalServer.Matching;
 using EasyParkPlus.TemporalServer.Persistence;
 using EasyParkPlus.TemporalServer.Persistence.InMemory;
+using EasyParkPlus.TemporalServer.Persistence.Postgres;
 using EasyParkPlus.TemporalServer.TestService;
 using EasyParkPlus.TemporalServer.Timers;
 using Grpc.AspNetCore.Server.Model;
@@ -46,6 +47,7 @@ public static class ServerHosting
             grpc.MaxReceiveMessageSize = MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = null;
         });
+        options = PostgresStoreHosting.Resolve(options, builder.Configuration);
         builder.Services.AddTemporalServer(options);
         configure?.Invoke(builder.Services);
 
@@ -63,6 +65,7 @@ public static class ServerHosting
     {
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
+        PostgresStoreHosting.AddPostgresStoreIfConfigured(services, options);
         services.TryAddSingleton<IServerStore, InMemoryServerStore>();
         services.AddSingleton(sp =>
         {
@@ -119,6 +122,7 @@ public static class ServerHosting
     public static async Task InitializeAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<ServerOptions>();
+        await PostgresStoreHosting.MigrateIfConfiguredAsync(services, cancellationToken);
         var feed = services.GetRequiredService<CommitFeed>();
         feed.Subscribe(services.GetRequiredService<TimerProcessor>());
         feed.Subscribe(services.GetRequiredService<TaskQueueManager>());

@@ -22,8 +22,21 @@ public sealed record ServerOptions
     public string? DatabaseFile { get; init; }
     public IReadOnlyDictionary<string, string> DynamicConfig { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Which store: PostgreSQL when a connection string is configured (<see cref="StoreKind.Auto"/>), or as named.</summary>
+    public StoreKind Store { get; init; }
+
+    /// <summary>The PostgreSQL store's database (<c>--postgres</c>, or configuration <c>TemporalServer:Postgres</c>).</summary>
+    public string? PostgresConnectionString { get; init; }
+
     /// <summary>Arguments that were not understood (the server starts anyway and warns about each).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
+}
+
+public enum StoreKind
+{
+    Auto,
+    Memory,
+    Postgres,
 }
 
 /// <summary>
@@ -38,7 +51,7 @@ public static class ServerCommandLine
     public const string Usage = """
         usage: EasyParkPlus.TemporalServer server start-dev [--port N] [--namespace NS]... [--ip IP] [--log-level L]
                    [--log-format pretty|json] [--dynamic-config-value K=V]... [--search-attribute Name=Type]...
-                   [--ui-port N] [--headless] [--db-filename F]
+                   [--ui-port N] [--headless] [--db-filename F] [--store memory|postgres] [--postgres CONNECTION-STRING]
                EasyParkPlus.TemporalServer <port>        (time-skipping test server)
         """;
 
@@ -92,6 +105,20 @@ public static class ServerCommandLine
                     break;
                 case "--db-filename" or "-f":
                     options = options with { DatabaseFile = Value() };
+                    break;
+                case "--store":
+                    options = options with
+                    {
+                        Store = Value() switch
+                        {
+                            "memory" => StoreKind.Memory,
+                            "postgres" => StoreKind.Postgres,
+                            var other => throw new FormatException($"--store: '{other}' is not memory or postgres"),
+                        },
+                    };
+                    break;
+                case "--postgres":
+                    options = options with { PostgresConnectionString = Value() };
                     break;
                 case "--ui-port":
                     options = options with { UiPort = CheckPort(ParseInt(Value(), flag)) };

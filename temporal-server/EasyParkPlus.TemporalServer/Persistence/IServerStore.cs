@@ -4,8 +4,7 @@ using Temporalio.Api.History.V1;
 namespace EasyParkPlus.TemporalServer.Persistence;
 
 /// <summary>
-/// Durable state of the server. Implementations: <c>InMemory/</c> (tests, the time-skipping server) and PostgreSQL
-/// (next). The contract, which every implementation keeps and the behaviour suite checks:
+/// Durable state of the server. Implementations: <c>InMemory/</c> (tests, the time-skipping server) and <c>Postgres/</c>. The contract, which every implementation keeps and the behaviour suite checks:
 /// <list type="number">
 /// <item>A run's history is append-only and dense from 1. <see cref="CommitAsync"/> appends a run's events only
 /// while the run's stored <see cref="RunState.Version"/> equals <see cref="RunCommit.ExpectedVersion"/> (optimistic
@@ -65,11 +64,14 @@ public interface IServerStore
     /// <summary>The earliest due time of any unclaimed timer, or null.</summary>
     ValueTask<DateTimeOffset?> NextTimerDueAsync(CancellationToken cancellationToken);
 
-    /// <summary>Transfer tasks not yet done, claimed until <paramref name="leaseUntil"/>.</summary>
-    ValueTask<IReadOnlyList<TransferTask>> ClaimTransfersAsync(int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+    /// <summary>Transfer tasks not yet done and not under a lease at <paramref name="now"/>, claimed until <paramref name="leaseUntil"/>.</summary>
+    ValueTask<IReadOnlyList<TransferTask>> ClaimTransfersAsync(int max, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
-    /// <summary>Queue tasks of one task queue, oldest first, claimed until <paramref name="leaseUntil"/>.</summary>
-    ValueTask<IReadOnlyList<QueueTask>> ClaimQueueTasksAsync(TaskQueueKey queue, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+    /// <summary>
+    /// Queue tasks of one task queue not under a lease at <paramref name="now"/>, oldest first, claimed until
+    /// <paramref name="leaseUntil"/>: concurrent claimers never get the same task while its lease holds.
+    /// </summary>
+    ValueTask<IReadOnlyList<QueueTask>> ClaimQueueTasksAsync(TaskQueueKey queue, int max, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
     // ------------------------------------------------------------------ visibility
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using EasyParkPlus.TemporalServer.History;
 using Temporalio.Api.History.V1;
 
@@ -183,22 +182,22 @@ public sealed class InMemoryServerStore : IServerStore
         }
     }
 
-    public ValueTask<IReadOnlyList<TransferTask>> ClaimTransfersAsync(int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<TransferTask>> ClaimTransfersAsync(int max, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            var claimed = _transfers.Values.Where(t => t.LeaseUntil < leaseUntil).Take(max).ToList();
+            var claimed = _transfers.Values.Where(t => t.LeaseUntil < now).OrderBy(t => t.Task.CreatedTime).Take(max).ToList();
             claimed.ForEach(t => t.LeaseUntil = leaseUntil);
             return ValueTask.FromResult<IReadOnlyList<TransferTask>>([.. claimed.Select(t => t.Task)]);
         }
     }
 
-    public ValueTask<IReadOnlyList<QueueTask>> ClaimQueueTasksAsync(TaskQueueKey queue, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<QueueTask>> ClaimQueueTasksAsync(TaskQueueKey queue, int max, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             var claimed = _queueTasks.Values
-                .Where(t => t.Task.Queue == queue && t.LeaseUntil < leaseUntil)
+                .Where(t => t.Task.Queue == queue && t.LeaseUntil < now)
                 .OrderBy(t => t.Task.CreatedTime)
                 .Take(max)
                 .ToList();
@@ -214,22 +213,7 @@ public sealed class InMemoryServerStore : IServerStore
         {
             all = [.. _visibility.Values.Where(r => r.Key.Namespace == @namespace)];
         }
-        // The page token is the offset into the ordered, filtered list: good enough for a test store.
-        var skip = pageToken is { Length: 4 } ? BinaryPrimitives.ReadInt32BigEndian(pageToken) : 0;
-        var matching = all.Where(filter)
-            .OrderByDescending(r => r.StartTime)
-            .ThenBy(r => r.Key.RunId, StringComparer.Ordinal)
-            .Skip(skip)
-            .Take(pageSize + 1)
-            .ToList();
-        byte[]? next = null;
-        if (matching.Count > pageSize)
-        {
-            matching.RemoveAt(pageSize);
-            next = new byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(next, skip + pageSize);
-        }
-        return ValueTask.FromResult(new VisibilityPage(matching, next));
+        return ValueTask.FromResult(OffsetPaging.Page(all.Where(filter), pageSize, pageToken));
     }
 
     public ValueTask<VisibilityRecord?> GetVisibilityAsync(RunKey key, CancellationToken cancellationToken)

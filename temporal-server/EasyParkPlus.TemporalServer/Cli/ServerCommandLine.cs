@@ -28,6 +28,12 @@ public sealed record ServerOptions
     /// <summary>The PostgreSQL store's database (<c>--postgres</c>, or configuration <c>TemporalServer:Postgres</c>).</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>
+    /// With PostgreSQL: how often a process looks for tasks other processes queued for its waiting pollers, in case a
+    /// NOTIFY was lost (configuration <c>TemporalServer:QueuePollFallbackMs</c>).
+    /// </summary>
+    public TimeSpan QueuePollFallback { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Arguments that were not understood (the server starts anyway and warns about each).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
 }

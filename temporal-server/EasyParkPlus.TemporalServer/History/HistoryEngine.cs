@@ -25,12 +25,28 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
     }
 
     public IServerStore Store => store;
+
+    /// <summary>
+    /// Set when other processes write the same store (PostgreSQL): reads go to the store, and a transition that
+    /// changed nothing or refused on a cached state runs once more on a fresh one, since another process may have
+    /// moved the run since it was cached. Commits stay guarded by version either way.
+    /// </summary>
+    public bool SharedStore { get; set; }
+
+    /// <summary>Drops a run's cached state (another process may have changed it); the next transition reloads it.</summary>
+    public void Forget(RunKey key)
+    {
+        if (_runs.TryGetValue(key, out var entry))
+        {
+            entry.State = null;
+        }
+    }
     public ServerClock Clock => clock;
 
     /// <summary>The run's committed state (a snapshot never changed afterwards), or null.</summary>
     public async ValueTask<RunState?> GetAsync(RunKey key, CancellationToken cancellationToken)
     {
-        if (_runs.TryGetValue(key, out var entry) && entry.State is { } cached)
+        if (!SharedStore && _runs.TryGetValue(key, out var entry) && entry.State is { } cached)
         {
             return cached;
         }
@@ -49,12 +65,27 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
             {
                 for (var attempt = 1; ; attempt++)
                 {
+                    var cached = SharedStore && entry.State is not null;
                     var state = entry.State ??= await store.LoadRunAsync(key, cancellationToken) ?? throw RpcError.WorkflowNotFound(key.WorkflowId, key.RunId);
                     var tx = new RunTransaction(state, state.Clone(), clock.UtcNow);
-                    var result = transition(tx);
+                    T result;
+                    try
+                    {
+                        result = transition(tx);
+                    }
+                    catch (RpcError) when (cached)
+                    {
+                        entry.State = null;
+                        continue;
+                    }
                     tx.Finish();
                     if (!tx.HasChanges)
                     {
+                        if (cached)
+                        {
+                            entry.State = null;
+                            continue;
+                        }
                         return result;
                     }
                     try

@@ -10,6 +10,9 @@ public sealed class RunWatchers : ICommitObserver
 {
     private readonly ConcurrentDictionary<RunKey, TaskCompletionSource> _changes = new();
 
+    /// <summary>With a store other processes write, how often a waiter looks again (their commits do not reach this feed).</summary>
+    public TimeSpan? Recheck { get; set; }
+
     /// <summary>A task that completes at the run's next commit. Take it before reading the state, then wait on it.</summary>
     public Task NextChange(RunKey key) =>
         _changes.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
@@ -44,7 +47,11 @@ public sealed class RunWatchers : ICommitObserver
             }
             try
             {
-                await change.WaitAsync(remaining, cancellationToken);
+                await change.WaitAsync(Recheck is { } recheck && recheck < remaining ? recheck : remaining, cancellationToken);
+            }
+            catch (TimeoutException) when (Recheck is not null && deadline > DateTimeOffset.UtcNow)
+            {
+                // Another process may have committed the change: look again.
             }
             catch (TimeoutException)
             {

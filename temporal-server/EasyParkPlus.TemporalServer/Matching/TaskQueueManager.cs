@@ -84,6 +84,12 @@ public sealed class TaskQueueManager(HistoryEngine engine, TimeProvider wall) : 
         return _queues.TryGetValue(key, out var queue) && (queue.HasWaiters || queue.Pollers().Any(p => p.LastAccessTime >= since));
     }
 
+    /// <summary>Whether a poller waits on the queue right now.</summary>
+    public bool HasWaiters(TaskQueueKey key) => _queues.TryGetValue(key, out var queue) && queue.HasWaiters;
+
+    /// <summary>The queues on which a poller waits right now (worth fetching tasks other processes queued).</summary>
+    public IReadOnlyList<TaskQueueKey> QueuesWithWaiters() => [.. _queues.Where(q => q.Value.HasWaiters).Select(q => q.Key)];
+
     public IReadOnlyList<PollerSeen> Pollers(TaskQueueKey key) => _queues.TryGetValue(key, out var queue) ? queue.Pollers() : [];
 
     public int BacklogCount(TaskQueueKey key) => _queues.TryGetValue(key, out var queue) ? queue.BacklogCount : 0;

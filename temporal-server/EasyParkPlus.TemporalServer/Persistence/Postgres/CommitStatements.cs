@@ -6,25 +6,17 @@ namespace EasyParkPlus.TemporalServer.Persistence.Postgres;
 /// <summary>
 /// Builds one <see cref="NpgsqlBatch"/> for a <see cref="CommitBatch"/>: PostgreSQL runs its statements in one implicit
 /// transaction and Npgsql sends them in one round trip. Guards come first (the run row's version, the current-run
-/// pointer) and raise SQLSTATE TP409 or a key violation, which aborts everything after them.
+/// pointer) and raise SQLSTATE TP409 or a key violation, which aborts everything after them. No NOTIFY here: a
+/// transaction that notifies holds PostgreSQL's one notification lock until its commit record is flushed, which
+/// would serialise every commit at one fsync each (see <see cref="PostgresQueueNotifier"/>).
 /// </summary>
 internal static class CommitStatements
 {
-    public const string QueueChannel = "temporal_queue_tasks";
-
-    public static void Add(NpgsqlBatch batch, CommitBatch commit, string notifySender)
+    public static void Add(NpgsqlBatch batch, CommitBatch commit)
     {
-        var notified = new HashSet<TaskQueueKey>();
         foreach (var run in commit.Runs)
         {
             AddRun(batch, run);
-            foreach (var task in run.AddedQueueTasks)
-            {
-                if (notified.Add(task.Queue))
-                {
-                    Statement(batch, "SELECT pg_notify('" + QueueChannel + "', $1)", Text(QueueNotification.Format(notifySender, task.Queue)));
-                }
-            }
         }
         DeleteTransfers(batch, commit.CompletedTransfers);
     }
@@ -206,21 +198,4 @@ internal static class CommitStatements
     private static NpgsqlParameter<short[]> Shorts(IEnumerable<short> values) => new NpgsqlParameter<short[]> { TypedValue = [.. values] };
     private static NpgsqlParameter<byte[][]> ByteArrays(IEnumerable<byte[]> values) => new NpgsqlParameter<byte[][]> { TypedValue = [.. values] };
     private static NpgsqlParameter<DateTime[]> Times(IEnumerable<DateTimeOffset> values) => new NpgsqlParameter<DateTime[]> { TypedValue = [.. values.Select(v => v.UtcDateTime)] };
-}
-
-/// <summary>The payload of a queue-task NOTIFY: the sending store instance and the queue, unit-separated.</summary>
-internal static class QueueNotification
-{
-    private const char Separator = '\u001f';
-
-    public static string Format(string sender, TaskQueueKey queue) =>
-        string.Join(Separator, sender, queue.Namespace, queue.Name, ((int)queue.Type).ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    public static (string Sender, TaskQueueKey Queue)? Parse(string payload)
-    {
-        var parts = payload.Split(Separator);
-        return parts.Length == 4 && int.TryParse(parts[3], System.Globalization.CultureInfo.InvariantCulture, out var type)
-            ? (parts[0], new TaskQueueKey(parts[1], parts[2], (QueueTaskType)type))
-            : null;
-    }
 }

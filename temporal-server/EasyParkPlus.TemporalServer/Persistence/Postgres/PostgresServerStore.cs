@@ -9,16 +9,17 @@ namespace EasyParkPlus.TemporalServer.Persistence.Postgres;
 /// <summary>
 /// The store on PostgreSQL (schema "temporal", see <c>Migrations/</c>), safe with several server processes on one
 /// database: commits are version-guarded batches in one round trip, claims take rows with FOR UPDATE SKIP LOCKED and
-/// a lease, and every queue-task insert NOTIFYs <see cref="CommitStatements.QueueChannel"/> on commit.
+/// a lease, and the queues that got tasks are announced to other processes after the commit
+/// (<see cref="PostgresQueueNotifier"/>).
 /// </summary>
 public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerStore
 {
     private const string GuardFailed = "TP409";
 
-    /// <summary>Names this store instance in its NOTIFY payloads, so a process can tell its own from others'.</summary>
-    public string InstanceId { get; } = Guid.NewGuid().ToString("N");
-
     public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>Announces queues with new tasks to other server processes (NOTIFY outside the durable commit).</summary>
+    public PostgresQueueNotifier Notifier { get; } = new(dataSource);
 
     /// <summary>A data source with prepared statements for <paramref name="connectionString"/>.</summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
@@ -102,7 +103,7 @@ public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerSt
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var npgsqlBatch = new NpgsqlBatch(connection);
-        Add(npgsqlBatch, batch, InstanceId);
+        Add(npgsqlBatch, batch);
         if (npgsqlBatch.BatchCommands.Count == 0)
         {
             return;
@@ -115,6 +116,13 @@ public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerSt
             || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.TableName is "runs" or "current_runs"))
         {
             throw new CommitConflictException(e.MessageText);
+        }
+        foreach (var run in batch.Runs)
+        {
+            foreach (var task in run.AddedQueueTasks)
+            {
+                Notifier.Post(task.Queue);
+            }
         }
     }
 

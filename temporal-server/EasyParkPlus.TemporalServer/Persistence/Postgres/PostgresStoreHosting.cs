@@ -11,12 +11,22 @@ namespace EasyParkPlus.TemporalServer.Persistence.Postgres;
 public static class PostgresStoreHosting
 {
     public const string ConfigurationKey = "TemporalServer:Postgres";
+    public const string FallbackKey = "TemporalServer:QueuePollFallbackMs";
 
     /// <summary>The options with the connection string filled in from configuration when the command line gave none.</summary>
     /// <exception cref="InvalidOperationException">PostgreSQL was asked for but no connection string is configured.</exception>
     public static ServerOptions Resolve(ServerOptions options, IConfiguration configuration)
     {
         var connectionString = options.PostgresConnectionString ?? configuration[ConfigurationKey];
+        if (configuration[FallbackKey] is { } fallback)
+        {
+            options = options with
+            {
+                QueuePollFallback = TimeSpan.FromMilliseconds(int.TryParse(fallback, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms > 0
+                    ? ms
+                    : throw new InvalidOperationException($"{FallbackKey} must be a positive number of milliseconds, not '{fallback}'")),
+            };
+        }
         return options.Store switch
         {
             StoreKind.Memory => options with { PostgresConnectionString = null },
@@ -36,6 +46,7 @@ public static class PostgresStoreHosting
         services.AddSingleton(_ => PostgresServerStore.CreateDataSource(connectionString));
         services.AddSingleton(sp => new PostgresServerStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<IServerStore>(sp => sp.GetRequiredService<PostgresServerStore>());
+        services.AddHostedService<PostgresWorkSharing>();
     }
 
     /// <summary>Brings the schema up to date; a no-op on the in-memory store.</summary>

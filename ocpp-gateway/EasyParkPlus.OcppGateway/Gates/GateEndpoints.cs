@@ -91,9 +91,10 @@ public static class GateEndpoints
             for (var i = 0; i < elements.Length; i++)
             {
                 var parsed = GateProtocol.ParseEvent(elements[i], now, limits.MaxClockSkew);
-                if (parsed.Error is { } error)
+                var error = parsed.Error?.Message ?? GateProtocol.CheckLane(gate.Lane, parsed.Event!.Direction);
+                if (error is not null)
                 {
-                    errors[root.ValueKind == JsonValueKind.Array ? $"[{i}]" : "event"] = [error.Message];
+                    errors[root.ValueKind == JsonValueKind.Array ? $"[{i}]" : "event"] = [error];
                 }
                 else
                 {

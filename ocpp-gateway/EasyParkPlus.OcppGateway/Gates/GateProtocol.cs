@@ -29,6 +29,7 @@ public static class GateErrorCodes
     public const string MessageTooLarge = "messageTooLarge";
     public const string TextOnly = "textOnly";
     public const string UnknownCommand = "unknownCommand";
+    public const string WrongDirection = "wrongDirection";
     public const string Internal = "internalError";
 }
 
@@ -213,6 +214,13 @@ public static partial class GateProtocol
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public static string ToText(GateDirection direction) => direction == GateDirection.Entry ? "entry" : "exit";
+
+    // A gate's lane ("entry", "exit" or "both") says which way cars pass it: an entry-only controller reporting an
+    // exit is broken or abused, and believing it would close another car's stay. Null when the direction is allowed.
+    public static string? CheckLane(string lane, GateDirection direction) =>
+        lane == "both" || lane == ToText(direction)
+            ? null
+            : $"This gate is an {lane} lane; it cannot report an {ToText(direction)}.";
 
     public static GateDirection ParseDirection(string text) => text == "entry" ? GateDirection.Entry : GateDirection.Exit;
 }

@@ -98,6 +98,9 @@ public sealed class GateSocketSession(
                         "No command with this id is waiting for an ack (it may have timed out)."), cancellationToken);
                 }
                 break;
+            case GateProtocol.VehicleDetected detected when GateProtocol.CheckLane(gate.Lane, detected.Event.Direction) is { } wrongLane:
+                await ReplyErrorAsync(connection, new(GateErrorCodes.WrongDirection, wrongLane, detected.Event.EventId), cancellationToken);
+                break;
             case GateProtocol.VehicleDetected detected:
                 GateEventStoreResult stored;
                 try

@@ -45,7 +45,7 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
     }
 
     private Task<GateClient> GateAsync(string gateId) =>
-        GateClient.ConnectAsync(new Uri($"ws://127.0.0.1:{system.GatewayAddress.Port}/gates/{gateId}"), gateId, "EasyPark-gate-dev-2026!");
+        GateClient.ConnectAsync(new Uri($"ws://127.0.0.1:{system.GatewayAddress.Port}/gates/{gateId}"), gateId, SystemFixture.GatePassword);
 
     private static (DateTimeOffset Start, DateTimeOffset End) Slot(string slot, DateTimeOffset now) => slot switch
     {

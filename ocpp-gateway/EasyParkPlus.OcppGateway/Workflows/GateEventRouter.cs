@@ -12,9 +12,10 @@ namespace EasyParkPlus.OcppGateway.Workflows;
 
 /// <summary>
 /// Turns a stored gate event into a workflow step. Delivery is at least once, so every step is idempotent by the
-/// gate's event id: the session id is derived from it and doubles as the start's request id, and signals carry it
-/// as their request id. An event that cannot be routed yet (an exit whose entry has not been processed) throws,
-/// which leaves it pending in the gate outbox to be retried with back-off: nothing is dropped.
+/// gate and its event id: the session id is derived from both and the pair doubles as the start's and the signals'
+/// request id. Event ids are only unique per gate (a controller's own sequence, often counting from 1), so another
+/// gate's event with the same id is a different car. An event that cannot be routed yet (an exit whose entry has not
+/// been processed) throws, which leaves it pending in the gate outbox to be retried with back-off: nothing is dropped.
 /// </summary>
 public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkDbContext db, ILogger<GateEventRouter> logger)
 {
@@ -38,13 +39,13 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
 
     private async Task EnterAsync(GateVehicleDetected detected, string plate, CancellationToken cancellationToken)
     {
-        var sessionId = SessionIdFor(detected.EventId);
+        var sessionId = SessionIdFor(detected.GateId, detected.EventId);
         if (await FindReservationAsync(detected.FacilityId, plate, detected.Timestamp, cancellationToken) is { } reservationId)
         {
             // The reservation hands over to a parking session that credits its prepayment.
             await workflows.GetWorkflowHandle<Reservation>(reservationId).SignalAsync(
                 r => r.VehicleArrivedAsync(new ReservationArrival(sessionId, plate, detected.Timestamp, detected.GateId)),
-                requestId: detected.EventId, cancellationToken: cancellationToken);
+                requestId: RequestIdFor(detected), cancellationToken: cancellationToken);
             LogArrivedForReservation(plate, detected.FacilityId, reservationId);
             return;
         }
@@ -58,7 +59,7 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
         await workflows.StartWorkflowAsync((ParkingSession s) => s.RunAsync(input), new WorkflowOptions(workflowId, ParkingWorkflowIds.TaskQueue)
         {
-            RequestId = detected.EventId,
+            RequestId = RequestIdFor(detected),
             IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
             SearchAttributes = new Dictionary<string, object?>
             {
@@ -77,7 +78,7 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
                 $"No running parking session for plate {plate} at {detected.FacilityId}; the exit stays pending until its entry is processed or an operator resolves it.");
         await workflows.GetWorkflowHandle<ParkingSession>(session.WorkflowId).SignalAsync(
             s => s.VehicleExitedAsync(new VehicleExit(detected.Timestamp, detected.GateId)),
-            requestId: detected.EventId, cancellationToken: cancellationToken);
+            requestId: RequestIdFor(detected), cancellationToken: cancellationToken);
         LogExited(plate, detected.FacilityId, session.WorkflowId);
     }
 
@@ -109,7 +110,9 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
     private Task<WorkflowExecutionInfo?> FindRunningAsync(string workflowType, string facilityId, string plate, CancellationToken cancellationToken) =>
         workflows.FindRunningAsync(workflowType, new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate }, cancellationToken);
 
-    public static Guid SessionIdFor(string eventId) => WorkflowLookup.StableId("gate-entry:" + eventId);
+    public static Guid SessionIdFor(string gateId, string eventId) => WorkflowLookup.StableId($"gate-entry:{gateId}/{eventId}");
+
+    private static string RequestIdFor(GateVehicleDetected detected) => $"gate:{detected.GateId}/{detected.EventId}";
 
     [LoggerMessage(LogLevel.Warning, "Gate event {EventId} at {GateId} has no readable plate; left to an attendant")]
     private partial void LogUnreadablePlate(string eventId, string gateId);

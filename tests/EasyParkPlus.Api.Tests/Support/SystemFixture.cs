@@ -15,12 +15,14 @@ namespace EasyParkPlus.Api.Tests.Support;
 /// ocpp-gateway, both on loopback Kestrel ports over the same fresh database, the Stripe stand-in, and one clock
 /// (<see cref="ApiFixture.Clock"/>) for both. The api's activities reach the gateway through the real GatewayClient
 /// (Gateway:BaseUrl, the gateway's internal port, and the internal key), and the gateway routes device events to workflows with its production sink.
-/// The gateway runs in Development, so every seeded charger has a login with <see cref="StationPassword"/>.
+/// The gateway runs in Development, so every seeded charger has a login with <see cref="StationPassword"/> and the
+/// launch facilities' gates (BOS-GATE-IN-01, PHL-GATE-OUT-01, ...) one with <see cref="GatePassword"/>.
 /// </summary>
 public sealed class SystemFixture : ApiFixture
 {
     public const string InternalKey = "system-test-internal-key-2026";
     public const string StationPassword = "EasyPark-station-dev-2026!";
+    public const string GatePassword = "system-test-gate-password";
 
     // Chosen before the api starts, as `./easypark run` does, because the api is configured with the gateway's URL.
     private readonly int _gatewayPort = FreeLoopbackPort();
@@ -32,6 +34,9 @@ public sealed class SystemFixture : ApiFixture
 
     /// <summary>The gateway's internal command API (its own port), which the api's activities call.</summary>
     public Uri GatewayInternalAddress => new($"http://127.0.0.1:{_gatewayInternalPort}/");
+
+    /// <summary>Where a gate controller connects.</summary>
+    public Uri GateSocket(string gateId) => new($"ws://127.0.0.1:{_gatewayPort}/gates/{gateId}");
 
     /// <summary>Where stations connect; ocpp-rpc appends the station id.</summary>
     public Uri OcppEndpoint => new($"ws://127.0.0.1:{_gatewayPort}/ocpp");
@@ -58,6 +63,7 @@ public sealed class SystemFixture : ApiFixture
             web.UseSetting("urls", GatewayAddress.ToString());
             web.UseSetting("Gateway:InternalListenUrl", GatewayInternalAddress.ToString());
             web.UseSetting("Ocpp:DevelopmentPassword", StationPassword);
+            web.UseSetting("Gates:DevelopmentPassword", GatePassword);
             web.UseSetting("Logging:LogLevel:Default", "Warning");
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });

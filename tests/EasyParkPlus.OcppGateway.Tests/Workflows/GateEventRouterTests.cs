@@ -22,13 +22,13 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
         await RouteAsync(entry);
         await RouteAsync(entry);
 
-        var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("evt-entry-1"));
+        var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-entry-1"));
         var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowType = nameof(ParkingSession), WorkflowIdPrefix = workflowId });
         var run = Assert.Single(runs.Executions);
         Assert.Equal(WorkflowStatus.Running, run.Status);
         var started = Assert.IsType<WorkflowExecutionStarted>((await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes);
         var input = started.Input.GetRawText();
-        Assert.Contains(GateEventRouter.SessionIdFor("evt-entry-1").ToString(), input, StringComparison.Ordinal);
+        Assert.Contains(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-entry-1").ToString(), input, StringComparison.Ordinal);
         Assert.Contains("\"AB123CD\"", input, StringComparison.Ordinal);
         Assert.Contains("2026-12-07T08:00:00", input, StringComparison.Ordinal);
 
@@ -53,8 +53,25 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
     public async Task An_unreadable_plate_starts_nothing()
     {
         await RouteAsync(new GateVehicleDetected("evt-unreadable", "BOS-GATE-IN-01", "BOS", GateEventDirection.Entry, "--", Morning, null));
-        var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("evt-unreadable"));
+        var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-unreadable"));
         var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = workflowId });
         Assert.Empty(runs.Executions);
+    }
+
+    // Issue 16, point 3: event ids are a controller's own sequence, so two gates can send the same one.
+    [Fact]
+    public async Task RouteAsync_SameEventIdFromGatesOfTwoFacilities_StartsTwoSessions()
+    {
+        await RouteAsync(new GateVehicleDetected("000777", "BOS-GATE-IN-01", "BOS", GateEventDirection.Entry, "BOS777", Morning, null));
+        await RouteAsync(new GateVehicleDetected("000777", "PHL-GATE-IN-01", "PHL", GateEventDirection.Entry, "PHL777", Morning, null));
+
+        var boston = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "000777"));
+        var philadelphia = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("PHL-GATE-IN-01", "000777"));
+        philadelphia.Should().NotBe(boston);
+        foreach (var (workflowId, plate) in new[] { (boston, "BOS777"), (philadelphia, "PHL777") })
+        {
+            var started = (await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes.Should().BeOfType<WorkflowExecutionStarted>().Subject;
+            started.Input.GetRawText().Should().Contain($"\"{plate}\"");
+        }
     }
 }

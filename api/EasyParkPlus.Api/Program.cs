@@ -90,6 +90,7 @@ v1.MapSubscriptionReadEndpoints();
 v1.MapSubscriptionCommandEndpoints();
 v1.MapAnalyticsEndpoints();
 v1.MapWorkflowEndpoints();
+v1.MapAlertEndpoints();
 app.MapOperatorConsole();
 
 app.Run();

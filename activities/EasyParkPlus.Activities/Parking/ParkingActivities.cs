@@ -9,13 +9,15 @@ using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using ParkingSessionRow = EasyParkPlus.Data.Parking.ParkingSession;
 
 namespace EasyParkPlus.Activities.Parking;
 
 public sealed class ParkingActivities(
-    EasyParkDbContext db, SpaceAllocator allocator, IGatewayClient gateway, TimeProvider time, ILogger<ParkingActivities> logger) : IParkingActivities
+    EasyParkDbContext db, SpaceAllocator allocator, IGatewayClient gateway, TimeProvider time, IOptions<ParkingPolicyOptions> policy,
+    ILogger<ParkingActivities> logger) : IParkingActivities
 {
     public async Task<EntryValidation> ValidateEntryAsync(EntryValidationRequest request)
     {
@@ -68,7 +70,10 @@ public sealed class ParkingActivities(
                 .FirstOrDefaultAsync(CancellationToken);
             hasCard = await db.PaymentMethods.AnyAsync(m => m.CustomerId == customer && m.IsDefault, CancellationToken);
         }
-        return new EntryValidation(true, null, plate, customerId, subscriptionId, hasCard, credit);
+        return new EntryValidation(true, null, plate, customerId, subscriptionId, hasCard, credit)
+        {
+            AutoChargeCeilingCents = policy.Value.AutoChargeCeilingCents,
+        };
     }
 
     public async Task<SpaceAssignment> AllocateSpaceAsync(SpaceRequest request)

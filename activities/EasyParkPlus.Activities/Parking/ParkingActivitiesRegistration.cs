@@ -1,6 +1,7 @@
 using EasyParkPlus.Activities.Billing;
 using EasyParkPlus.Activities.Reservations;
 using EasyParkPlus.Engine.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EasyParkPlus.Activities.Parking;
@@ -12,6 +13,7 @@ public static class ParkingActivitiesRegistration
     public static WorkflowEngineBuilder AddParkingActivities(this WorkflowEngineBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<ParkingPolicyOptions>().BindConfiguration(ParkingPolicyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return builder.AddScopedActivities<ParkingActivities>()
             .AddScopedActivities<ReservationActivities>()
             .AddScopedActivities<BillingActivities>();

@@ -19,7 +19,14 @@ public interface IDeviceEventSink
 
 public enum GateEventDirection { Entry, Exit }
 
-public sealed record GateVehicleDetected(string EventId, string GateId, string FacilityId, GateEventDirection Direction, string Plate, DateTimeOffset Timestamp, string? PhotoRef);
+/// <summary>A stored gate event. Timestamp is the device's time; ReceivedAt when the gateway stored it; ClockFlag, when set,
+/// why the device time was not trusted (DeviceClockFlag.Ahead or Stale), so the workflows time it from ReceivedAt.</summary>
+public sealed record GateVehicleDetected(string EventId, string GateId, string FacilityId, GateEventDirection Direction, string Plate, DateTimeOffset Timestamp, string? PhotoRef)
+{
+    public DateTimeOffset? ReceivedAt { get; init; }
+
+    public string? ClockFlag { get; init; }
+}
 
 public enum TransactionEventType { Started, Updated, Ended }
 
@@ -42,6 +49,12 @@ public sealed record ChargerTransactionEvent(
     bool Offline)
 {
     public string DedupeId => $"{StationId}/{TransactionId}/{SeqNo}";
+
+    // The idToken's type (ISO14443, Central, ...) and what the gateway answered the station about it (Accepted, Invalid,
+    // Unknown): only a token the gateway accepted as registered to a customer bills that customer.
+    public string? IdTokenType { get; init; }
+
+    public string? IdTokenStatus { get; init; }
 }
 
 /// <summary>A StatusNotification: Available, Occupied, Reserved, Unavailable or Faulted, at the station's time.</summary>

@@ -45,7 +45,7 @@ public static class GateEndpoints
     }
 
     private static async Task<Results<Ok<GateEventsResponse>, ProblemHttpResult, ValidationProblem>> PostEventsAsync(
-        HttpContext context, string gateId, GateAuthenticator authenticator, GateEventIngest ingest, TimeProvider time,
+        HttpContext context, string gateId, GateAuthenticator authenticator, GateEventIngest ingest,
         IOptions<GateOptions> options, ILogger<GateSocketSession> logger)
     {
         var gate = await authenticator.AuthenticateAsync(context.Request, gateId, context.RequestAborted);
@@ -87,10 +87,9 @@ public static class GateEndpoints
             }
             var events = new List<GateEventInput>(elements.Length);
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            var now = time.GetUtcNow();
             for (var i = 0; i < elements.Length; i++)
             {
-                var parsed = GateProtocol.ParseEvent(elements[i], now, limits.MaxClockSkew);
+                var parsed = GateProtocol.ParseEvent(elements[i]);
                 var error = parsed.Error?.Message ?? GateProtocol.CheckLane(gate.Lane, parsed.Event!.Direction);
                 if (error is not null)
                 {

@@ -107,7 +107,11 @@ public sealed class GateEventDelivery(
         stored.Direction == GateDirection.Entry ? GateEventDirection.Entry : GateEventDirection.Exit,
         stored.Plate,
         stored.DeviceTime,
-        stored.PhotoRef);
+        stored.PhotoRef)
+    {
+        ReceivedAt = stored.ReceivedAt,
+        ClockFlag = stored.ClockFlag,
+    };
 
     // Sleeps until the next pending event is due, a new event arrives, or the poll interval passes
     // (the safety net for events another instance persisted and could not deliver).

@@ -22,10 +22,15 @@ public sealed class GateOptions
     [Range(1, 10_000)]
     public int MaxBatchEvents { get; set; } = 1_000;
 
-    // Events whose device time is further ahead of the gateway's clock are refused (a broken RTC
-    // would otherwise bill a session that "ends" years from now).
-    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
-    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromHours(24);
+    // A device time further ahead of the event's arrival than this is not trusted: the event is stored, flagged
+    // ("ahead"), timed from its arrival, and its stay's charge waits for an operator.
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan DeviceClockAheadTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    // How long a controller buffers events while offline: a device time older than its arrival by more than this
+    // cannot be a replayed event's true time, so it is flagged ("stale") and treated like a clock ahead.
+    [Range(typeof(TimeSpan), "00:10:00", "30.00:00:00")]
+    public TimeSpan OfflineBufferHorizon { get; set; } = TimeSpan.FromHours(72);
 
     // Outbox retry schedule towards the device event sink: doubles from the first delay up to the maximum.
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]

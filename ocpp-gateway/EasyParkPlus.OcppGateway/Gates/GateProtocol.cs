@@ -71,6 +71,12 @@ public static partial class GateProtocol
 
     public static bool IsValidId(string? value) => value is not null && IdPattern().IsMatch(value);
 
+    // Controller clocks (RTC chips) count 2000-2099: a time outside that is no reading at all (0001-01-01 from a zeroed
+    // field, which PostgreSQL would store as -infinity) and is refused. A time inside it is a reading from a possibly
+    // wrong clock: stored, and judged against the event's arrival (DeviceClockFlag.Judge).
+    public static readonly DateTimeOffset EarliestDeviceTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset LatestDeviceTime = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     // A message the controller sends over the WebSocket: an event or an ack of one of our commands.
     public abstract record Inbound;
 
@@ -80,7 +86,7 @@ public static partial class GateProtocol
 
     public sealed record Refused(GateProtocolError Error) : Inbound;
 
-    public static Inbound ParseInbound(ReadOnlySpan<byte> utf8, DateTimeOffset now, TimeSpan maxClockSkew)
+    public static Inbound ParseInbound(ReadOnlySpan<byte> utf8)
     {
         JsonDocument document;
         try
@@ -105,7 +111,7 @@ public static partial class GateProtocol
             switch (type.GetString())
             {
                 case "vehicleDetected":
-                    var parsed = ParseEvent(root, now, maxClockSkew);
+                    var parsed = ParseEvent(root);
                     return parsed.Error is { } error ? new Refused(error) : new VehicleDetected(parsed.Event!);
                 case "ack":
                     return ParseAck(root);
@@ -118,7 +124,7 @@ public static partial class GateProtocol
 
     public readonly record struct EventParse(GateEventInput? Event, GateProtocolError? Error);
 
-    public static EventParse ParseEvent(JsonElement element, DateTimeOffset now, TimeSpan maxClockSkew)
+    public static EventParse ParseEvent(JsonElement element)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -149,9 +155,9 @@ public static partial class GateProtocol
         {
             return Fail("\"timestamp\" is required: ISO 8601 device time with a UTC offset, e.g. 2026-12-06T08:15:00Z.", eventId);
         }
-        if (timestamp > now + maxClockSkew)
+        if (timestamp < EarliestDeviceTime || timestamp >= LatestDeviceTime)
         {
-            return Fail("\"timestamp\" lies too far in the future; check the controller's clock.", eventId);
+            return Fail("\"timestamp\" is no clock reading (before 2000 or from 2100 on); check the controller's clock.", eventId);
         }
         string? photoRef = null;
         if (element.TryGetProperty("photoRef", out var photo) && photo.ValueKind != JsonValueKind.Null)

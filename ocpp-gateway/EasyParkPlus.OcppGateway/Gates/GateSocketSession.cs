@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using EasyParkPlus.Workflows.Parking;
 using Npgsql;
 
 namespace EasyParkPlus.OcppGateway.Gates;
@@ -12,7 +13,6 @@ public sealed class GateSocketSession(
     GateConnectionRegistry registry,
     GateEventIngest ingest,
     IGateOwnership ownership,
-    TimeProvider time,
     IOptions<GateOptions> options,
     ILogger<GateSocketSession> logger)
 {
@@ -84,7 +84,7 @@ public sealed class GateSocketSession(
 
     private async Task HandleAsync(GateRecord gate, GateConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        var inbound = GateProtocol.ParseInbound(message.Span, time.GetUtcNow(), options.Value.MaxClockSkew);
+        var inbound = GateProtocol.ParseInbound(message.Span);
         switch (inbound)
         {
             case GateProtocol.Refused refused:
@@ -169,15 +169,23 @@ public sealed class GateSocketSession(
     }
 }
 
-// Validated events in, persisted and queued for the sink out. Shared by the WebSocket and HTTP paths.
-public sealed class GateEventIngest(GateStore store, GateEventDelivery delivery, TimeProvider time, ILogger<GateEventIngest> logger)
+// Validated events in, persisted and queued for the sink out. Shared by the WebSocket and HTTP paths. Each event's
+// device time is judged against its arrival here, once, and the verdict is stored with it.
+public sealed class GateEventIngest(GateStore store, GateEventDelivery delivery, TimeProvider time, IOptions<GateOptions> options,
+    ILogger<GateEventIngest> logger)
 {
     public async Task<IReadOnlyList<GateEventStoreResult>> StoreAsync(GateRecord gate, IReadOnlyList<GateEventInput> events, CancellationToken cancellationToken)
     {
-        var results = await store.StoreEventsAsync(gate, events, time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+        var clocks = events.Select(e => DeviceClockFlag.Judge(e.Timestamp, now, options.Value.DeviceClockAheadTolerance, options.Value.OfflineBufferHorizon)?.Reason).ToList();
+        var results = await store.StoreEventsAsync(gate, events, clocks, now, cancellationToken);
         for (var i = 0; i < events.Count; i++)
         {
             GatesLog.EventStored(logger, gate.Id, events[i].Direction, events[i].Plate, events[i].EventId, results[i] == GateEventStoreResult.Duplicate);
+            if (clocks[i] is { } clock && results[i] == GateEventStoreResult.Accepted)
+            {
+                GatesLog.DeviceClockNotTrusted(logger, gate.Id, events[i].EventId, events[i].Timestamp, now, clock);
+            }
         }
         if (results.Contains(GateEventStoreResult.Accepted))
         {

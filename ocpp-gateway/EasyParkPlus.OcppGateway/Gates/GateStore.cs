@@ -4,8 +4,14 @@ namespace EasyParkPlus.OcppGateway.Gates;
 
 public sealed record GateRecord(string Id, string FacilityId, string Lane, string SecretHash);
 
+// ClockFlag: null, or why the device time was not trusted at arrival (DeviceClockFlag.Ahead/Stale).
 public sealed record StoredGateEvent(long Seq, string GateId, string EventId, string FacilityId, GateDirection Direction,
-    string Plate, DateTimeOffset DeviceTime, string? PhotoRef, int Attempts);
+    string Plate, DateTimeOffset DeviceTime, string? PhotoRef, int Attempts)
+{
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    public string? ClockFlag { get; init; }
+}
 
 public enum GateEventStoreResult
 {
@@ -47,16 +53,17 @@ public sealed class GateStore(NpgsqlDataSource dataSource)
     // Inserts or keeps (on a replayed event id) each event, all in one transaction, so a batch is
     // either stored completely or not at all. The result says, per event, whether it was new.
     public async Task<IReadOnlyList<GateEventStoreResult>> StoreEventsAsync(GateRecord gate, IReadOnlyList<GateEventInput> events,
-        DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyList<string?> clockFlags, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var results = new List<GateEventStoreResult>(events.Count);
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             await using var command = new NpgsqlCommand("""
-                INSERT INTO gates.events (gate_id, event_id, facility_id, direction, plate, device_time, photo_ref, received_at, next_attempt_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                INSERT INTO gates.events (gate_id, event_id, facility_id, direction, plate, device_time, photo_ref, received_at, next_attempt_at, clock_flag)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
                 ON CONFLICT (gate_id, event_id) DO NOTHING
                 RETURNING seq
                 """, connection, transaction);
@@ -68,6 +75,7 @@ public sealed class GateStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new() { Value = e.Timestamp });
             command.Parameters.Add(new() { Value = (object?)e.PhotoRef ?? DBNull.Value });
             command.Parameters.Add(new() { Value = now });
+            command.Parameters.Add(new() { Value = (object?)clockFlags[i] ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             var seq = await command.ExecuteScalarAsync(cancellationToken);
             results.Add(seq is null ? GateEventStoreResult.Duplicate : GateEventStoreResult.Accepted);
         }
@@ -93,7 +101,7 @@ public sealed class GateStore(NpgsqlDataSource dataSource)
         {
             transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using var command = new NpgsqlCommand("""
-                SELECT seq, gate_id, event_id, facility_id, direction, plate, device_time, photo_ref, attempts
+                SELECT seq, gate_id, event_id, facility_id, direction, plate, device_time, photo_ref, attempts, received_at, clock_flag
                 FROM gates.events
                 WHERE delivered_at IS NULL AND next_attempt_at <= $1
                 ORDER BY seq
@@ -108,7 +116,11 @@ public sealed class GateStore(NpgsqlDataSource dataSource)
                 {
                     stored = new StoredGateEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                         GateProtocol.ParseDirection(reader.GetString(4)), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6),
-                        reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt32(8));
+                        reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt32(8))
+                    {
+                        ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
+                        ClockFlag = reader.IsDBNull(10) ? null : reader.GetString(10),
+                    };
                 }
             }
             if (stored is null)

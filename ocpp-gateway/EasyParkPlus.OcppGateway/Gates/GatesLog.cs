@@ -44,4 +44,7 @@ internal static partial class GatesLog
 
     [LoggerMessage(6013, LogLevel.Warning, "Development gates not seeded: {Reason}")]
     public static partial void SeedingSkipped(ILogger logger, string reason);
+
+    [LoggerMessage(6020, LogLevel.Warning, "Gate {GateId} event {EventId}: device time {DeviceTime} not trusted at arrival {ReceivedAt} ({Clock}); timed from its arrival")]
+    public static partial void DeviceClockNotTrusted(ILogger logger, string gateId, string eventId, DateTimeOffset deviceTime, DateTimeOffset receivedAt, string clock);
 }

@@ -40,11 +40,17 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
     private async Task EnterAsync(GateVehicleDetected detected, string plate, CancellationToken cancellationToken)
     {
         var sessionId = SessionIdFor(detected.GateId, detected.EventId);
-        if (await FindReservationAsync(detected.FacilityId, plate, detected.Timestamp, cancellationToken) is { } reservationId)
+        var (entryAt, clock) = TrustedTime(detected);
+        // Matched by the trusted time too: a device clock the gateway flagged cannot claim a reservation's deadline.
+        if (await FindReservationAsync(detected.FacilityId, plate, entryAt, cancellationToken) is { } reservationId)
         {
             // The reservation hands over to a parking session that credits its prepayment.
             await workflows.GetWorkflowHandle<Reservation>(reservationId).SignalAsync(
-                r => r.VehicleArrivedAsync(new ReservationArrival(sessionId, plate, detected.Timestamp, detected.GateId)),
+                r => r.VehicleArrivedAsync(new ReservationArrival(sessionId, plate, entryAt, detected.GateId)
+                {
+                    ReceivedAt = detected.ReceivedAt,
+                    EntryClock = clock,
+                }),
                 requestId: RequestIdFor(detected), cancellationToken: cancellationToken);
             LogArrivedForReservation(plate, detected.FacilityId, reservationId);
             return;
@@ -54,8 +60,12 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
         // A registered EV is given an EV space so it can charge; everyone else a regular one. Accessible spaces
         // are assigned by an attendant or from the app, where the driver can say so.
         var spaceType = vehicle?.Fuel == FuelType.Ev ? SpaceType.Ev : SpaceType.Regular;
-        var input = new ParkingSessionInput(sessionId, detected.FacilityId, plate, spaceType, detected.Timestamp, detected.GateId,
-            CustomerId: vehicle?.CustomerId);
+        var input = new ParkingSessionInput(sessionId, detected.FacilityId, plate, spaceType, entryAt, detected.GateId,
+            CustomerId: vehicle?.CustomerId)
+        {
+            EntryReceivedAt = detected.ReceivedAt,
+            EntryClock = clock,
+        };
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
         await workflows.StartWorkflowAsync((ParkingSession s) => s.RunAsync(input), new WorkflowOptions(workflowId, ParkingWorkflowIds.TaskQueue)
         {
@@ -76,13 +86,14 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
         var session = await FindRunningAsync(nameof(ParkingSession), detected.FacilityId, plate, cancellationToken)
             ?? throw new InvalidOperationException(
                 $"No running parking session for plate {plate} at {detected.FacilityId}; the exit stays pending until its entry is processed or an operator resolves it.");
+        var (exitAt, clock) = TrustedTime(detected);
         await workflows.GetWorkflowHandle<ParkingSession>(session.WorkflowId).SignalAsync(
-            s => s.VehicleExitedAsync(new VehicleExit(detected.Timestamp, detected.GateId)),
+            s => s.VehicleExitedAsync(new VehicleExit(exitAt, detected.GateId) { ReceivedAt = detected.ReceivedAt, Clock = clock }),
             requestId: RequestIdFor(detected), cancellationToken: cancellationToken);
         LogExited(plate, detected.FacilityId, session.WorkflowId);
     }
 
-    // The plate's reservation this entry fulfils: by the gate's device time, at or before its arrival deadline (an entry
+    // The plate's reservation this entry fulfils: by the entry's trusted time, at or before its arrival deadline (an entry
     // replayed from an offline buffer may reach us after the deadline, while the reservation still waits for it). Of
     // several, the one due first.
     private async Task<string?> FindReservationAsync(string facilityId, string plate, DateTimeOffset enteredAt, CancellationToken cancellationToken)
@@ -106,6 +117,12 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
         }
         return best?.WorkflowId;
     }
+
+    // The device's time, or its arrival when the gateway did not trust the device's clock (and the flag that says so).
+    private static (DateTimeOffset At, DeviceClockFlag? Clock) TrustedTime(GateVehicleDetected detected) =>
+        detected is { ClockFlag: { } reason, ReceivedAt: { } received }
+            ? (received, new DeviceClockFlag(detected.Timestamp, received, reason))
+            : (detected.Timestamp, null);
 
     private Task<WorkflowExecutionInfo?> FindRunningAsync(string workflowType, string facilityId, string plate, CancellationToken cancellationToken) =>
         workflows.FindRunningAsync(workflowType, new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate }, cancellationToken);

@@ -10,6 +10,7 @@ using EasyParkPlus.Domain.Reservations;
 using EasyParkPlus.Domain.Subscriptions;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using ReservationRow = EasyParkPlus.Data.Reservations.Reservation;
 
 namespace EasyParkPlus.Activities.Tests.Parking;
@@ -18,8 +19,9 @@ public sealed class EntryValidationTests
 {
     private static readonly DateTimeOffset Entry = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
 
-    private static ParkingActivities Activities(DataTestDatabase database) =>
-        new(database.CreateContext(), new SpaceAllocator(database.DataSource), new NoGateway(), TimeProvider.System, NullLogger<ParkingActivities>.Instance);
+    private static ParkingActivities Activities(DataTestDatabase database, long ceilingCents = 50_000) =>
+        new(database.CreateContext(), new SpaceAllocator(database.DataSource), new NoGateway(), TimeProvider.System,
+            Options.Create(new ParkingPolicyOptions { AutoChargeCeilingCents = ceilingCents }), NullLogger<ParkingActivities>.Instance);
 
     private static async Task<Guid> AddDriverAsync(DataTestDatabase database, string plate, string? passPlan = null)
     {
@@ -64,6 +66,18 @@ public sealed class EntryValidationTests
         Assert.Equal((true, (Guid?)customerId, (Guid?)null), (philadelphia.Allowed, philadelphia.CustomerId, philadelphia.SubscriptionId));
         Assert.Null(afterPeriod.SubscriptionId);
         Assert.False(boston.HasSavedCard);
+    }
+
+    // Issue 16, point 1: the deployment's ceiling for charging without an operator reaches the workflow with the validation.
+    [Fact]
+    public async Task ValidateEntryAsync_ReportsTheConfiguredAutoChargeCeiling()
+    {
+        await using var database = await DataTestDatabase.CreateAsync(new SeedOptions { SpacesPerFacility = 40, ChargersPerFacility = 2, EvSpacesPerFacility = 2 });
+
+        var validation = await Activities(database, ceilingCents: 12_345).ValidateEntryAsync(new EntryValidationRequest("parking-c", "BOS", "CEIL1", Entry, null, null));
+
+        validation.Allowed.Should().BeTrue();
+        validation.AutoChargeCeilingCents.Should().Be(12_345);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFi
             { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}7\",\"direction\":\"entry\",\"plate\":\"AB1\"}}", "invalidMessage" },
             { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}8\",\"direction\":\"entry\",\"plate\":\"AB1\",\"timestamp\":\"2026-12-06T07:00:00\"}}", "invalidMessage" },
             { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}9\",\"direction\":\"entry\",\"plate\":\"AB1\",\"timestamp\":\"yesterday\"}}", "invalidMessage" },
-            { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}10\",\"direction\":\"entry\",\"plate\":\"AB1\",\"timestamp\":\"2031-01-01T00:00:00Z\"}}", "invalidMessage" },
+            { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}10\",\"direction\":\"entry\",\"plate\":\"AB1\",\"timestamp\":\"2100-01-01T00:00:00Z\"}}", "invalidMessage" },
             { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}11\",\"direction\":\"entry\",\"plate\":\"AB1\",\"timestamp\":1733472000}}", "invalidMessage" },
             { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}12\",\"direction\":\"entry\",\"plate\":\"AB1\",\"timestamp\":\"{ts}\",\"photoRef\":\"a\\u0000b\"}}", "invalidMessage" },
             { $"{{\"type\":\"vehicleDetected\",\"eventId\":\"{Marker}13\",\"direction\":\"entry\",\"plate\":\"AB1\",\"timestamp\":\"{ts}\",\"photoRef\":7}}", "invalidMessage" },

@@ -1,13 +1,12 @@
 using System.Text;
 using EasyParkPlus.OcppGateway.Gates;
+using EasyParkPlus.Workflows.Parking;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;
 
 public sealed class GateProtocolTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
-
-    private static GateProtocol.Inbound Parse(string json) => GateProtocol.ParseInbound(Encoding.UTF8.GetBytes(json), Now, TimeSpan.FromHours(24));
+    private static GateProtocol.Inbound Parse(string json) => GateProtocol.ParseInbound(Encoding.UTF8.GetBytes(json));
 
     [Fact]
     public void ParseInbound_ValidEvent_NormalisesPlateAndConvertsDeviceTimeToUtc()
@@ -33,12 +32,42 @@ public sealed class GateProtocolTests
         Assert.Equal(new GateCommandAck("c1", accepted, reason), ack);
     }
 
+    // Issue 16, point 1: a time no controller clock can hold is refused; a wrong clock's time is stored and judged later.
     [Theory]
-    [InlineData("""{"type":"vehicleDetected","eventId":"e1","direction":"entry","plate":"A1","timestamp":"2026-12-07T11:59:00Z"}""", true)]
-    [InlineData("""{"type":"vehicleDetected","eventId":"e1","direction":"entry","plate":"A1","timestamp":"2026-12-07T12:01:00Z"}""", false)]
-    public void ParseInbound_DeviceClockAhead_RefusedBeyondSkew(string json, bool accepted)
+    [InlineData("0001-01-01T00:00:00Z", false)]
+    [InlineData("1999-12-31T23:59:59Z", false)]
+    [InlineData("2000-01-01T00:00:00Z", true)]
+    [InlineData("2016-03-01T08:00:00Z", true)]
+    [InlineData("2031-01-01T00:00:00Z", true)]
+    [InlineData("2099-12-31T23:59:59Z", true)]
+    [InlineData("2100-01-01T00:00:00Z", false)]
+    [InlineData("9999-12-31T23:59:59Z", false)]
+    public void ParseInbound_DeviceTime_RefusedOnlyOutsideWhatAClockCanHold(string timestamp, bool accepted)
     {
-        Assert.Equal(accepted, Parse(json) is GateProtocol.VehicleDetected);
+        var parsed = Parse($$"""{"type":"vehicleDetected","eventId":"e1","direction":"entry","plate":"A1","timestamp":"{{timestamp}}"}""");
+
+        (parsed is GateProtocol.VehicleDetected).Should().Be(accepted);
+        if (!accepted)
+        {
+            parsed.Should().BeOfType<GateProtocol.Refused>().Which.Error.Message.Should().Contain("timestamp");
+        }
+    }
+
+    [Theory]
+    [InlineData(-4, null)]
+    [InlineData(6, DeviceClockFlag.Ahead)]
+    [InlineData(-60 * 71, null)]
+    [InlineData(-60 * 73, DeviceClockFlag.Stale)]
+    [InlineData(-60 * 24 * 365, DeviceClockFlag.Stale)]
+    public void Judge_DeviceTimeAgainstArrival_FlagsAheadBeyondFiveMinutesAndOlderThanTheBufferHorizon(int minutes, string? flag)
+    {
+        var arrival = new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+        var options = new GateOptions();
+
+        var judged = DeviceClockFlag.Judge(arrival.AddMinutes(minutes), arrival, options.DeviceClockAheadTolerance, options.OfflineBufferHorizon);
+
+        judged?.Reason.Should().Be(flag);
+        (judged is null).Should().Be(flag is null);
     }
 
     [Fact]

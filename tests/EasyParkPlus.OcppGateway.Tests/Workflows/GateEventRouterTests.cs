@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Engine.Store;
 using EasyParkPlus.OcppGateway.Devices;
@@ -73,5 +74,24 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
             var started = (await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes.Should().BeOfType<WorkflowExecutionStarted>().Subject;
             started.Input.GetRawText().Should().Contain($"\"{plate}\"");
         }
+    }
+
+    // Issue 16, point 1: a gate clock the gateway did not trust times the stay from the event's arrival.
+    [Fact]
+    public async Task RouteAsync_EntryWithAStaleClock_StartsTheSessionAtItsArrivalAndCarriesTheFlag()
+    {
+        var deviceTime = new DateTimeOffset(2016, 3, 1, 8, 0, 0, TimeSpan.Zero);
+        await RouteAsync(new GateVehicleDetected("evt-stale-1", "BOS-GATE-IN-01", "BOS", GateEventDirection.Entry, "OLD2016", deviceTime, null)
+        {
+            ReceivedAt = Morning,
+            ClockFlag = DeviceClockFlag.Stale,
+        });
+
+        var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-stale-1"));
+        var started = (await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes.Should().BeOfType<WorkflowExecutionStarted>().Subject;
+        var input = started.Input[0].Deserialize<ParkingSessionInput>(PayloadConverter.Options)!;
+        input.EntryAt.Should().Be(Morning);
+        input.EntryReceivedAt.Should().Be(Morning);
+        input.EntryClock.Should().Be(new DeviceClockFlag(deviceTime, Morning, DeviceClockFlag.Stale));
     }
 }

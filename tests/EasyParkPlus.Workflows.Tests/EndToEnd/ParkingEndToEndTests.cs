@@ -49,9 +49,10 @@ public sealed class ParkingEndToEndTests
         await using var entryGate = await GateClient.ConnectAsync(new Uri(sockets, "gates/BOS-GATE-IN-01"), "BOS-GATE-IN-01", DevelopmentGatePassword);
         await using var exitGate = await GateClient.ConnectAsync(new Uri(sockets, "gates/BOS-GATE-OUT-01"), "BOS-GATE-OUT-01", DevelopmentGatePassword);
 
-        // Device times from the gates: the stay is billed from them, so two hours pass without waiting for them.
-        var entryAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var exitAt = entryAt.AddHours(2);
+        // Device times from the gates: the stay is billed from them, so two hours pass without waiting for them. The entry is
+        // one the controller buffered two hours ago (a plausible replay); a device time ahead of its arrival would not be trusted.
+        var exitAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var entryAt = exitAt.AddHours(-2);
         Assert.False((await entryGate.ReportAsync("BOS-GATE-IN-01:e2e-1", "entry", "7abc-123", entryAt)).GetProperty("duplicate").GetBoolean());
         var openEntry = await entryGate.ReceiveAsync();
         Assert.True(openEntry.GetProperty("type").GetString() == "openBarrier", $"{openEntry}\n{gateway.Output}\n{api.Output}");

@@ -25,6 +25,9 @@ public sealed class FakeParkingWorld : IParkingActivities, IBillingActivities, I
 
     public HashSet<Guid> DecliningCustomers { get; } = [];
 
+    // What entry validation reports as the deployment's automatic-charge ceiling (null: the workflow's default).
+    public long? AutoChargeCeilingCents { get; set; }
+
     public ConcurrentQueue<(string Call, DateTimeOffset At, object Payload)> Calls { get; } = new();
 
     public ConcurrentDictionary<Guid, InvoiceRequest> Invoices { get; } = new();
@@ -69,7 +72,10 @@ public sealed class FakeParkingWorld : IParkingActivities, IBillingActivities, I
         var customer = request.CustomerId;
         return Task.FromResult(new EntryValidation(true, null, request.Plate, customer,
             customer is { } c && CustomersWithPass.Contains(c) ? Guid.NewGuid() : null,
-            customer is { } d && CustomersWithCard.Contains(d), 0));
+            customer is { } d && CustomersWithCard.Contains(d), 0)
+        {
+            AutoChargeCeilingCents = AutoChargeCeilingCents,
+        });
     }
 
     public Task<SpaceAssignment> AllocateSpaceAsync(SpaceRequest request)

@@ -17,6 +17,7 @@ public static class PriceLineCodes
     public const string ChargingEnergy = "CHARGING_ENERGY";
     public const string ChargingIdle = "CHARGING_IDLE";
     public const string Subscription = "SUBSCRIPTION";
+    public const string OperatorAdjustment = "OPERATOR_ADJUSTMENT";
 }
 
 // Units printed next to line quantities.

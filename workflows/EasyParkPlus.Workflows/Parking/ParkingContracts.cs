@@ -27,11 +27,34 @@ public sealed record ParkingSessionSettings
 
     // Settings handed to a ChargingSession started from this stay; null uses the charging defaults.
     public ChargingSessionSettings? Charging { get; init; }
+
+    // Above this a stay is not charged without an operator's approval (issue 16); entry validation may say otherwise.
+    public const long DefaultAutoChargeCeilingCents = 50_000;
 }
 
-// EntryAt is the gate's own timestamp (device time is the billing truth). EntryGateId is null when
-// the driver started the session from the app. ReservationCreditCents is set by a Reservation
-// workflow handing over; otherwise entry validation reads the prepayment of ReservationId.
+// A gate clock the gateway did not trust: what the device said, when the event really arrived, and why (Reason is one
+// of DeviceClockFlag.Ahead/Stale). The stay is timed from ReceivedAt instead and its charge waits for an operator.
+public sealed record DeviceClockFlag(DateTimeOffset DeviceTime, DateTimeOffset ReceivedAt, string Reason)
+{
+    public const string Ahead = "ahead";
+    public const string Stale = "stale";
+
+    // Ahead: later than the arrival by more than a clock may drift. Stale: older than a controller can buffer
+    // offline, so it cannot be a replayed event with its true time. Null when the device time is plausible.
+    public static DeviceClockFlag? Judge(DateTimeOffset deviceTime, DateTimeOffset receivedAt, TimeSpan aheadTolerance, TimeSpan bufferHorizon) =>
+        deviceTime > receivedAt + aheadTolerance ? new(deviceTime, receivedAt, Ahead)
+        : deviceTime < receivedAt - bufferHorizon ? new(deviceTime, receivedAt, Stale)
+        : null;
+
+    public string Describe(string what) => Reason == Ahead
+        ? $"the {what} gate's clock said {DeviceTime:u}, {(DeviceTime - ReceivedAt).TotalMinutes:0} minutes after the event arrived ({ReceivedAt:u})"
+        : $"the {what} gate's clock said {DeviceTime:u}, {(ReceivedAt - DeviceTime).TotalHours:0} hours before the event arrived ({ReceivedAt:u})";
+}
+
+// EntryAt is the gate's own timestamp (device time is the billing truth), or the event's arrival when the gateway did
+// not trust the gate's clock (EntryClock says so). EntryGateId is null when the driver started the session from the
+// app. ReservationCreditCents is set by a Reservation workflow handing over; otherwise entry validation reads the
+// prepayment of ReservationId.
 public sealed record ParkingSessionInput(
     Guid SessionId, string FacilityId, string Plate, SpaceType SpaceType, DateTimeOffset EntryAt, string? EntryGateId,
     Guid? ReservationId = null, Guid? CustomerId = null)
@@ -39,10 +62,25 @@ public sealed record ParkingSessionInput(
     public long? ReservationCreditCents { get; init; }
 
     public ParkingSessionSettings? Settings { get; init; }
+
+    // When the gateway received the entry event (null when started from the app).
+    public DateTimeOffset? EntryReceivedAt { get; init; }
+
+    public DeviceClockFlag? EntryClock { get; init; }
 }
 
-// Signal VehicleExited: ExitAt is the exit gate's device time.
-public sealed record VehicleExit(DateTimeOffset ExitAt, string? ExitGateId);
+// Signal VehicleExited: ExitAt is the exit gate's device time, or the event's arrival when Clock says the gate's clock
+// was not trusted. ReceivedAt is when the gateway received the event.
+public sealed record VehicleExit(DateTimeOffset ExitAt, string? ExitGateId)
+{
+    public DateTimeOffset? ReceivedAt { get; init; }
+
+    public DeviceClockFlag? Clock { get; init; }
+}
+
+// Signal ChargeReviewed: an operator's decision on a charge held for review. AmountCents null approves the amount the
+// workflow proposed; otherwise it is the amount to bill (0 waives it). A negative amount is no decision and is ignored.
+public sealed record ChargeReview(long? AmountCents, string? Note);
 
 // Signal ChargingRequested: the driver parked in an EV space asks to charge at one of the facility's
 // chargers (the api checks that the station belongs to the facility before it signals).
@@ -58,6 +96,7 @@ public static class ParkingStates
     public const string Parked = "Parked";
     public const string Pricing = "Pricing";
     public const string AwaitingPayment = "AwaitingPayment";
+    public const string AwaitingReview = "AwaitingReview";
     public const string Exiting = "Exiting";
     public const string Completed = "Completed";
     public const string Denied = "Denied";
@@ -80,6 +119,9 @@ public sealed record ParkingStatus(
 
     // Why the last charging request was not acted on, or how the charge ended when it failed.
     public string? ChargingNote { get; init; }
+
+    // Why the charge waits (or waited) for an operator's review, if it does.
+    public string? ReviewReason { get; init; }
 }
 
 public sealed record ParkingSessionResult(
@@ -105,6 +147,9 @@ public sealed record EntryValidationRequest(string WorkflowId, string FacilityId
 public sealed record EntryValidation(
     bool Allowed, string? DenialReason, string Plate, Guid? CustomerId, Guid? SubscriptionId, bool HasSavedCard, long ReservationCreditCents)
 {
+    // The deployment's ceiling for charging without an operator (Parking:AutoChargeCeilingCents); null: the default.
+    public long? AutoChargeCeilingCents { get; init; }
+
     public static EntryValidation Deny(string plate, string reason) => new(false, reason, plate, null, null, false, 0);
 }
 
@@ -128,6 +173,10 @@ public static class OperatorAlertKinds
     public const string PayStationTimeout = "pay_station_timeout";
     public const string CardDeclined = "card_declined";
     public const string ChargerFailure = "charger_failure";
+    public const string EntryClock = "entry_clock";
+    public const string ExitClock = "exit_clock";
+    public const string ExitBeforeEntry = "exit_before_entry";
+    public const string ChargeReview = "charge_review";
 }
 
 public sealed record SessionClosing(

@@ -37,6 +37,8 @@ public sealed class ParkingSession
     private Task? _charging;
     private ChargingSessionResult? _chargingResult;
     private string? _chargingNote;
+    private ChargeReview? _review;
+    private string? _reviewReason;
 
     [WorkflowQuery]
     public ParkingStatus Status => new(
@@ -45,6 +47,7 @@ public sealed class ParkingSession
     {
         ChargingSessionId = _chargingSessionId,
         ChargingNote = _chargingNote,
+        ReviewReason = _reviewReason,
     };
 
     [WorkflowSignal]
@@ -52,6 +55,17 @@ public sealed class ParkingSession
     {
         // The first exit event wins: a gate that repeats its event must not move the exit time.
         _exit ??= exit;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowSignal]
+    public Task ChargeReviewedAsync(ChargeReview review)
+    {
+        // The first decision counts (an operator may also approve ahead of the hold); a negative amount is none.
+        if (review.AmountCents is null or >= 0)
+        {
+            _review ??= review;
+        }
         return Task.CompletedTask;
     }
 
@@ -86,6 +100,11 @@ public sealed class ParkingSession
             ["Plate"] = input.Plate,
             ["CustomerId"] = input.CustomerId?.ToString(),
         });
+        if (input.EntryClock is { } entryClock)
+        {
+            await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.EntryClock,
+                $"Plate {input.Plate} at {input.FacilityId}: {entryClock.Describe("entry")}. The stay is timed from the arrival and its charge waits for an operator.");
+        }
 
         var validation = await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.ValidateEntryAsync(
             new EntryValidationRequest(workflowId, input.FacilityId, input.Plate, input.EntryAt, input.ReservationId, input.CustomerId)), Quick);
@@ -125,7 +144,7 @@ public sealed class ParkingSession
         }
 
         _state = ParkingStates.Pricing;
-        var price = Price(input, settings, validation, exit.ExitAt);
+        var price = await PriceStayAsync(input, settings, validation, exit, workflowId);
         _amountDue = price.Total.Cents;
         var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
             workflowId, BillableKind.Parking, "", validation.CustomerId, input.FacilityId, BillingLine.From(price), Workflow.UtcNow)), Quick);
@@ -261,12 +280,59 @@ public sealed class ParkingSession
         }
     }
 
-    private static PriceBreakdown Price(ParkingSessionInput input, ParkingSessionSettings settings, EntryValidation validation, DateTimeOffset exitAt)
+    // Prices the stay and, when a device time was not trusted, the exit came before the entry, or the amount is above
+    // the automatic-charge ceiling, holds it until an operator approves or sets the amount (ChargeReviewed signal).
+    // Device input never moves money on its own: an implausible time is replaced by the event's arrival, and an exit
+    // dated before its entry is priced from both events' arrivals instead of becoming a free stay.
+    private async Task<PriceBreakdown> PriceStayAsync(
+        ParkingSessionInput input, ParkingSessionSettings settings, EntryValidation validation, VehicleExit exit, string workflowId)
+    {
+        var reasons = new List<string>();
+        if (input.EntryClock is { } entryClock)
+        {
+            reasons.Add(entryClock.Describe("entry"));
+        }
+        if (exit.Clock is { } exitClock)
+        {
+            reasons.Add(exitClock.Describe("exit"));
+            await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.ExitClock,
+                $"Plate {input.Plate} at {input.FacilityId}: {exitClock.Describe("exit")}. The stay is timed to the arrival and its charge waits for an operator.");
+        }
+        var span = StayReview.BillingSpan(input, exit, Workflow.UtcNow);
+        if (span.OutOfOrder is { } reason)
+        {
+            reasons.Add(reason);
+            await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.ExitBeforeEntry, $"Plate {input.Plate} at {input.FacilityId}: {reason}.");
+        }
+        var price = Price(input, settings, validation, span.From, span.To);
+        var ceiling = validation.AutoChargeCeilingCents ?? ParkingSessionSettings.DefaultAutoChargeCeilingCents;
+        if (price.Total.Cents > ceiling)
+        {
+            reasons.Add($"{price.Total} is above the {Money.FromCents(ceiling)} that is charged without an operator");
+        }
+        if (reasons.Count == 0 || price.Total <= Money.Zero)
+        {
+            return price;
+        }
+
+        _state = ParkingStates.AwaitingReview;
+        _reviewReason = string.Join("; ", reasons);
+        _amountDue = price.Total.Cents;
+        await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.ChargeReview,
+            $"The charge of {price.Total} for plate {input.Plate} at {input.FacilityId} waits for an operator: {_reviewReason}. " +
+            "Send the ChargeReviewed signal to approve it or set the amount.");
+        await Workflow.WaitConditionAsync(() => _review is not null);
+        _state = ParkingStates.Pricing;
+        return StayReview.Apply(price, _review!);
+    }
+
+    private static PriceBreakdown Price(ParkingSessionInput input, ParkingSessionSettings settings, EntryValidation validation,
+        DateTimeOffset entryAt, DateTimeOffset exitAt)
     {
         var tariff = settings.Grace is { } grace ? ParkingTariff.Default with { Grace = grace } : ParkingTariff.Default;
-        // A gate clock behind the entry clock must not produce a negative stay.
-        var exit = exitAt < input.EntryAt ? input.EntryAt : exitAt;
-        var price = ParkingPricing.Price(input.SpaceType, input.EntryAt, exit, tariff);
+        // Arrival times can still be out of order (a replayed buffer); they must not produce a negative stay.
+        var exit = exitAt < entryAt ? entryAt : exitAt;
+        var price = ParkingPricing.Price(input.SpaceType, entryAt, exit, tariff);
         var credit = input.ReservationCreditCents ?? validation.ReservationCreditCents;
         if (credit > 0)
         {

@@ -165,6 +165,8 @@ public sealed class Reservation
         {
             ReservationCreditCents = _prepaid,
             Settings = input.ParkingSettings,
+            EntryReceivedAt = arrival.ReceivedAt,
+            EntryClock = arrival.EntryClock,
         };
         await Workflow.StartChildWorkflowAsync((ParkingSession p) => p.RunAsync(parkingInput), new ChildWorkflowOptions
         {

@@ -24,8 +24,16 @@ public sealed record ReservationInput(
 }
 
 // Signal VehicleArrived (gate entry for a reserved car): starts the parking session parking-{SessionId}. ArrivedAt is the
-// gate's device time; an arrival after the deadline is not this reservation's.
-public sealed record ReservationArrival(Guid SessionId, string Plate, DateTimeOffset ArrivedAt, string? GateId);
+// gate's device time (the arrival when the gateway did not trust its clock); an arrival after the deadline is not this
+// reservation's.
+public sealed record ReservationArrival(Guid SessionId, string Plate, DateTimeOffset ArrivedAt, string? GateId)
+{
+    // From a gate: when the gateway received the event, and the gate's clock when it was not trusted (ArrivedAt is then
+    // the arrival); both are handed to the parking session.
+    public DateTimeOffset? ReceivedAt { get; init; }
+
+    public DeviceClockFlag? EntryClock { get; init; }
+}
 
 // Signal Cancel.
 public sealed record ReservationCancellation(string? Reason);

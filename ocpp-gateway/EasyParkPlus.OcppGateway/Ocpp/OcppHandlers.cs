@@ -135,11 +135,18 @@ public sealed class OcppHandlers(OcppStore store, TransactionEventDelivery deliv
         var evse = payload.OptionalChild("evse");
         var evseId = evse?.Number("id", 0) ?? 0;
         var connectorId = evse?.OptionalNumber("connectorId", 0);
-        var token = payload.OptionalChild("idToken") is { } idToken ? ReadIdToken(idToken) : ((string, string)?)null;
+        var token = payload.OptionalChild("idToken") is { } idToken ? ReadIdToken(idToken) : ((string Value, string Type)?)null;
         var energy = MeterReading.EnergyWh(payload.Array("meterValue", 1, required: false));
 
+        // The answer about the token is decided first and stored with the event: whom the transaction may bill follows
+        // what the station was told, never the token's text alone.
+        var standing = token is { } t ? await store.CheckIdTokenAsync(t.Value, t.Type, ct) : (IdTokenStanding?)null;
         var e = new ChargerTransactionEvent(station.StationId, evseId, connectorId, transactionId, eventType, seqNo, timestamp, trigger,
-            chargingState, energy, token?.Item1, remoteStartId, stoppedReason, offline);
+            chargingState, energy, token?.Value, remoteStartId, stoppedReason, offline)
+        {
+            IdTokenType = token?.Type,
+            IdTokenStatus = standing?.ToString(),
+        };
         // Stored before the answer: once the station hears back, it may drop the event from its queue.
         var isNew = await store.StoreTransactionEventAsync(e, raw, time.GetUtcNow(), ct);
         OcppLog.TransactionEventStored(logger, station.StationId, transactionId, eventType.ToString(), seqNo, !isNew);
@@ -147,7 +154,7 @@ public sealed class OcppHandlers(OcppStore store, TransactionEventDelivery deliv
         {
             delivery.Wake();
         }
-        return token is { } t ? new { idTokenInfo = await IdTokenInfoAsync(t, ct) } : new { };
+        return standing is { } answered ? new { idTokenInfo = new { status = answered.ToString() } } : new { };
     }
 
     private async Task<object> MeterValuesAsync(StationConnection station, JsonElement raw, CancellationToken ct)

@@ -98,10 +98,11 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO gateway.transaction_events (station_id, transaction_id, seq_no, event_type, evse_id, connector_id, device_time,
-                trigger_reason, charging_state, energy_wh, id_token, remote_start_id, stopped_reason, offline, payload, received_at, next_attempt_at)
+                trigger_reason, charging_state, energy_wh, id_token, remote_start_id, stopped_reason, offline, payload, received_at, next_attempt_at,
+                id_token_type, id_token_status)
             VALUES ($1, $2, $3, $4,
                 COALESCE($5, (SELECT t.evse_id FROM gateway.transaction_events t WHERE t.station_id = $1 AND t.transaction_id = $2 AND t.evse_id IS NOT NULL LIMIT 1)),
-                $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $16)
+                $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $16, $17, $18)
             ON CONFLICT (station_id, transaction_id, seq_no) DO NOTHING
             """);
         command.Parameters.Add(new() { Value = e.StationId });
@@ -120,6 +121,8 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = e.Offline });
         command.Parameters.Add(new() { Value = payload.GetRawText() });
         command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = (object?)e.IdTokenType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)e.IdTokenStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         return await command.ExecuteNonQueryAsync(ct) > 0;
     }
 
@@ -128,7 +131,7 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT seq, station_id, COALESCE(evse_id, 0), connector_id, transaction_id, event_type, seq_no, device_time, trigger_reason,
-                   charging_state, energy_wh, id_token, remote_start_id, stopped_reason, offline, attempts
+                   charging_state, energy_wh, id_token, remote_start_id, stopped_reason, offline, attempts, id_token_type, id_token_status
             FROM gateway.transaction_events t WHERE delivered_at IS NULL AND next_attempt_at <= $1
               AND NOT EXISTS (SELECT 1 FROM gateway.transaction_events p
                               WHERE p.station_id = t.station_id AND p.transaction_id = t.transaction_id AND p.seq < t.seq
@@ -146,7 +149,11 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
                 Enum.Parse<TransactionEventType>(reader.GetString(5)), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetInt64(10),
                 reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetInt32(12),
-                reader.IsDBNull(13) ? null : reader.GetString(13), reader.GetBoolean(14));
+                reader.IsDBNull(13) ? null : reader.GetString(13), reader.GetBoolean(14))
+            {
+                IdTokenType = reader.IsDBNull(16) ? null : reader.GetString(16),
+                IdTokenStatus = reader.IsDBNull(17) ? null : reader.GetString(17),
+            };
             events.Add(new StoredTransactionEvent(reader.GetInt64(0), e, reader.GetInt32(15)));
         }
         return events;

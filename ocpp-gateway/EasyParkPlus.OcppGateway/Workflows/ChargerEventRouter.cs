@@ -62,7 +62,7 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
             .FirstOrDefaultAsync(cancellationToken)
             ?? throw new InvalidOperationException($"Station {e.StationId} is not a known charger; its event stays pending for an operator.");
         var sessionId = SessionIdFor(e.StationId, e.TransactionId);
-        var customerId = await CustomerForAsync(e.IdToken, cancellationToken);
+        var customerId = await CustomerForAsync(e, cancellationToken);
         var input = new ChargingSessionInput(sessionId, facilityId, e.StationId, e.EvseId, customerId, e.IdToken);
         var started = new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId);
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
@@ -74,23 +74,40 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
                 SearchAttributes = input.SearchAttributes(),
             }, cancellationToken);
         LogStartedAtCharger(e.StationId, e.TransactionId, workflowId);
+        if (e.IdToken is not null && customerId is null)
+        {
+            await RaiseUnbilledTokenAlertAsync(e, facilityId, workflowId, cancellationToken);
+        }
     }
 
-    // The account behind the token the charger authorised: an RFID card registered to it (gateway.id_tokens, not blocked)
-    // or a Central token that is the account id. The session then bills that account's saved card instead of leaving
-    // the amount owed; an unknown token still charges, as an anonymous session.
-    private async Task<Guid?> CustomerForAsync(string? idToken, CancellationToken cancellationToken)
+    // The account a charger-started transaction bills: the owner of an RFID card registered to it (gateway.id_tokens, not
+    // blocked), and only when the gateway answered the station Accepted for that token. A token answered Unknown or
+    // Invalid, or a Central token (ours, sent with an app start, which the app session above would have matched), bills
+    // nobody: the session charges as an anonymous one and operators are told.
+    private async Task<Guid?> CustomerForAsync(ChargerTransactionEvent e, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(idToken))
+        if (e is not { IdToken: { Length: > 0 } idToken, IdTokenStatus: nameof(Ocpp.IdTokenStanding.Accepted) } || e.IdTokenType == CentralToken)
         {
             return null;
         }
         var owners = await db.Database.SqlQuery<Guid>($"""
             SELECT t.customer_id AS "Value" FROM gateway.id_tokens t WHERE t.id_token = {idToken} AND NOT t.blocked
-            UNION ALL
-            SELECT c.id FROM accounts.customers c WHERE c.id::text = lower({idToken})
             """).ToListAsync(cancellationToken);
         return owners.Count > 0 ? owners[0] : null;
+    }
+
+    // Once per session (the alert is unique per workflow and kind), so a redelivered Started does not page twice.
+    private async Task RaiseUnbilledTokenAlertAsync(ChargerTransactionEvent e, string facilityId, string workflowId, CancellationToken cancellationToken)
+    {
+        var token = e.IdToken!.Length > 4 ? "…" + e.IdToken[^4..] : e.IdToken;
+        var message = $"Station {e.StationId} started transaction {e.TransactionId} with id token {token} ({e.IdTokenType ?? "no type"}), " +
+            $"which the gateway answered {e.IdTokenStatus ?? "nothing"}: it charges as an anonymous session and bills nobody.";
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO parking.operator_alerts (id, workflow_id, facility_id, kind, message, raised_at)
+            VALUES ({Guid.NewGuid()}, {workflowId}, {facilityId}, {UnbilledTokenAlert}, {message}, {e.Timestamp.ToUniversalTime()})
+            ON CONFLICT (workflow_id, kind) DO NOTHING
+            """, cancellationToken);
+        LogUnbilledToken(e.StationId, e.TransactionId, e.IdTokenStatus);
     }
 
     private async Task<bool> StartedStillPendingAsync(ChargerTransactionEvent e, CancellationToken cancellationToken) =>
@@ -125,8 +142,10 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
         {
             return remoteStartId == ChargingWorkflowIds.RemoteStartIdFor(sessionId);
         }
-        // A charger that leaves out the remoteStartId still reports the id token we asked it to start with: the customer id.
-        return session.SearchAttributes.TryGetValue("CustomerId", out var customer) && customer.ValueKind == System.Text.Json.JsonValueKind.String
+        // A charger that leaves out the remoteStartId still reports the Central id token we asked it to start with: the
+        // customer id. Only that type: an RFID or key code that happens to spell a customer id is someone else's card.
+        return started.IdTokenType == CentralToken
+            && session.SearchAttributes.TryGetValue("CustomerId", out var customer) && customer.ValueKind == System.Text.Json.JsonValueKind.String
             && string.Equals(customer.GetString(), started.IdToken, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -146,6 +165,10 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
     private static ChargingState? ParseState(string? state) =>
         Enum.TryParse<ChargingState>(state, ignoreCase: false, out var parsed) ? parsed : null;
 
+    public const string UnbilledTokenAlert = "unbilled_id_token";
+
+    private const string CentralToken = "Central";
+
     public static Guid SessionIdFor(string stationId, string transactionId) =>
         WorkflowLookup.StableId($"charger-transaction:{stationId}/{transactionId}");
 
@@ -154,6 +177,9 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
 
     [LoggerMessage(LogLevel.Warning, "Transaction event {EventType} {DedupeId} matches no running charging session; nothing to signal")]
     private partial void LogNoSession(TransactionEventType eventType, string dedupeId);
+
+    [LoggerMessage(LogLevel.Warning, "Station {StationId} transaction {TransactionId}: id token answered {Status}; billed to nobody, operators alerted")]
+    private partial void LogUnbilledToken(string stationId, string transactionId, string? status);
 
     [LoggerMessage(LogLevel.Information, "Station {StationId} started transaction {TransactionId} at the charger: {WorkflowId}")]
     private partial void LogStartedAtCharger(string stationId, string transactionId, string workflowId);

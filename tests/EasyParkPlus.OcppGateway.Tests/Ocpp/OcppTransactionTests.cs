@@ -75,6 +75,9 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
         // The EVSE named at Started carries over to the events that do not repeat it.
         Assert.All(events, e => Assert.Equal((OcppDatabaseFixture.Station1, 1), (e.StationId, e.EvseId)));
         Assert.Equal("RFID-NEVER-SEEN", events[0].IdToken);
+        // What the station was told about the token travels with the event (issue 16, point 4: Unknown bills nobody).
+        (events[0].IdTokenType, events[0].IdTokenStatus).Should().Be(("ISO14443", "Unknown"));
+        (await db.ScalarAsync<string>("SELECT id_token_status FROM gateway.transaction_events WHERE transaction_id = $1 AND seq_no = 0", tx)).Should().Be("Unknown");
         Assert.Equal($"{OcppDatabaseFixture.Station1}/{tx}/1", events[1].DedupeId);
         await allDelivered;
         Assert.Equal(3, await db.ScalarAsync<long>("SELECT count(*) FROM gateway.transaction_events WHERE transaction_id = $1 AND delivered_at IS NOT NULL", tx));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EasyParkPlus.Data;
 using Charger = EasyParkPlus.Data.Charging.Charger;
 using EasyParkPlus.Engine;
@@ -94,8 +95,23 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
             INSERT INTO gateway.id_tokens (id_token, customer_id, blocked) VALUES ('RFID-BLOCKED-1', {owner}, true);
             """));
 
-        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with { EvseId = 1, TransactionId = "tx-rfid", IdToken = "RFID-OWNED-1" });
-        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with { EvseId = 2, TransactionId = "tx-blocked", IdToken = "RFID-BLOCKED-1" });
+        // As the gateway stored them: the owned card answered Accepted, the blocked one Invalid.
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with
+        {
+            EvseId = 1,
+            TransactionId = "tx-rfid",
+            IdToken = "RFID-OWNED-1",
+            IdTokenType = "ISO14443",
+            IdTokenStatus = "Accepted",
+        });
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with
+        {
+            EvseId = 2,
+            TransactionId = "tx-blocked",
+            IdToken = "RFID-BLOCKED-1",
+            IdTokenType = "ISO14443",
+            IdTokenStatus = "Invalid",
+        });
 
         var owned = await Client.DescribeWorkflowAsync(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-rfid")));
         Assert.Equal(owner.ToString(), owned.Execution.SearchAttributes["CustomerId"].GetString());
@@ -162,5 +178,48 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         await RouteAsync(Event("NO-SUCH-STATION", TransactionEventType.Updated, 1, "Charging", 10, 5));
         var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor("NO-SUCH-STATION", "tx-42")) });
         Assert.Empty(runs.Executions);
+    }
+
+    // Issue 16, point 4: a token equal to a customer's id, answered Unknown (or a Central token no app session asked
+    // for), bills nobody and raises an alert; the session still charges, anonymously.
+    [Fact]
+    public async Task RouteAsync_TokenSpellingACustomerIdButAnsweredUnknown_BillsNobodyAndAlerts()
+    {
+        var station = await routing.QueryAsync(services =>
+            services.GetRequiredService<EasyParkDbContext>().Set<Charger>().Where(c => c.FacilityId == "PHL").Select(c => c.StationId).FirstAsync());
+        var victim = Guid.NewGuid();
+        await routing.QueryAsync(services => services.GetRequiredService<EasyParkDbContext>().Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO accounts.customers (id, email, name, role) VALUES ({victim}, {$"victim-{victim:N}@example.test"}, 'Victim', 'driver')
+            """));
+
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with
+        {
+            EvseId = 3,
+            TransactionId = "tx-spoof-rfid",
+            IdToken = victim.ToString(),
+            IdTokenType = "ISO14443",
+            IdTokenStatus = "Unknown",
+        });
+        await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with
+        {
+            EvseId = 4,
+            TransactionId = "tx-spoof-central",
+            IdToken = victim.ToString(),
+            IdTokenType = "Central",
+            IdTokenStatus = "Accepted",
+        });
+
+        foreach (var transaction in new[] { "tx-spoof-rfid", "tx-spoof-central" })
+        {
+            var workflowId = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, transaction));
+            var session = await Client.DescribeWorkflowAsync(workflowId);
+            session.Execution.SearchAttributes.Should().NotContainKey("CustomerId", because: transaction);
+            var input = ((WorkflowExecutionStarted)(await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes).Input[0]
+                .Deserialize<ChargingSessionInput>(PayloadConverter.Options)!;
+            input.CustomerId.Should().BeNull();
+            var alerts = await routing.QueryAsync(services => services.GetRequiredService<EasyParkDbContext>().OperatorAlerts
+                .Where(a => a.WorkflowId == workflowId).Select(a => a.Kind).ToListAsync());
+            alerts.Should().Equal(ChargerEventRouter.UnbilledTokenAlert);
+        }
     }
 }

@@ -73,6 +73,12 @@ public sealed class StationScript : IAsyncDisposable
         await station.NextAsync("remoteStart");
         Assert.Equal("Accepted", (await station.NextAsync("started")).GetProperty("idTokenInfo").GetProperty("status").GetString());
         await station.NextAsync("charging");
+        // The clock jumps 10 minutes next, past the session's 2-minute start timeout: the Started event is delivered to
+        // the workflow asynchronously, so wait until the session has its transaction (on a loaded machine it may lag).
+        using (var ops = await system.OperatorClientAsync())
+        {
+            await SystemWaits.WorkflowStateAsync(ops, $"charging-{sessionId}", s => s.GetProperty("state").GetString() == "charging");
+        }
         await atCheckpoint("charging", sessionId, station);
         await station.ContinueAtAsync(600);
         await station.NextAsync("meterValues");

@@ -68,6 +68,12 @@ public sealed class GrpcServiceBinding<TService>(RpcRegistry registry, ILogger<G
             {
                 throw new RpcException(new Status(StatusCode.Cancelled, "The call was canceled."));
             }
+            catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or Persistence.CommitConflictException)
+            {
+                // The database is restarting or unreachable, or the run kept moving under us: the client may retry.
+                Log.RpcFailed(logger, name, e);
+                throw new RpcException(new Status(StatusCode.Unavailable, "The store is unavailable; try again."));
+            }
             catch (Exception e) when (e is not RpcException)
             {
                 Log.RpcFailed(logger, name, e);

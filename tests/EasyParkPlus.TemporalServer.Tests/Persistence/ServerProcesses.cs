@@ -19,10 +19,13 @@ public sealed class ServerProcess : IAsyncDisposable
     private ServerProcess(Process process, int port)
     {
         _process = process;
+        Port = port;
         Address = $"127.0.0.1:{port}";
     }
 
     public string Address { get; }
+
+    public int Port { get; }
 
     public int Id => _process.Id;
 
@@ -38,22 +41,22 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a server and returns once it answers GetSystemInfo.</summary>
-    public static async Task<ServerProcess> StartAsync(string connectionString, TimeSpan queuePollFallback)
+    public static async Task<ServerProcess> StartAsync(string connectionString, TimeSpan queuePollFallback, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var info = new ProcessStartInfo(TemporalServerExecutable.Path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "server", "start-dev", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--headless", "--store", "postgres" })
+        foreach (var argument in new[] { "server", "start-dev", "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--headless", "--store", "postgres" })
         {
             info.ArgumentList.Add(argument);
         }
         info.Environment["TemporalServer__Postgres"] = connectionString;
         info.Environment["TemporalServer__QueuePollFallbackMs"] = ((int)queuePollFallback.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var server = new ServerProcess(Process.Start(info)!, port);
+        var server = new ServerProcess(Process.Start(info)!, port.Value);
         server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server._process.BeginOutputReadLine();
@@ -96,6 +99,9 @@ public sealed class ServerProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>SIGKILL, as a crash.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
 
     public async ValueTask DisposeAsync()
     {

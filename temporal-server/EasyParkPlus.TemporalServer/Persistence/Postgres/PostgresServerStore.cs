@@ -204,9 +204,15 @@ public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerSt
 
     public async ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Func<VisibilityRecord, bool> filter, int pageSize, byte[]? pageToken, CancellationToken cancellationToken)
     {
-        // The filter is a predicate until the list-filter language's SQL translation is wired in: read the
-        // namespace's records newest first and page over the ones it accepts, as the in-memory store does.
-        await using var command = dataSource.CreateCommand("SELECT record FROM temporal.visibility WHERE namespace = $1 ORDER BY start_time DESC, run_id");
+        // The filter is a predicate until the list-filter language's SQL translation is wired in: page over the
+        // namespace's records it accepts, as the in-memory store does.
+        return OffsetPaging.Page((await ReadVisibilityAsync(@namespace, cancellationToken)).Where(filter), pageSize, pageToken);
+    }
+
+    /// <summary>Every visibility record of a namespace.</summary>
+    private async Task<List<VisibilityRecord>> ReadVisibilityAsync(string @namespace, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT record FROM temporal.visibility WHERE namespace = $1");
         command.Parameters.Add(Text(@namespace));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<VisibilityRecord>();
@@ -214,7 +220,7 @@ public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerSt
         {
             records.Add(StateCodec.DecodeVisibility(reader.GetFieldValue<byte[]>(0)));
         }
-        return OffsetPaging.Page(records.Where(filter), pageSize, pageToken);
+        return records;
     }
 
     public async ValueTask<VisibilityRecord?> GetVisibilityAsync(RunKey key, CancellationToken cancellationToken)

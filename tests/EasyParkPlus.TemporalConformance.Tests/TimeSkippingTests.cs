@@ -25,6 +25,63 @@ public sealed class TimeSkippingTests(TimeSkippingFixture fixture)
 
     public sealed record GreetingResult(string Greeting, TimeSpan Waited);
 
+    [Workflow]
+    public sealed class GraceWorkflow
+    {
+        private bool _arrived;
+
+        [WorkflowRun]
+        public async Task<GraceResult> RunAsync()
+        {
+            var start = Workflow.UtcNow;
+            var arrived = await Workflow.WaitConditionAsync(() => _arrived, TimeSpan.FromMinutes(15));
+            return new(arrived, Workflow.UtcNow - start);
+        }
+
+        [WorkflowSignal]
+        public Task ArriveAsync()
+        {
+            _arrived = true;
+            return Task.CompletedTask;
+        }
+    }
+
+    public sealed record GraceResult(bool Arrived, TimeSpan Waited);
+
+    [Workflow]
+    public sealed class SlowRetryWorkflow
+    {
+        [WorkflowRun]
+        public async Task<TimeSpan> RunAsync()
+        {
+            var start = Workflow.UtcNow;
+            await Workflow.ExecuteActivityAsync(() => Unreliable.CallAsync(), new()
+            {
+                StartToCloseTimeout = TimeSpan.FromSeconds(1),
+                RetryPolicy = new() { InitialInterval = TimeSpan.FromHours(1), BackoffCoefficient = 2, MaximumAttempts = 3 },
+            });
+            return Workflow.UtcNow - start;
+        }
+    }
+
+    public static class Unreliable
+    {
+        // Attempt 1 times out (it outlives its 1 s start-to-close), attempt 2 fails, attempt 3 succeeds.
+        [Activity]
+        public static async Task CallAsync()
+        {
+            var info = ActivityExecutionContext.Current.Info;
+            if (info.Attempt == 1)
+            {
+                await Task.Delay(Timeout.Infinite, ActivityExecutionContext.Current.CancellationToken);
+            }
+            if (info.Attempt == 2)
+            {
+                throw new InvalidOperationException("still down");
+            }
+        }
+    }
+
     public static class Greetings
     {
         [Activity]
@@ -47,5 +104,77 @@ public sealed class TimeSkippingTests(TimeSkippingFixture fixture)
             result.Waited.Should().BeCloseTo(TimeSpan.FromDays(30), TimeSpan.FromSeconds(5)).And.BeGreaterThanOrEqualTo(TimeSpan.FromDays(30));
             stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
         });
+    }
+
+    [TimeSkippingFact]
+    public async Task DelayAsync_OneDay_GetCurrentTimeMovesByThatDay()
+    {
+        var env = fixture.Environment!;
+        var before = await env.GetCurrentTimeAsync();
+        var stopwatch = Stopwatch.StartNew();
+        await env.DelayAsync(TimeSpan.FromDays(1));
+        stopwatch.Stop();
+        var after = await env.GetCurrentTimeAsync();
+
+        (after - before).Should().BeCloseTo(TimeSpan.FromDays(1), TimeSpan.FromSeconds(5)).And.BeGreaterThanOrEqualTo(TimeSpan.FromDays(1));
+        stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+    }
+
+    [TimeSkippingFact]
+    public async Task WaitConditionAsync_FifteenMinutesWithoutSignal_TimesOutAtFifteenMinutesOfWorkflowTime()
+    {
+        await fixture.RunAsync(o => o.AddWorkflow<GraceWorkflow>(), async w =>
+        {
+            var result = await w.Client.ExecuteWorkflowAsync((GraceWorkflow wf) => wf.RunAsync(), w.Options());
+
+            result.Arrived.Should().BeFalse();
+            result.Waited.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMinutes(15)).And.BeLessThan(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(5));
+        });
+    }
+
+    [TimeSkippingFact]
+    public async Task WaitConditionAsync_SignalBeforeTheDeadline_ArrivesWithoutWaitingItOut()
+    {
+        await fixture.RunAsync(o => o.AddWorkflow<GraceWorkflow>(), async w =>
+        {
+            var handle = await w.Client.StartWorkflowAsync((GraceWorkflow wf) => wf.RunAsync(), w.Options());
+            await handle.SignalAsync(wf => wf.ArriveAsync());
+
+            var result = await handle.GetResultAsync();
+            result.Arrived.Should().BeTrue();
+            result.Waited.Should().BeLessThan(TimeSpan.FromMinutes(1));
+        });
+    }
+
+    [TimeSkippingFact]
+    public async Task ExecuteActivityAsync_TimeoutThenFailureWithHourLongBackoff_RunsOnTheVirtualClock()
+    {
+        await fixture.RunAsync(o => o.AddWorkflow<SlowRetryWorkflow>().AddActivity(Unreliable.CallAsync), async w =>
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var elapsed = await w.Client.ExecuteWorkflowAsync((SlowRetryWorkflow wf) => wf.RunAsync(), w.Options());
+            stopwatch.Stop();
+
+            // One start-to-close timeout (1 s, real time: the attempt is out), then backoffs of 1 h and 2 h, skipped.
+            elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromHours(3)).And.BeLessThan(TimeSpan.FromHours(3) + TimeSpan.FromMinutes(1));
+            stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15));
+        });
+    }
+
+    [OwnServerFact]
+    public async Task StartLocalAsync_ExistingPath_RunsAsTheDevServer()
+    {
+        await using var env = await Temporalio.Testing.WorkflowEnvironment.StartLocalAsync(new()
+        {
+            DevServerOptions = new() { ExistingPath = EasyParkPlus.TestSupport.TemporalServerExecutable.Path },
+        });
+        using var worker = new Temporalio.Worker.TemporalWorker(env.Client, new Temporalio.Worker.TemporalWorkerOptions("local").AddWorkflow<GraceWorkflow>());
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await env.Client.StartWorkflowAsync((GraceWorkflow wf) => wf.RunAsync(), new($"local-{Guid.NewGuid():N}", "local"));
+            await handle.SignalAsync(wf => wf.ArriveAsync());
+            (await handle.GetResultAsync()).Arrived.Should().BeTrue();
+        });
+        env.SupportsTimeSkipping.Should().BeFalse();
     }
 }

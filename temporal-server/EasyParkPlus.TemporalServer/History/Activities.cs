@@ -200,6 +200,16 @@ public static class Activities
                 return;
             }
             retryState = state;
+            if (state == RetryState.Timeout)
+            {
+                // As Temporal does: no time left for another attempt reads as a schedule-to-close timeout.
+                type = TimeoutType.ScheduleToClose;
+                failure = new Failure
+                {
+                    Message = "Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying",
+                    TimeoutFailureInfo = new() { TimeoutType = type, LastHeartbeatDetails = a.HeartbeatDetails },
+                };
+            }
         }
         else if (type == TimeoutType.ScheduleToStart)
         {

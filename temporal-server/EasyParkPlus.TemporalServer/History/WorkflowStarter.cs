@@ -82,7 +82,8 @@ public sealed class WorkflowStarter(HistoryEngine engine)
             var tx = RunStarts.Create(new RunKey(request.Namespace, request.WorkflowId, runId), request.Attributes.Clone(), request.RequestId, engine.Clock.UtcNow, request.StartDelay);
             if (request.Signal is { } startSignal)
             {
-                ExecutionRequests.Signal(tx, startSignal.Name, startSignal.Input, startSignal.Header, startSignal.Identity, startSignal.RequestId);
+                // The start already claims the request id (a retry finds the run above); the signal must not be taken for its repeat.
+                ExecutionRequests.Signal(tx, startSignal.Name, startSignal.Input, startSignal.Header, startSignal.Identity, requestId: "");
             }
             StartedWorkflowTask? eager = null;
             if (request.EagerIdentity is { } identity && !tx.State.AwaitingStartBackoff)

@@ -255,7 +255,8 @@ public static class WorkflowTasks
                 },
             });
         }
-        AfterFailure(tx, incrementAttempt: true);
+        // A worker that only drops its sticky cache does not count as a failed attempt (as in Temporal).
+        AfterFailure(tx, incrementAttempt: cause != WorkflowTaskFailedCause.ResetStickyTaskQueue);
         s.LastWorkflowTaskFailure = failure ?? s.LastWorkflowTaskFailure;
     }
 
@@ -333,12 +334,8 @@ public static class WorkflowTasks
     private static void AfterFailure(RunTransaction tx, bool incrementAttempt)
     {
         var s = tx.State;
-        if (s.Sticky is not null)
-        {
-            // A failure on a sticky worker first retries on the normal queue with full history, same attempt.
-            s.Sticky = null;
-            incrementAttempt = false;
-        }
+        // The retry goes to the normal queue with full history (the sticky worker's cache is suspect).
+        s.Sticky = null;
         s.WorkflowTask = null;
         if (incrementAttempt)
         {

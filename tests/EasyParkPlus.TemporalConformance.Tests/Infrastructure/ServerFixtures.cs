@@ -39,7 +39,7 @@ public abstract class ServerFixture : IAsyncLifetime
                         DevServerOptions = new() { ExistingPath = TemporalServerExecutable.Path, ExtraArgs = ["--store", ConformanceTarget.Store] },
                     });
             }
-            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("did not start within", StringComparison.Ordinal))
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("did not start within", StringComparison.Ordinal))
             {
             }
         }

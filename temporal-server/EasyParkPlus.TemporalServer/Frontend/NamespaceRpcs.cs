@@ -164,7 +164,7 @@ public sealed class NamespaceRpcs(NamespaceRegistry namespaces)
             {
                 throw RpcError.InvalidArgument($"Unknown index value type {type} for search attribute {name}.");
             }
-            if (NamespaceRegistry.SystemAttributes.ContainsKey(name))
+            if (NamespaceRegistry.SystemAttributes.ContainsKey(name) || Visibility.SearchAttributeSchema.IsReserved(name))
             {
                 throw RpcError.InvalidArgument($"Search attribute {name} is reserved by system.");
             }

@@ -2,6 +2,7 @@ using EasyParkPlus.TemporalServer.History;
 using EasyParkPlus.TemporalServer.Persistence;
 using Google.Protobuf;
 using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
 
 namespace EasyParkPlus.TemporalServer.Frontend;
 
@@ -46,10 +47,12 @@ public static class RequestChecks
         {
             return;
         }
-        if (SearchAttributeValues.Validate(attributes, name => ns.SearchAttributes.TryGetValue(name, out var type) ? type : null) is { } error)
+        IndexedValueType? TypeOf(string name) => ns.SearchAttributes.TryGetValue(name, out var type) ? type : null;
+        if (SearchAttributeValues.Validate(attributes, TypeOf) is { } error)
         {
             throw RpcError.InvalidArgument(error);
         }
+        SearchAttributeValues.StampTypes(attributes, TypeOf);
     }
 
     public static void Memo(Memo? memo)

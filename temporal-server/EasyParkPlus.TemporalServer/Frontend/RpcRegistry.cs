@@ -54,7 +54,18 @@ public sealed class RpcRegistry
         {
             throw new InvalidOperationException("the registry is sealed");
         }
-        _handlers[descriptor.FullName] = async (request, context) => await handler((TRequest)request, context);
+        _handlers[descriptor.FullName] = async (request, context) =>
+        {
+            try
+            {
+                return await handler((TRequest)request, context);
+            }
+            catch (Visibility.VisibilityArgumentException e)
+            {
+                // A list filter, page token or search attribute value the visibility language refuses.
+                throw RpcError.InvalidArgument(e.Message);
+            }
+        };
     }
 
     /// <summary>Ends registration (lookups are lock-free afterwards).</summary>

@@ -1,19 +1,24 @@
-using System.Text.RegularExpressions;
+using System.Runtime.CompilerServices;
 using EasyParkPlus.TemporalServer.Persistence;
+using EasyParkPlus.TemporalServer.Visibility;
 using Google.Protobuf;
-using Temporalio.Api.Common.V1;
-using Temporalio.Api.Enums.V1;
 using Temporalio.Api.WorkflowService.V1;
 
 namespace EasyParkPlus.TemporalServer.Frontend;
 
 /// <summary>
-/// Listing and counting runs. Strongly consistent: a run's record commits with its history. The list filter
-/// language is parsed by <c>Visibility/</c>; until it is wired in, only an empty filter (everything, newest first)
-/// and <c>GROUP BY ExecutionStatus</c> on counts are accepted, anything else is InvalidArgument.
+/// Listing and counting runs with Temporal's list-filter language (parsed and bound by <c>Visibility/</c> against the
+/// namespace's search attributes; a bad filter or page token is InvalidArgument). Strongly consistent: a run's record
+/// commits with its history, so a run is listed as soon as its start (or upsert) returns.
 /// </summary>
-public sealed partial class VisibilityRpcs(IServerStore store, NamespaceRegistry namespaces)
+public sealed class VisibilityRpcs(IServerStore store, NamespaceRegistry namespaces)
 {
+    /// <summary>Temporal's largest (and default) page.</summary>
+    private const int MaxPageSize = 1000;
+
+    // A namespace record is replaced, never changed, when its attributes change: one schema per record.
+    private static readonly ConditionalWeakTable<NamespaceRecord, SearchAttributeSchema> Schemas = new();
+
     public void Map(RpcRegistry registry)
     {
         var ws = RpcRegistry.WorkflowService;
@@ -26,12 +31,20 @@ public sealed partial class VisibilityRpcs(IServerStore store, NamespaceRegistry
         registry.Map<CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse>(ws, "CountWorkflowExecutions", CountAsync);
     }
 
+    /// <summary>The search attributes a filter on this namespace may name.</summary>
+    public static SearchAttributeSchema Schema(NamespaceRecord ns) => Schemas.GetValue(ns, static n =>
+        new SearchAttributeSchema(n.SearchAttributes.Where(a => !SearchAttributeSchema.IsReserved(a.Key)).ToDictionary(StringComparer.Ordinal)));
+
     private async ValueTask<ListWorkflowExecutionsResponse> ListAsync(ListWorkflowExecutionsRequest r, RpcContext context)
     {
         var ns = namespaces.Require(r.Namespace);
-        var filter = Filter(r.Query);
-        var size = r.PageSize is > 0 and <= 1000 ? r.PageSize : 1000;
-        var page = await store.ListExecutionsAsync(ns.Name, filter, size, r.NextPageToken.IsEmpty ? null : r.NextPageToken.ToByteArray(), context.CancellationToken);
+        if (r.PageSize < 0)
+        {
+            throw RpcError.InvalidArgument("Invalid PageSize.");
+        }
+        var query = VisibilityQuery.ForList(r.Query, Schema(ns));
+        var size = r.PageSize is > 0 and <= MaxPageSize ? r.PageSize : MaxPageSize;
+        var page = await store.ListExecutionsAsync(ns.Name, query, size, r.NextPageToken.IsEmpty ? null : r.NextPageToken.ToByteArray(), context.CancellationToken);
         var response = new ListWorkflowExecutionsResponse();
         response.Executions.AddRange(page.Records.Select(DescribeRpcs.ExecutionInfo));
         if (page.NextPageToken is { } next)
@@ -44,56 +57,17 @@ public sealed partial class VisibilityRpcs(IServerStore store, NamespaceRegistry
     private async ValueTask<CountWorkflowExecutionsResponse> CountAsync(CountWorkflowExecutionsRequest r, RpcContext context)
     {
         var ns = namespaces.Require(r.Namespace);
-        var query = r.Query ?? "";
-        var groupByStatus = GroupByStatus().Match(query);
-        if (groupByStatus.Success)
+        var query = VisibilityQuery.ForCount(r.Query, Schema(ns));
+        var count = await store.CountExecutionsAsync(ns.Name, query, context.CancellationToken);
+        var response = new CountWorkflowExecutionsResponse { Count = count.Count };
+        foreach (var group in count.Groups)
         {
-            query = query[..groupByStatus.Index];
-        }
-        var filter = Filter(query);
-        var records = new List<VisibilityRecord>();
-        byte[]? token = null;
-        do
-        {
-            var page = await store.ListExecutionsAsync(ns.Name, filter, 1000, token, context.CancellationToken);
-            records.AddRange(page.Records);
-            token = page.NextPageToken;
-        }
-        while (token is not null);
-        var response = new CountWorkflowExecutionsResponse { Count = records.Count };
-        if (groupByStatus.Success)
-        {
-            foreach (var group in records.GroupBy(x => x.Status))
+            response.Groups.Add(new CountWorkflowExecutionsResponse.Types.AggregationGroup
             {
-                var value = new Payload { Data = ByteString.CopyFromUtf8($"\"{StatusName(group.Key)}\"") };
-                value.Metadata["encoding"] = ByteString.CopyFromUtf8("json/plain");
-                response.Groups.Add(new CountWorkflowExecutionsResponse.Types.AggregationGroup { GroupValues = { value }, Count = group.Count() });
-            }
+                GroupValues = { group.Values.Select(SearchAttributePayloads.Encode) },
+                Count = group.Count,
+            });
         }
         return response;
     }
-
-    private static Func<VisibilityRecord, bool> Filter(string? query)
-    {
-        if (string.IsNullOrWhiteSpace(query))
-        {
-            return static _ => true;
-        }
-        throw RpcError.InvalidArgument($"invalid query: list filters are not supported by this server yet: {query}");
-    }
-
-    public static string StatusName(WorkflowExecutionStatus status) => status switch
-    {
-        WorkflowExecutionStatus.Running => "Running",
-        WorkflowExecutionStatus.Completed => "Completed",
-        WorkflowExecutionStatus.Failed => "Failed",
-        WorkflowExecutionStatus.Canceled => "Canceled",
-        WorkflowExecutionStatus.Terminated => "Terminated",
-        WorkflowExecutionStatus.ContinuedAsNew => "ContinuedAsNew",
-        WorkflowExecutionStatus.TimedOut => "TimedOut",
-        _ => "Unspecified",
-    };
-
-    [GeneratedRegex(@"\s*GROUP\s+BY\s+ExecutionStatus\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex GroupByStatus();
 }

@@ -275,6 +275,7 @@ public sealed partial class CommandProcessor
         {
             throw Fail(cause, error);
         }
+        SearchAttributeValues.StampTypes(attributes, rules.SearchAttributeType);
     }
 
     // An upserted field with an empty (null) payload removes the field.

@@ -41,6 +41,24 @@ public static class SearchAttributeValues
         return null;
     }
 
+    /// <summary>The payload metadata that names a value's type, as Temporal's SDKs and server write it.</summary>
+    public const string TypeMetadataKey = "type";
+
+    /// <summary>
+    /// Writes each value's registered type into its <c>type</c> metadata (after <see cref="Validate"/>), as Temporal
+    /// does: stored values then say how to decode them, for visibility and for the SDK that reads them back.
+    /// </summary>
+    public static void StampTypes(SearchAttributes attributes, Func<string, IndexedValueType?> typeOf)
+    {
+        foreach (var (name, payload) in attributes.IndexedFields)
+        {
+            if (typeOf(name) is { } type && !IsNull(payload))
+            {
+                payload.Metadata[TypeMetadataKey] = Google.Protobuf.ByteString.CopyFromUtf8(TypeName(type));
+            }
+        }
+    }
+
     /// <summary>Whether a payload unsets the attribute (no data, or JSON null).</summary>
     public static bool IsNull(Payload payload) => payload.Data.IsEmpty || payload.Data.ToStringUtf8().Trim() == "null";
 

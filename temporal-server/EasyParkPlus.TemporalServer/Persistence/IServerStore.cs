@@ -75,8 +75,17 @@ public interface IServerStore
 
     // ------------------------------------------------------------------ visibility
 
-    /// <summary>Visibility records of a namespace that <paramref name="filter"/> accepts, newest start first, paged by an opaque token.</summary>
-    ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Func<VisibilityRecord, bool> filter, int pageSize, byte[]? pageToken, CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of the namespace's visibility records that <paramref name="query"/> accepts, in its order (ORDER BY,
+    /// then Temporal's default order), continuing after <paramref name="pageToken"/>; the token of the next page when
+    /// this one is full. Tokens are <c>Visibility.VisibilityPaging</c>'s keyset tokens, so both stores page alike.
+    /// In memory: <see cref="VisibilityListing.List"/>; in SQL: <c>Visibility.PostgresVisibilitySql</c>.
+    /// </summary>
+    /// <exception cref="Visibility.VisibilityPageTokenException">The token is not one this query handed out.</exception>
+    ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, int pageSize, byte[]? pageToken, CancellationToken cancellationToken);
+
+    /// <summary>How many of the namespace's records <paramref name="query"/> accepts, and per execution status when it groups by it.</summary>
+    ValueTask<Visibility.VisibilityCount> CountExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, CancellationToken cancellationToken);
 
     /// <summary>The visibility record of one run, or null.</summary>
     ValueTask<VisibilityRecord?> GetVisibilityAsync(RunKey key, CancellationToken cancellationToken);

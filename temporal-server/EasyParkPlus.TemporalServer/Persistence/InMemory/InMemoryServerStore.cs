@@ -206,14 +206,19 @@ public sealed class InMemoryServerStore : IServerStore
         }
     }
 
-    public ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Func<VisibilityRecord, bool> filter, int pageSize, byte[]? pageToken, CancellationToken cancellationToken)
+    public ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, int pageSize, byte[]? pageToken, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(VisibilityListing.List(query, Snapshot(@namespace), pageSize, pageToken));
+
+    public ValueTask<Visibility.VisibilityCount> CountExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(VisibilityListing.Count(query, Snapshot(@namespace)));
+
+    // Filters run outside the lock, over the records as they were.
+    private List<VisibilityRecord> Snapshot(string @namespace)
     {
-        List<VisibilityRecord> all;
         lock (_lock)
         {
-            all = [.. _visibility.Values.Where(r => r.Key.Namespace == @namespace)];
+            return [.. _visibility.Values.Where(r => r.Key.Namespace == @namespace)];
         }
-        return ValueTask.FromResult(OffsetPaging.Page(all.Where(filter), pageSize, pageToken));
     }
 
     public ValueTask<VisibilityRecord?> GetVisibilityAsync(RunKey key, CancellationToken cancellationToken)

@@ -202,14 +202,14 @@ public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerSt
         return [.. tasks.OrderBy(t => t.CreatedTime)];
     }
 
-    public async ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Func<VisibilityRecord, bool> filter, int pageSize, byte[]? pageToken, CancellationToken cancellationToken)
-    {
-        // The filter is a predicate until the list-filter language's SQL translation is wired in: page over the
-        // namespace's records it accepts, as the in-memory store does.
-        return OffsetPaging.Page((await ReadVisibilityAsync(@namespace, cancellationToken)).Where(filter), pageSize, pageToken);
-    }
+    public async ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, int pageSize, byte[]? pageToken, CancellationToken cancellationToken) =>
+        VisibilityListing.List(query, await ReadVisibilityAsync(@namespace, cancellationToken), pageSize, pageToken);
 
-    /// <summary>Every visibility record of a namespace.</summary>
+    public async ValueTask<Visibility.VisibilityCount> CountExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, CancellationToken cancellationToken) =>
+        VisibilityListing.Count(query, await ReadVisibilityAsync(@namespace, cancellationToken));
+
+    // Filters are evaluated in memory over the namespace's records until the list-filter language's SQL translation
+    // (Visibility/PostgresVisibilitySql) is wired to this table; the results are the same, only slower.
     private async Task<List<VisibilityRecord>> ReadVisibilityAsync(string @namespace, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT record FROM temporal.visibility WHERE namespace = $1");

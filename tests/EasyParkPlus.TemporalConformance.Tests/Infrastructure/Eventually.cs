@@ -22,6 +22,21 @@ public static class Eventually
         }
     }
 
+    /// <summary>A value read from the server, once it satisfies the condition (or the last one read at the deadline).</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var value = await read();
+            if (condition(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task<WorkflowExecutionDescription> DescribeAsync(WorkflowHandle handle, Func<WorkflowExecutionDescription, bool> condition, TimeSpan? within = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));

@@ -1,5 +1,6 @@
 using EasyParkPlus.TemporalServer.History;
 using EasyParkPlus.TemporalServer.Persistence;
+using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -47,9 +48,26 @@ public sealed class BadInputTests(InProcessServer server) : IClassFixture<InProc
     [Fact]
     public async Task AnyCall_MessageOverTheTransportLimit_ResourceExhausted()
     {
-        var error = await CallRawAsync(StartMethod, new byte[65 * 1024 * 1024]);
+        // A gRPC frame that announces 65 MiB: the server refuses it from its length prefix, before reading the body.
+        // (Sending the whole body races the refusal with the upload, and the client may then see a reset stream.)
+        using var http = new HttpClient();
+        byte[] frame = [0, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(65 * 1024 * 1024)), 0x0A, 0x01, 0x61];
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{server.Address}/{StartMethod}")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(frame),
+        };
+        request.Content.Headers.ContentType = new("application/grpc");
+        request.Headers.TryAddWithoutValidation("TE", "trailers");
 
-        error.StatusCode.Should().Be(StatusCode.ResourceExhausted);
+        using var response = await http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+
+        var status = response.TrailingHeaders.TryGetValues("grpc-status", out var values) ? values.Single()
+            : response.Headers.TryGetValues("grpc-status", out values) ? values.Single()
+            : $"none (HTTP {(int)response.StatusCode} {response.Version}: {response.Headers} / {response.TrailingHeaders})";
+        status.Should().Be(((int)StatusCode.ResourceExhausted).ToString(System.Globalization.CultureInfo.InvariantCulture));
         (await server.Client.Connection.WorkflowService.GetSystemInfoAsync(new())).Should().NotBeNull();
     }
 

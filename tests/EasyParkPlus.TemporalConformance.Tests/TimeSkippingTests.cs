@@ -164,10 +164,7 @@ public sealed class TimeSkippingTests(TimeSkippingFixture fixture)
     [OwnServerFact]
     public async Task StartLocalAsync_ExistingPath_RunsAsTheDevServer()
     {
-        await using var env = await Temporalio.Testing.WorkflowEnvironment.StartLocalAsync(new()
-        {
-            DevServerOptions = new() { ExistingPath = EasyParkPlus.TestSupport.TemporalServerExecutable.Path },
-        });
+        await using var env = await StartLocalWithRetriesAsync();
         using var worker = new Temporalio.Worker.TemporalWorker(env.Client, new Temporalio.Worker.TemporalWorkerOptions("local").AddWorkflow<GraceWorkflow>());
         await worker.ExecuteAsync(async () =>
         {
@@ -176,5 +173,23 @@ public sealed class TimeSkippingTests(TimeSkippingFixture fixture)
             (await handle.GetResultAsync()).Arrived.Should().BeTrue();
         });
         env.SupportsTimeSkipping.Should().BeFalse();
+    }
+
+    // The SDK gives the server it launches a fixed 5 s to answer, which a start can miss on a machine busy with builds.
+    private static async Task<Temporalio.Testing.WorkflowEnvironment> StartLocalWithRetriesAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Temporalio.Testing.WorkflowEnvironment.StartLocalAsync(new()
+                {
+                    DevServerOptions = new() { ExistingPath = EasyParkPlus.TestSupport.TemporalServerExecutable.Path },
+                });
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("did not start within", StringComparison.Ordinal))
+            {
+            }
+        }
     }
 }

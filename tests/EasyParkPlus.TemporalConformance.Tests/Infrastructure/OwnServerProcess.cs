@@ -8,8 +8,9 @@ using Temporalio.Client;
 namespace EasyParkPlus.TemporalConformance.Tests.Infrastructure;
 
 /// <summary>
-/// Our server launched with the dev server's command line (as <c>WorkflowEnvironment.StartLocalAsync</c> launches it),
-/// waiting up to a minute for it to answer instead of the SDK's fixed 5 s, which a loaded 2-core machine can miss.
+/// Our server launched by this process with the command line the SDK's helpers use (the dev server's, or the test
+/// server's lone port), waiting up to a minute for it to answer instead of the SDK's fixed 5 s, which a loaded 2-core
+/// machine can miss.
 /// </summary>
 public sealed class OwnServerProcess : IAsyncDisposable
 {
@@ -23,11 +24,18 @@ public sealed class OwnServerProcess : IAsyncDisposable
 
     public ITemporalClient Client { get; }
 
-    public static async Task<OwnServerProcess> StartAsync(IEnumerable<string> extraArguments)
+    /// <summary>As <c>WorkflowEnvironment.StartLocalAsync</c> launches it.</summary>
+    public static Task<OwnServerProcess> StartDevServerAsync(IEnumerable<string> extraArguments) =>
+        StartAsync(port => ["server", "start-dev", "--port", port, "--namespace", "default", "--ip", "127.0.0.1", "--headless", "--log-level", "warn", .. extraArguments]);
+
+    /// <summary>As <c>WorkflowEnvironment.StartTimeSkippingAsync</c> launches it.</summary>
+    public static Task<OwnServerProcess> StartTestServerAsync() => StartAsync(port => [port]);
+
+    private static async Task<OwnServerProcess> StartAsync(Func<string, string[]> arguments)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(TemporalServerExecutable.Path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["server", "start-dev", "--port", port.ToString(CultureInfo.InvariantCulture), "--namespace", "default", "--ip", "127.0.0.1", "--headless", "--log-level", "warn", .. extraArguments])
+        foreach (var argument in arguments(port.ToString(CultureInfo.InvariantCulture)))
         {
             start.ArgumentList.Add(argument);
         }

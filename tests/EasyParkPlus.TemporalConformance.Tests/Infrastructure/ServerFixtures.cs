@@ -40,7 +40,7 @@ public abstract class ServerFixture : IAsyncLifetime
         catch (InvalidOperationException e) when (IsStartupDeadline(e))
         {
             // The same executable and command line, launched by us with a deadline a busy machine can meet.
-            _ownProcess = await OwnServerProcess.StartAsync(StoreArguments);
+            _ownProcess = await OwnServerProcess.StartDevServerAsync(StoreArguments);
             Client = _ownProcess.Client;
         }
     }
@@ -58,8 +58,12 @@ public abstract class ServerFixture : IAsyncLifetime
             {
                 return await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = TemporalServerExecutable.Path } });
             }
-            catch (InvalidOperationException e) when (attempt < 5 && IsStartupDeadline(e))
+            catch (InvalidOperationException e) when (IsStartupDeadline(e))
             {
+                if (attempt == 2)
+                {
+                    return await OwnTimeSkippingEnvironment.StartAsync();
+                }
             }
         }
     }

@@ -1,5 +1,7 @@
 using EasyParkPlus.TemporalServer.History;
 using EasyParkPlus.TemporalServer.Persistence;
+using SearchAttributeSchema = EasyParkPlus.TemporalServer.Visibility.SearchAttributeSchema;
+using VisibilityQuery = EasyParkPlus.TemporalServer.Visibility.VisibilityQuery;
 using Temporalio.Api.Enums.V1;
 using static EasyParkPlus.TemporalServer.Tests.Persistence.StoreSamples;
 
@@ -231,20 +233,23 @@ public abstract class StoreContractTests
     {
         var runs = Enumerable.Range(0, 5).Select(i => (Key: NewRun("list"), Start: T0.AddMinutes(i))).ToList();
         await Store.CommitAsync(new CommitBatch([.. runs.Select(r => Create(r.Key, start: r.Start))]), None);
-        var mine = runs.Select(r => r.Key.RunId).ToHashSet();
+        var mine = string.Join(", ", runs.Select(r => $"'{r.Key.RunId}'"));
+        var query = VisibilityQuery.ForList($"RunId IN ({mine}) AND StartTime != '{T0.AddMinutes(2).UtcDateTime:O}'", SearchAttributeSchema.Empty);
 
         var pages = new List<VisibilityPage>();
         byte[]? token = null;
         do
         {
-            var page = await Store.ListExecutionsAsync("default", r => mine.Contains(r.Key.RunId) && r.StartTime != T0.AddMinutes(2), 2, token, None);
+            var page = await Store.ListExecutionsAsync("default", query, 2, token, None);
             pages.Add(page);
             token = page.NextPageToken;
         }
         while (token is not null);
 
         pages.SelectMany(p => p.Records).Select(r => r.Key).Should().Equal(runs[4].Key, runs[3].Key, runs[1].Key, runs[0].Key);
-        pages.Should().HaveCount(2);
-        (await Store.ListExecutionsAsync("other-namespace", r => mine.Contains(r.Key.RunId), 10, null, None)).Records.Should().BeEmpty();
+        pages.Should().HaveCount(3, "a full page gets a token, so the last full page is followed by an empty one");
+        (await Store.CountExecutionsAsync("default", VisibilityQuery.ForCount($"RunId IN ({mine}) AND StartTime != '{T0.AddMinutes(2).UtcDateTime:O}'", SearchAttributeSchema.Empty), None))
+            .Count.Should().Be(4);
+        (await Store.ListExecutionsAsync("other-namespace", query, 10, null, None)).Records.Should().BeEmpty();
     }
 }

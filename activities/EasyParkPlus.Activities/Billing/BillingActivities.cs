@@ -13,7 +13,7 @@ namespace EasyParkPlus.Activities.Billing;
 // Every method finds what an earlier attempt wrote before writing anything: invoices by
 // (workflow, kind, reference), payments and refunds by idempotency key (also sent to Stripe, which
 // replays its first answer), receipts by invoice. A retry after a crash therefore changes nothing.
-public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe, TimeProvider time, ILogger<BillingActivities> logger) : IBillingActivities
+public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient stripe, TimeProvider time, ILogger<BillingActivities> logger) : IBillingActivities
 {
     public async Task<IssuedInvoice> IssueInvoiceAsync(InvoiceRequest request)
     {
@@ -93,19 +93,31 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
             payment = await db.Payments.SingleAsync(p => p.IdempotencyKey == key, CancellationToken);
         }
 
-        StripePaymentIntent intent;
+        Stripe.PaymentIntent intent;
         try
         {
-            intent = await stripe.ChargeSavedCardOffSessionAsync(
-                new OffSessionPaymentRequest(charge.AmountCents, card.StripeCustomerId, card.StripePaymentMethodId, charge.WorkflowId)
+            intent = await stripe.V1.PaymentIntents.CreateAsync(
+                new Stripe.PaymentIntentCreateOptions
                 {
+                    Amount = charge.AmountCents,
+                    Currency = "usd",
+                    Customer = card.StripeCustomerId,
+                    PaymentMethod = card.StripePaymentMethodId,
+                    AllowedPaymentMethodTypes = ["card"],
+                    Confirm = true,
+                    OffSession = true,
                     Description = charge.Description,
-                    Metadata = new Dictionary<string, string> { ["invoice_id"] = charge.InvoiceId.ToString(), ["step"] = charge.Step },
+                    Metadata = new() { ["invoice_id"] = charge.InvoiceId.ToString(), ["step"] = charge.Step, ["workflow_id"] = charge.WorkflowId },
                 },
-                key, CancellationToken);
+                new Stripe.RequestOptions { IdempotencyKey = key }, CancellationToken);
         }
-        catch (StripeException error) when (!error.IsRetryable)
+        catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
+            if (error.IsRetryable)
+            {
+                // 5xx, 429, timeouts: the engine retries with the same key.
+                throw error.ToRetryableFailure(exception);
+            }
             payment.Status = PaymentStatus.Failed;
             payment.FailureCode = error.DeclineCode ?? error.Code ?? error.Kind.ToString();
             payment.FailureMessage = error.StripeMessage ?? error.Message;
@@ -119,10 +131,9 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
             }
             throw new ApplicationFailureException($"Stripe refused the charge: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
-        // Retryable Stripe failures (5xx, 429, timeouts) propagate as they are: the engine retries with the same key.
 
         payment.StripePaymentIntentId = intent.Id;
-        payment.Status = intent.Status == PaymentIntentStatus.Succeeded ? PaymentStatus.Succeeded : PaymentStatus.Processing;
+        payment.Status = intent.Status == "succeeded" ? PaymentStatus.Succeeded : PaymentStatus.Processing;
         payment.AmountCaptured = Money.FromCents(intent.AmountReceived);
         payment.UpdatedAt = now;
         await MarkInvoicePaidAsync(charge.InvoiceId, now);
@@ -210,19 +221,22 @@ public sealed class BillingActivities(EasyParkDbContext db, StripeClient stripe,
         {
             throw new ApplicationFailureException($"Payment {payment.Id} was not taken through Stripe; refund it at the pay station.", BillingErrors.PaymentRejected, nonRetryable: true);
         }
-        StripeRefund stripeRefund;
+        Stripe.Refund stripeRefund;
         try
         {
-            stripeRefund = await stripe.CreateRefundAsync(new RefundRequest(intentId, refund.WorkflowId)
+            stripeRefund = await stripe.V1.Refunds.CreateAsync(new Stripe.RefundCreateOptions
             {
-                AmountCents = refund.AmountCents,
-                Reason = RefundReason.RequestedByCustomer,
-                Metadata = new Dictionary<string, string> { ["reason"] = refund.Reason },
-            }, key, CancellationToken);
+                PaymentIntent = intentId,
+                Amount = refund.AmountCents,
+                Reason = "requested_by_customer",
+                Metadata = new() { ["reason"] = refund.Reason, ["workflow_id"] = refund.WorkflowId },
+            }, new Stripe.RequestOptions { IdempotencyKey = key }, CancellationToken);
         }
-        catch (StripeException error) when (!error.IsRetryable)
+        catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
-            throw new ApplicationFailureException($"Stripe refused the refund: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
+            throw error.IsRetryable
+                ? error.ToRetryableFailure(exception)
+                : new ApplicationFailureException($"Stripe refused the refund: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
         var row = new Refund
         {

@@ -16,7 +16,7 @@ namespace EasyParkPlus.Activities.Charging;
 // row on, each with its own Stripe Idempotency-Key, and return early when the row says it is done.
 // Stripe replays its first answer for a repeated key, so a retry after a crash never moves money twice.
 public sealed class ChargingActivities(
-    EasyParkDbContext db, StripeClient stripe, IGatewayClient gateway, TimeProvider time, ILogger<ChargingActivities> logger) : IChargingActivities
+    EasyParkDbContext db, Stripe.StripeClient stripe, IGatewayClient gateway, TimeProvider time, ILogger<ChargingActivities> logger) : IChargingActivities
 {
     public const string GatewayRejected = "GatewayRejected";
 
@@ -52,19 +52,33 @@ public sealed class ChargingActivities(
             payment = await db.Payments.SingleAsync(p => p.IdempotencyKey == key, CancellationToken);
         }
 
-        StripePaymentIntent intent;
+        Stripe.PaymentIntent intent;
         try
         {
-            intent = await stripe.CreateAuthorizationHoldAsync(
-                new AuthorizationHoldRequest(request.AmountCents, card.StripePaymentMethodId, request.WorkflowId)
+            intent = await stripe.V1.PaymentIntents.CreateAsync(
+                new Stripe.PaymentIntentCreateOptions
                 {
-                    CustomerId = card.StripeCustomerId,
+                    Amount = request.AmountCents,
+                    Currency = "usd",
+                    CaptureMethod = "manual",
+                    Customer = card.StripeCustomerId,
+                    PaymentMethod = card.StripePaymentMethodId,
+                    AllowedPaymentMethodTypes = ["card"],
+                    Confirm = true,
+                    // The driver is at the charger, not in the app: the saved card is charged without them.
+                    OffSession = true,
                     Description = request.Description,
+                    Metadata = new() { ["workflow_id"] = request.WorkflowId },
                 },
-                key, CancellationToken);
+                new Stripe.RequestOptions { IdempotencyKey = key }, CancellationToken);
         }
-        catch (StripeException error) when (!error.IsRetryable)
+        catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
+            if (error.IsRetryable)
+            {
+                // 5xx, 429, timeouts: the engine retries with the same key.
+                throw error.ToRetryableFailure(exception);
+            }
             payment.Status = PaymentStatus.Failed;
             payment.FailureCode = error.DeclineCode ?? error.Code ?? error.Kind.ToString();
             payment.FailureMessage = error.StripeMessage ?? error.Message;
@@ -75,10 +89,9 @@ public sealed class ChargingActivities(
                 ? new ApplicationFailureException(error.StripeMessage ?? "The card was declined.", BillingErrors.CardDeclined, nonRetryable: true)
                 : new ApplicationFailureException($"Stripe refused the hold: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
-        // Retryable failures (5xx, 429, timeouts) propagate: the engine retries with the same key.
 
         payment.StripePaymentIntentId = intent.Id;
-        payment.Status = intent.Status == PaymentIntentStatus.RequiresCapture ? PaymentStatus.RequiresCapture : PaymentStatus.Processing;
+        payment.Status = intent.Status == "requires_capture" ? PaymentStatus.RequiresCapture : PaymentStatus.Processing;
         payment.AmountAuthorized = Money.FromCents(intent.AmountCapturable);
         payment.UpdatedAt = now;
         await db.SaveChangesAsync(CancellationToken);
@@ -97,14 +110,18 @@ public sealed class ChargingActivities(
             ?? throw new ApplicationFailureException($"Payment {payment.Id} has no authorised hold to capture.", BillingErrors.PaymentRejected, nonRetryable: true);
         // Never more than was authorised: the workflow charges anything above it separately.
         var amount = Math.Min(capture.AmountCents, payment.AmountAuthorized.Cents);
-        StripePaymentIntent intent;
+        Stripe.PaymentIntent intent;
         try
         {
-            intent = await stripe.CapturePaymentIntentAsync(intentId, amount, capture.IdempotencyKey, CancellationToken);
+            intent = await stripe.V1.PaymentIntents.CaptureAsync(
+                intentId, new Stripe.PaymentIntentCaptureOptions { AmountToCapture = amount },
+                new Stripe.RequestOptions { IdempotencyKey = capture.IdempotencyKey }, CancellationToken);
         }
-        catch (StripeException error) when (!error.IsRetryable)
+        catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
-            throw new ApplicationFailureException($"Stripe refused the capture: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
+            throw error.IsRetryable
+                ? error.ToRetryableFailure(exception)
+                : new ApplicationFailureException($"Stripe refused the capture: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
         var now = time.GetUtcNow();
         payment.Status = PaymentStatus.Succeeded;
@@ -136,11 +153,15 @@ public sealed class ChargingActivities(
         }
         try
         {
-            await stripe.CancelPaymentIntentAsync(intentId, CancellationReason.Abandoned, release.IdempotencyKey, CancellationToken);
+            await stripe.V1.PaymentIntents.CancelAsync(
+                intentId, new Stripe.PaymentIntentCancelOptions { CancellationReason = "abandoned" },
+                new Stripe.RequestOptions { IdempotencyKey = release.IdempotencyKey }, CancellationToken);
         }
-        catch (StripeException error) when (!error.IsRetryable)
+        catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
-            throw new ApplicationFailureException($"Stripe refused to cancel the hold: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
+            throw error.IsRetryable
+                ? error.ToRetryableFailure(exception)
+                : new ApplicationFailureException($"Stripe refused to cancel the hold: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
         payment.Status = PaymentStatus.Canceled;
         payment.FailureMessage = release.Reason;

@@ -1,157 +1,57 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Stripe;
 
 namespace EasyParkPlus.Activities.Payments;
 
-public enum WebhookVerificationFailure
+/// <summary>A verified webhook event, or why the delivery was refused.</summary>
+public sealed record WebhookVerificationResult(Event? Event, string Reason)
 {
-    None,
-    MissingSignatureHeader,
-    MalformedSignatureHeader,
-    NoV1Signature,
-    TimestampOutsideTolerance,
-    SignatureMismatch,
-    MalformedEvent,
-}
+    public bool IsValid => Event is not null;
 
-public sealed record WebhookVerificationResult(WebhookVerificationFailure Failure, string Reason, StripeEvent? Event)
-{
-    public bool IsValid => Failure == WebhookVerificationFailure.None;
+    /// <summary>The id of <c>data.object</c> (<c>pi_...</c>, <c>re_...</c>), if it has one.</summary>
+    public string? ObjectId => (Event?.Data?.Object as IHasId)?.Id;
 }
 
 /// <summary>
-/// Checks Stripe's <c>Stripe-Signature: t=...,v1=...[,v1=...]</c> header: each v1 is the hex HMAC-SHA256 of
-/// <c>"{t}.{raw body}"</c> keyed with the endpoint secret; any one matching is enough (Stripe sends several
-/// while a secret is being rolled). The timestamp must lie within the tolerance of our clock in either
-/// direction, which bounds how long a captured request can be replayed.
+/// Checks a webhook delivery with Stripe.net's <see cref="EventUtility"/> (HMAC-SHA256 of <c>"{t}.{body}"</c>,
+/// constant-time compare, any of several v1 signatures, the tolerance both ways) against our clock, so tests
+/// can move time. Events signed for an older API version are accepted: we read only their envelope and the
+/// object's id.
 /// </summary>
-public sealed class StripeWebhookVerifier
+public sealed class StripeWebhookVerifier(IOptions<StripeOptions> options, TimeProvider time)
 {
-    private readonly byte[] _secret;
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _tolerance;
-
-    public StripeWebhookVerifier(IOptions<StripeOptions> options, TimeProvider timeProvider)
-        : this(options.Value.WebhookSecret, timeProvider, options.Value.WebhookTolerance)
-    {
-    }
-
-    public StripeWebhookVerifier(string webhookSecret, TimeProvider timeProvider, TimeSpan tolerance)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(webhookSecret);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(tolerance, TimeSpan.Zero);
-        // Stripe keys the HMAC with the whole secret string, "whsec_" prefix included.
-        _secret = Encoding.UTF8.GetBytes(webhookSecret);
-        _time = timeProvider;
-        _tolerance = tolerance;
-    }
-
-    public WebhookVerificationResult Verify(string payload, string? signatureHeader) =>
-        Verify(Encoding.UTF8.GetBytes(payload), signatureHeader);
-
     /// <param name="payload">The request body exactly as received; re-serialised JSON will not verify.</param>
     /// <param name="signatureHeader">The <c>Stripe-Signature</c> request header.</param>
-    public WebhookVerificationResult Verify(ReadOnlySpan<byte> payload, string? signatureHeader)
+    public WebhookVerificationResult Verify(string payload, string? signatureHeader)
     {
         if (string.IsNullOrWhiteSpace(signatureHeader))
         {
-            return Fail(WebhookVerificationFailure.MissingSignatureHeader, "The Stripe-Signature header is missing.");
-        }
-
-        long? timestamp = null;
-        var signatures = new List<string>();
-        foreach (var item in signatureHeader.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = item.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                return Fail(WebhookVerificationFailure.MalformedSignatureHeader, $"The Stripe-Signature item '{item}' is not scheme=value.");
-            }
-            var scheme = item[..equals];
-            var value = item[(equals + 1)..];
-            if (scheme == "t")
-            {
-                if (timestamp is not null || !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
-                {
-                    return Fail(WebhookVerificationFailure.MalformedSignatureHeader, "The Stripe-Signature timestamp must appear once, as Unix seconds.");
-                }
-                timestamp = seconds;
-            }
-            else if (scheme == "v1")
-            {
-                signatures.Add(value);
-            }
-            // Other schemes (v0 is test-mode only) are ignored, as Stripe's libraries do.
-        }
-
-        if (timestamp is not { } t)
-        {
-            return Fail(WebhookVerificationFailure.MalformedSignatureHeader, "The Stripe-Signature header has no timestamp (t=...).");
-        }
-        if (signatures.Count == 0)
-        {
-            return Fail(WebhookVerificationFailure.NoV1Signature, "The Stripe-Signature header has no v1 signature.");
-        }
-
-        var prefix = Encoding.UTF8.GetBytes(t.ToString(CultureInfo.InvariantCulture) + ".");
-        var signed = new byte[prefix.Length + payload.Length];
-        prefix.CopyTo(signed, 0);
-        payload.CopyTo(signed.AsSpan(prefix.Length));
-        var expected = HMACSHA256.HashData(_secret, signed);
-
-        var matched = false;
-        foreach (var signature in signatures)
-        {
-            // Compare every candidate in constant time; a non-hex candidate simply does not match.
-            if (TryFromHex(signature, out var candidate) && CryptographicOperations.FixedTimeEquals(candidate, expected))
-            {
-                matched = true;
-            }
-        }
-        if (!matched)
-        {
-            return Fail(WebhookVerificationFailure.SignatureMismatch, "No v1 signature matches the payload for this endpoint's secret.");
-        }
-
-        // Checked after the signature so an attacker learns nothing about our clock from unsigned requests.
-        var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(t, 0, 253402300799));
-        if (age.Duration() > _tolerance)
-        {
-            return Fail(
-                WebhookVerificationFailure.TimestampOutsideTolerance,
-                string.Create(CultureInfo.InvariantCulture, $"The signed timestamp is {age.TotalSeconds:0} s from now; the tolerance is {_tolerance.TotalSeconds:0} s."));
-        }
-
-        try
-        {
-            return new WebhookVerificationResult(WebhookVerificationFailure.None, "Verified.", StripeEvent.Parse(payload));
-        }
-        catch (JsonException ex)
-        {
-            return Fail(WebhookVerificationFailure.MalformedEvent, "The signed payload is not a Stripe event: " + ex.Message);
-        }
-    }
-
-    private static WebhookVerificationResult Fail(WebhookVerificationFailure failure, string reason) => new(failure, reason, null);
-
-    private static bool TryFromHex(string hex, out byte[] bytes)
-    {
-        bytes = [];
-        if (hex.Length != 64)
-        {
-            return false;
+            return Refused("The Stripe-Signature header is missing.");
         }
         try
         {
-            bytes = Convert.FromHexString(hex);
-            return true;
+            var stripeEvent = EventUtility.ConstructEvent(
+                payload,
+                signatureHeader,
+                options.Value.WebhookSecret,
+                tolerance: (long)options.Value.WebhookTolerance.TotalSeconds,
+                utcNow: time.GetUtcNow().ToUnixTimeSeconds(),
+                throwOnApiVersionMismatch: false);
+            return string.IsNullOrEmpty(stripeEvent.Id) || string.IsNullOrEmpty(stripeEvent.Type)
+                ? Refused("The signed payload is not a Stripe event: it has no id or type.")
+                : new WebhookVerificationResult(stripeEvent, "Verified.");
         }
-        catch (FormatException)
+        catch (StripeException ex)
         {
-            return false;
+            return Refused(ex.Message);
+        }
+        // A signed body that is not an event, or a timestamp that is no number: refused, never a 500.
+        catch (Exception ex) when (ex is JsonException or FormatException or OverflowException or ArgumentException)
+        {
+            return Refused("The signed payload is not a Stripe event: " + ex.Message);
         }
     }
+
+    private static WebhookVerificationResult Refused(string reason) => new(null, reason);
 }

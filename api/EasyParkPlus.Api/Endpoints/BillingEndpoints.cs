@@ -138,12 +138,12 @@ public static class BillingEndpoints
     {
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ct);
-        var result = verifier.Verify(buffer.ToArray(), request.Headers["Stripe-Signature"].ToString());
-        if (!result.IsValid || result.Event is null)
+        var payload = Encoding.UTF8.GetString(buffer.ToArray());
+        var result = verifier.Verify(payload, request.Headers["Stripe-Signature"].ToString());
+        if (result.Event is not { } stripeEvent)
         {
             return TypedResults.Problem(title: "Invalid Stripe signature or payload.", detail: result.Reason, statusCode: StatusCodes.Status400BadRequest);
         }
-        var stripeEvent = result.Event;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var insert = new NpgsqlCommand("""
@@ -152,8 +152,8 @@ public static class BillingEndpoints
             """, connection, transaction);
         insert.Parameters.Add(new() { Value = stripeEvent.Id });
         insert.Parameters.Add(new() { Value = stripeEvent.Type });
-        insert.Parameters.Add(new() { Value = (object?)stripeEvent.ObjectId ?? DBNull.Value });
-        insert.Parameters.Add(new() { Value = Encoding.UTF8.GetString(buffer.ToArray()) });
+        insert.Parameters.Add(new() { Value = (object?)result.ObjectId ?? DBNull.Value });
+        insert.Parameters.Add(new() { Value = payload });
         if (await insert.ExecuteNonQueryAsync(ct) == 0)
         {
             return TypedResults.Ok(new WebhookResponse(stripeEvent.Id, Duplicate: true));
@@ -166,14 +166,14 @@ public static class BillingEndpoints
             "payment_intent.amount_capturable_updated" => PaymentStatus.RequiresCapture,
             _ => (PaymentStatus?)null,
         };
-        if (newStatus is not null && stripeEvent.ObjectId is not null)
+        if (newStatus is not null && result.ObjectId is not null)
         {
             // Only forward moves: a late "capturable" never overwrites a final state the activities already wrote.
             await using var update = new NpgsqlCommand("""
                 UPDATE billing.payments SET status = $2, updated_at = now()
                 WHERE stripe_payment_intent_id = $1 AND status NOT IN ('succeeded', 'canceled', 'failed')
                 """, connection, transaction);
-            update.Parameters.Add(new() { Value = stripeEvent.ObjectId });
+            update.Parameters.Add(new() { Value = result.ObjectId });
             update.Parameters.Add(new() { Value = Storage(newStatus.Value) });
             await update.ExecuteNonQueryAsync(ct);
         }

@@ -49,7 +49,7 @@ public static class PaymentMethodEndpoints
     }
 
     internal static async Task<Results<Created<PaymentMethodResponse>, NotFound, ProblemHttpResult>> AddAsync(
-        Guid userId, AddPaymentMethodRequest request, ClaimsPrincipal user, EasyParkDbContext db, StripeClient stripe, TimeProvider time, CancellationToken ct)
+        Guid userId, AddPaymentMethodRequest request, ClaimsPrincipal user, EasyParkDbContext db, Stripe.StripeClient stripe, TimeProvider time, CancellationToken ct)
     {
         // Only the card holder adds a card: an operator acting for a driver must not attach cards to their account.
         var customer = user.CustomerId() == userId ? await db.Customers.FirstOrDefaultAsync(c => c.Id == userId, ct) : null;
@@ -57,29 +57,35 @@ public static class PaymentMethodEndpoints
         {
             return TypedResults.NotFound();
         }
-        StripePaymentMethod attached;
+        Stripe.PaymentMethod attached;
         try
         {
             if (customer.StripeCustomerId is null)
             {
-                var created = await stripe.CreateCustomerAsync(new CreateCustomerRequest
+                var created = await stripe.V1.Customers.CreateAsync(new Stripe.CustomerCreateOptions
                 {
                     Email = customer.Email,
                     Name = customer.Name,
-                    Metadata = new Dictionary<string, string> { ["customer_id"] = customer.Id.ToString() },
-                }, $"customer-{customer.Id}", ct);
+                    Metadata = new() { ["customer_id"] = customer.Id.ToString() },
+                }, new Stripe.RequestOptions { IdempotencyKey = $"customer-{customer.Id}" }, ct);
                 customer.StripeCustomerId = created.Id;
                 customer.UpdatedAt = time.GetUtcNow();
                 await db.SaveChangesAsync(ct);
             }
-            attached = await stripe.AttachDefaultPaymentMethodAsync(customer.StripeCustomerId, request.PaymentMethodId!, $"pm-{customer.Id}-{request.PaymentMethodId}", ct);
+            // Attaching a test token (pm_card_visa) creates a payment method with an id of its own: the default is that one.
+            var key = $"pm-{customer.Id}-{request.PaymentMethodId}";
+            attached = await stripe.V1.PaymentMethods.AttachAsync(request.PaymentMethodId!,
+                new Stripe.PaymentMethodAttachOptions { Customer = customer.StripeCustomerId }, new Stripe.RequestOptions { IdempotencyKey = key + "/attach" }, ct);
+            await stripe.V1.Customers.UpdateAsync(customer.StripeCustomerId,
+                new Stripe.CustomerUpdateOptions { InvoiceSettings = new() { DefaultPaymentMethod = attached.Id } },
+                new Stripe.RequestOptions { IdempotencyKey = key + "/default" }, ct);
         }
-        catch (StripeException ex)
+        catch (Exception exception) when (StripeFailure.From(exception, ct) is { } error)
         {
-            return ex.Kind switch
+            return error.Kind switch
             {
-                StripeErrorKind.CardDeclined => TypedResults.Problem(title: "The card was declined.", detail: ex.Message, statusCode: StatusCodes.Status402PaymentRequired),
-                StripeErrorKind.InvalidRequest => TypedResults.Problem(title: "Stripe refused the payment method.", detail: ex.Message, statusCode: StatusCodes.Status422UnprocessableEntity),
+                StripeFailureKind.CardDeclined => TypedResults.Problem(title: "The card was declined.", detail: error.Message, statusCode: StatusCodes.Status402PaymentRequired),
+                StripeFailureKind.InvalidRequest => TypedResults.Problem(title: "Stripe refused the payment method.", detail: error.Message, statusCode: StatusCodes.Status422UnprocessableEntity),
                 _ => TypedResults.Problem(title: "The payment provider is unavailable; try again.", statusCode: StatusCodes.Status503ServiceUnavailable),
             };
         }
@@ -96,8 +102,8 @@ public static class PaymentMethodEndpoints
                 StripePaymentMethodId = attached.Id,
                 Brand = attached.Card?.Brand ?? attached.Type,
                 Last4 = attached.Card?.Last4 ?? "",
-                ExpMonth = attached.Card?.ExpMonth,
-                ExpYear = attached.Card?.ExpYear,
+                ExpMonth = (int?)attached.Card?.ExpMonth,
+                ExpYear = (int?)attached.Card?.ExpYear,
                 IsDefault = true,
                 CreatedAt = time.GetUtcNow(),
             };

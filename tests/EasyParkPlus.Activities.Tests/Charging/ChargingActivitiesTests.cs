@@ -77,10 +77,10 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
     private async Task<Guid> RegisterDriverAsync(string testCard = "pm_card_visa")
     {
         var customerId = Guid.NewGuid();
-        var stripe = _services.GetRequiredService<StripeClient>();
-        var stripeCustomer = await stripe.CreateCustomerAsync(new CreateCustomerRequest { Email = $"evan-{customerId:N}@example.com" }, $"customer-{customerId}");
-        var card = await stripe.AttachDefaultPaymentMethodAsync(stripeCustomer.Id, testCard, $"customer-{customerId}/card");
         await using var scope = _services.CreateAsyncScope();
+        var stripe = scope.ServiceProvider.GetRequiredService<Stripe.StripeClient>();
+        var stripeCustomer = await stripe.V1.Customers.CreateAsync(new() { Email = $"evan-{customerId:N}@example.com" }, new() { IdempotencyKey = $"customer-{customerId}" });
+        var card = await stripe.V1.PaymentMethods.AttachAsync(testCard, new() { Customer = stripeCustomer.Id }, new() { IdempotencyKey = $"customer-{customerId}/card" });
         var db = scope.ServiceProvider.GetRequiredService<EasyParkDbContext>();
         var customer = new Customer { Id = customerId, Email = $"evan-{customerId:N}@example.com", Name = "Evan Driver", Role = CustomerRole.Driver, StripeCustomerId = stripeCustomer.Id };
         customer.PaymentMethods.Add(new PaymentMethod
@@ -217,12 +217,13 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
 
         var customer = await RegisterDriverAsync();
         _stripe.FailNext("/v1/payment_intents", 500);
-        var outage = await Assert.ThrowsAsync<StripeException>(() =>
+        var outage = await Assert.ThrowsAsync<ApplicationFailureException>(() =>
             InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging"))));
-        Assert.True(outage.IsRetryable);
+        (outage.ErrorType, outage.NonRetryable).Should().Be((StripeFailure.UnavailableErrorType, false));
         _stripe.FailNext("/v1/payment_intents", 429);
-        Assert.True((await Assert.ThrowsAsync<StripeException>(() =>
-            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging"))))).IsRetryable);
+        var limited = await Assert.ThrowsAsync<ApplicationFailureException>(() =>
+            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging"))));
+        (limited.ErrorType, limited.NonRetryable).Should().Be((StripeFailure.UnavailableErrorType, false));
 
         // The engine's retry with the same key then succeeds, with one hold at Stripe.
         var hold = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging")));

@@ -28,8 +28,8 @@ public sealed class StripeStandInTests : IAsyncLifetime
     [Fact]
     public async Task SameKeyAndParameters_ReplaysTheFirstResponseByteForByte()
     {
-        var first = await PostAsync("v1/payment_intents", "amount=700&currency=usd&payment_method=pm_card_visa&payment_method_types[]=card&confirm=true", "k-1");
-        var second = await PostAsync("v1/payment_intents", "amount=700&currency=usd&payment_method=pm_card_visa&payment_method_types[]=card&confirm=true", "k-1");
+        var first = await PostAsync("v1/payment_intents", "amount=700&currency=usd&payment_method=pm_card_visa&allowed_payment_method_types[]=card&confirm=true", "k-1");
+        var second = await PostAsync("v1/payment_intents", "amount=700&currency=usd&payment_method=pm_card_visa&allowed_payment_method_types[]=card&confirm=true", "k-1");
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, second.Status));
         Assert.Equal(first.Body, second.Body);
@@ -49,7 +49,7 @@ public sealed class StripeStandInTests : IAsyncLifetime
     [Fact]
     public async Task DeclinedConfirmation_Is402_AndIsReplayedUnderTheSameKey()
     {
-        const string Form = "amount=700&currency=usd&payment_method=pm_card_chargeDeclined&payment_method_types[]=card&confirm=true";
+        const string Form = "amount=700&currency=usd&payment_method=pm_card_chargeDeclined&allowed_payment_method_types[]=card&confirm=true";
 
         var first = await PostAsync("v1/payment_intents", Form, "k-3");
         var second = await PostAsync("v1/payment_intents", Form, "k-3");
@@ -78,7 +78,7 @@ public sealed class StripeStandInTests : IAsyncLifetime
     [Fact]
     public async Task CreateThenConfirm_MovesThroughStripesStatuses()
     {
-        var created = await PostAsync("v1/payment_intents", "amount=900&currency=usd&payment_method=pm_card_amex&payment_method_types[]=card", "k-5");
+        var created = await PostAsync("v1/payment_intents", "amount=900&currency=usd&payment_method=pm_card_amex&allowed_payment_method_types[]=card", "k-5");
         var id = JsonDocument.Parse(created.Body).RootElement.GetProperty("id").GetString();
         var confirmed = await PostAsync($"v1/payment_intents/{id}/confirm", "", "k-6");
 
@@ -93,6 +93,35 @@ public sealed class StripeStandInTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.Contains("return_url", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PaymentMethodTypes_IsTheParameterNameBeforeApiVersion20261028Only()
+    {
+        const string Form = "amount=900&currency=usd&payment_method=pm_card_visa&payment_method_types[]=card&confirm=true";
+
+        var current = await PostAsync("v1/payment_intents", Form, "k-8");
+        var older = await PostAsync("v1/payment_intents", Form, "k-9", stripeVersion: "2025-03-31.basil");
+
+        current.Status.Should().Be(HttpStatusCode.BadRequest);
+        current.Body.Should().Contain("parameter_unknown");
+        older.Status.Should().Be(HttpStatusCode.OK);
+        JsonDocument.Parse(older.Body).RootElement.GetProperty("status").GetString().Should().Be("succeeded");
+    }
+
+    [Fact]
+    public async Task PaymentMethodsList_ByCustomer_ListsThatCustomersCardsNewestFirst()
+    {
+        var customer = JsonDocument.Parse((await PostAsync("v1/customers", "", "k-10")).Body).RootElement.GetProperty("id").GetString();
+        var first = JsonDocument.Parse((await PostAsync("v1/payment_methods/pm_card_visa/attach", $"customer={customer}", "k-11")).Body).RootElement.GetProperty("id").GetString();
+        var second = JsonDocument.Parse((await PostAsync("v1/payment_methods/pm_card_amex/attach", $"customer={customer}", "k-12")).Body).RootElement.GetProperty("id").GetString();
+
+        using var response = await _http.GetAsync(new Uri($"v1/payment_methods?customer={customer}&type=card", UriKind.Relative));
+        var list = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        list.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).Should().Equal(second, first);
+        list.GetProperty("has_more").GetBoolean().Should().BeFalse();
     }
 
     [Fact]
@@ -126,13 +155,17 @@ public sealed class StripeStandInTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    private async Task<(HttpStatusCode Status, string Body, bool Replayed)> PostAsync(string path, string form, string idempotencyKey)
+    private async Task<(HttpStatusCode Status, string Body, bool Replayed)> PostAsync(string path, string form, string idempotencyKey, string? stripeVersion = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
         {
             Content = new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded"),
         };
         request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (stripeVersion is not null)
+        {
+            request.Headers.Add("Stripe-Version", stripeVersion);
+        }
         using var response = await _http.SendAsync(request);
         var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Single() == "true";
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), replayed);

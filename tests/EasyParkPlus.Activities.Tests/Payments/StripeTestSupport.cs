@@ -13,6 +13,7 @@ internal sealed class StripeTestServices : IDisposable
     public const string WebhookSecret = "whsec_standin_secret";
 
     private readonly ServiceProvider _provider;
+    private readonly IServiceScope _scope;
 
     public StripeTestServices(string baseUrl, string apiKey = StripeStandIn.ApiKey, TimeSpan? requestTimeout = null)
     {
@@ -28,16 +29,22 @@ internal sealed class StripeTestServices : IDisposable
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         services.AddStripe();
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _scope = _provider.CreateScope();
     }
 
     public CapturingLoggerProvider Logs { get; } = new();
 
-    public StripeClient Client => _provider.GetRequiredService<StripeClient>();
+    /// <summary>The scoped client, as an activity attempt or a request gets it.</summary>
+    public Stripe.StripeClient Client => _scope.ServiceProvider.GetRequiredService<Stripe.StripeClient>();
 
     public T Get<T>()
         where T : notnull => _provider.GetRequiredService<T>();
 
-    public void Dispose() => _provider.Dispose();
+    public void Dispose()
+    {
+        _scope.Dispose();
+        _provider.Dispose();
+    }
 }
 
 internal sealed class CapturingLoggerProvider : ILoggerProvider

@@ -23,17 +23,21 @@ internal sealed class StandInBank(TimeProvider time)
 
     public IEnumerable<Customer> Customers => _customers.Values.OrderBy(c => c.Sequence);
 
+    /// <summary>The API version that renamed a PaymentIntent's <c>payment_method_types</c> parameter to <c>allowed_payment_method_types</c>.</summary>
+    private const string AllowedTypesVersion = "2026-10-28";
+
     /// <summary>Routes a request to its endpoint; returns the 200 body or throws <see cref="StandInError"/>.</summary>
-    public JsonObject? Dispatch(string method, string[] segments, StandInForm form) => (method, segments) switch
+    public JsonObject? Dispatch(string method, string[] segments, StandInForm form, string apiVersion) => (method, segments) switch
     {
         ("POST", ["v1", "customers"]) => CreateCustomer(form),
         ("GET", ["v1", "customers", var id]) => ToJson(FindCustomer(id, "id")),
         ("POST", ["v1", "customers", var id]) => UpdateCustomer(id, form),
         ("GET", ["v1", "customers", var id, "payment_methods"]) => ListPaymentMethods(id, form),
+        ("GET", ["v1", "payment_methods"]) => ListPaymentMethods(form.Required("customer"), form),
         ("GET", ["v1", "payment_methods", var id]) => ToJson(FindPaymentMethod(id, "payment_method")),
         ("POST", ["v1", "payment_methods", var id, "attach"]) => AttachPaymentMethod(id, form),
         ("POST", ["v1", "payment_methods", var id, "detach"]) => DetachPaymentMethod(id, form),
-        ("POST", ["v1", "payment_intents"]) => CreatePaymentIntent(form),
+        ("POST", ["v1", "payment_intents"]) => CreatePaymentIntent(form, apiVersion),
         ("GET", ["v1", "payment_intents", var id]) => ToJson(FindPaymentIntent(id)),
         ("POST", ["v1", "payment_intents", var id, "confirm"]) => ConfirmPaymentIntent(id, form),
         ("POST", ["v1", "payment_intents", var id, "capture"]) => CapturePaymentIntent(id, form),
@@ -122,7 +126,7 @@ internal sealed class StandInBank(TimeProvider time)
 
     private JsonObject ListPaymentMethods(string id, StandInForm form)
     {
-        form.RejectUnknown("type", "limit", "starting_after", "ending_before", "allow_redisplay");
+        form.RejectUnknown("customer", "type", "limit", "starting_after", "ending_before", "allow_redisplay");
         var customer = FindCustomer(id, "customer");
         var type = form.Get("type");
         var limit = form.Integer("limit") ?? 10;
@@ -150,7 +154,7 @@ internal sealed class StandInBank(TimeProvider time)
             ["object"] = "list",
             ["data"] = new JsonArray(page.Select(pm => (JsonNode)ToJson(pm)).ToArray()),
             ["has_more"] = all.Count > page.Count,
-            ["url"] = $"/v1/customers/{customer.Id}/payment_methods",
+            ["url"] = "/v1/payment_methods",
         };
     }
 
@@ -196,10 +200,12 @@ internal sealed class StandInBank(TimeProvider time)
 
     // ------------------------------------------------------------------ payment intents
 
-    private JsonObject CreatePaymentIntent(StandInForm form)
+    private JsonObject CreatePaymentIntent(StandInForm form, string apiVersion)
     {
+        // Since 2026-10-28 the parameter is allowed_payment_method_types; the old name is unknown there, as Stripe answers.
+        var typesParameter = string.CompareOrdinal(apiVersion, AllowedTypesVersion) >= 0 ? "allowed_payment_method_types" : "payment_method_types";
         form.RejectUnknown(
-            "amount", "currency", "customer", "payment_method", "payment_method_types", "capture_method", "confirm", "off_session",
+            "amount", "currency", "customer", "payment_method", typesParameter, "capture_method", "confirm", "off_session",
             "description", "metadata", "confirmation_method", "setup_future_usage", "statement_descriptor_suffix", "receipt_email",
             "return_url", "automatic_payment_methods");
         var amount = form.Integer("amount") ?? throw StandInError.Invalid("Missing required param: amount.", "parameter_missing", "amount", beforeExecution: true);
@@ -213,10 +219,10 @@ internal sealed class StandInBank(TimeProvider time)
         var confirm = form.Boolean("confirm");
         var offSession = form.OneOf("off_session", "true", "false", "one_off", "recurring") is "true" or "one_off" or "recurring";
         var metadata = form.Metadata();
-        var types = form.List("payment_method_types");
+        var types = form.List(typesParameter);
         if (types.Count > 0 && !types.Contains("card", StringComparer.Ordinal))
         {
-            throw StandInError.Invalid("The stand-in supports card payments only.", "payment_method_type_unsupported", "payment_method_types", beforeExecution: true);
+            throw StandInError.Invalid("The stand-in supports card payments only.", "payment_method_type_unsupported", typesParameter, beforeExecution: true);
         }
         if (offSession && !confirm)
         {
@@ -572,6 +578,8 @@ internal sealed class StandInBank(TimeProvider time)
         ["metadata"] = Metadata(pi.Metadata),
         ["next_action"] = pi.NextAction?.DeepClone(),
         ["payment_method"] = pi.PaymentMethodId,
+        // What was allowed, and (all of it here: the stand-in takes cards only) what is compatible.
+        ["allowed_payment_method_types"] = new JsonArray(pi.PaymentMethodTypes.Select(t => (JsonNode)t).ToArray()),
         ["payment_method_types"] = new JsonArray(pi.PaymentMethodTypes.Select(t => (JsonNode)t).ToArray()),
         ["status"] = pi.Status,
     };

@@ -45,13 +45,16 @@ public sealed record StripeStandInRefund(string Id, string PaymentIntent, long A
 /// <c>Idempotent-Replayed: true</c>; other parameters under the same key: 400 <c>idempotency_error</c>;
 /// malformed requests and front-door failures are not stored), test cards, PaymentIntent statuses,
 /// manual capture, cancel, refunds, and Stripe's error bodies.
-/// Supported: customers (create, retrieve, update), payment methods (attach, detach, retrieve, list per
-/// customer), payment intents (create, retrieve, confirm, capture, cancel), refunds (create, retrieve).
+/// Supported: customers (create, retrieve, update), payment methods (attach, detach, retrieve, list by
+/// customer as <c>GET /v1/payment_methods?customer=</c> and <c>GET /v1/customers/{id}/payment_methods</c>), payment intents (create, retrieve, confirm, capture, cancel), refunds (create, retrieve).
 /// </summary>
 public sealed class StripeStandIn : IAsyncDisposable
 {
     /// <summary>Any <c>sk_test_</c> key is accepted; this one is the conventional choice.</summary>
     public const string ApiKey = "sk_test_easyparkstandin";
+
+    /// <summary>The account's default API version, used when a request sends no <c>Stripe-Version</c>: the one Stripe.net 53 pins.</summary>
+    public const string DefaultApiVersion = "2026-10-28.endive";
 
     private readonly WebApplication _app;
     private readonly StandInBank _bank;
@@ -276,7 +279,7 @@ public sealed class StripeStandIn : IAsyncDisposable
         try
         {
             CheckRequest(method, request, stripeVersion, idempotencyKey);
-            var result = _bank.Dispatch(method, path.Trim('/').Split('/'), form)
+            var result = _bank.Dispatch(method, path.Trim('/').Split('/'), form, stripeVersion ?? DefaultApiVersion)
                 ?? throw StandInError.Create(404, "invalid_request_error",
                     $"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
                     null, null, null, null, beforeExecution: true);
@@ -390,7 +393,7 @@ public sealed class StripeStandIn : IAsyncDisposable
         response.StatusCode = status;
         response.ContentType = "application/json";
         response.Headers["Request-Id"] = "req_" + Guid.NewGuid().ToString("N")[..14];
-        response.Headers["Stripe-Version"] = context.Request.Headers["Stripe-Version"].FirstOrDefault() ?? "2025-03-31.basil";
+        response.Headers["Stripe-Version"] = context.Request.Headers["Stripe-Version"].FirstOrDefault() ?? DefaultApiVersion;
         if (context.Request.Headers["Idempotency-Key"].FirstOrDefault() is { } key && context.Request.Method == "POST")
         {
             response.Headers["Idempotency-Key"] = key;

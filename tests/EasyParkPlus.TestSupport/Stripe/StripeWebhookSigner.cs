@@ -48,7 +48,7 @@ public static class StripeWebhookSigner
         {
             ["id"] = eventId,
             ["object"] = "event",
-            ["api_version"] = "2025-03-31.basil",
+            ["api_version"] = StripeStandIn.DefaultApiVersion,
             ["created"] = created.ToUnixTimeSeconds(),
             ["data"] = new JsonObject { ["object"] = dataObject.DeepClone() },
             ["livemode"] = false,

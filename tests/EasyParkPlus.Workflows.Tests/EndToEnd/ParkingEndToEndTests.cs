@@ -194,8 +194,8 @@ public sealed class ParkingEndToEndTests
         var charge = new SavedCardCharge("parking-o", "exit-charge", invoice.InvoiceId, customerId, 300, "Parking");
         system.Stripe.FailNext("/v1/payment_intents", 503);
 
-        var outage = await Assert.ThrowsAsync<StripeException>(() => billing.ChargeSavedCardAsync(charge));
-        Assert.True(outage.IsRetryable);
+        var outage = await Assert.ThrowsAsync<ApplicationFailureException>(() => billing.ChargeSavedCardAsync(charge));
+        (outage.ErrorType, outage.NonRetryable).Should().Be((StripeFailure.UnavailableErrorType, false));
         var paid = await billing.ChargeSavedCardAsync(charge);
 
         Assert.Equal(300, paid.AmountCents);
@@ -206,10 +206,10 @@ public sealed class ParkingEndToEndTests
     internal static async Task<Guid> RegisterDriverWithSavedCardAsync(ParkingSystem system, string testCard = "pm_card_visa")
     {
         var customerId = Guid.NewGuid();
-        var stripe = system.Services.GetRequiredService<StripeClient>();
-        var stripeCustomer = await stripe.CreateCustomerAsync(new CreateCustomerRequest { Email = "dana@example.com" }, $"customer-{customerId}");
-        var card = await stripe.AttachDefaultPaymentMethodAsync(stripeCustomer.Id, testCard, $"customer-{customerId}/card");
         await using var scope = system.Services.CreateAsyncScope();
+        var stripe = scope.ServiceProvider.GetRequiredService<Stripe.StripeClient>();
+        var stripeCustomer = await stripe.V1.Customers.CreateAsync(new() { Email = "dana@example.com" }, new() { IdempotencyKey = $"customer-{customerId}" });
+        var card = await stripe.V1.PaymentMethods.AttachAsync(testCard, new() { Customer = stripeCustomer.Id }, new() { IdempotencyKey = $"customer-{customerId}/card" });
         var db = scope.ServiceProvider.GetRequiredService<EasyParkDbContext>();
         var customer = new Customer { Id = customerId, Email = "dana@example.com", Name = "Dana Driver", Role = CustomerRole.Driver, StripeCustomerId = stripeCustomer.Id };
         customer.PaymentMethods.Add(new PaymentMethod

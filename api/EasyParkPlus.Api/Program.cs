@@ -33,7 +33,6 @@ builder.Services.AddHostedService<StartupTasks>();
 builder.AddStripe();
 builder.AddEasyParkAuth();
 builder.Services.AddEasyParkProblemDetails();
-builder.Services.AddEasyParkTelemetry(builder.Configuration);
 builder.Services.AddEasyParkOpenApi();
 builder.Services.AddMemoryCache();
 builder.Services.AddOperatorConsole();
@@ -66,7 +65,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.M
 var app = builder.Build();
 
 app.UseMiddleware<CorrelationId>();
-app.UseMiddleware<RequestLogging>();
+app.UseEasyParkRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();

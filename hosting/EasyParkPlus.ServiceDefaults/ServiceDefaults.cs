@@ -39,7 +39,7 @@ public static class ServiceDefaultsExtensions
         ["EASYPARK_STRIPE_URL"] = "Stripe:BaseUrl",
     };
 
-    /// <summary>What every EasyParkPlus process shares: configuration, JSON logs, PostgreSQL, health checks.</summary>
+    /// <summary>What every EasyParkPlus process shares: configuration, JSON logs, telemetry, PostgreSQL, health checks.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         var mapped = ShortVariables
@@ -48,13 +48,8 @@ public static class ServiceDefaultsExtensions
             .ToDictionary(pair => pair.Item1, pair => pair.Item2);
         builder.Configuration.AddInMemoryCollection(mapped);
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o =>
-        {
-            o.IncludeScopes = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-        });
+        builder.AddEasyParkLogging();
+        builder.AddEasyParkTelemetry();
 
         builder.Services.AddOptions<PostgresOptions>()
             .BindConfiguration(PostgresOptions.Section)

@@ -126,9 +126,10 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {project} runs from its build output.", path);
     }
 
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    // The address may be quoted (Serilog renders string values in quotes, escaped inside its JSON line).
+    [GeneratedRegex(@"Now listening on: \\?""?(http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningOn();
 
-    [GeneratedRegex(@"Internal command API listening on: (http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Internal command API listening on: \\?""?(http://127\.0\.0\.1:\d+)")]
     private static partial Regex InternalListeningOn();
 }

@@ -113,6 +113,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
         }
         catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
+            Metrics.Payment("charge", Metrics.Outcome(error));
             if (error.IsRetryable)
             {
                 // 5xx, 429, timeouts: the engine retries with the same key.
@@ -138,6 +139,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
         payment.UpdatedAt = now;
         await MarkInvoicePaidAsync(charge.InvoiceId, now);
         await db.SaveChangesAsync(CancellationToken);
+        Metrics.Payment("charge", "succeeded", intent.AmountReceived);
         BillingLog.SavedCardCharged(logger, charge.AmountCents, charge.InvoiceId, intent.Id, key);
         return new PaymentRecorded(payment.Id, PaymentChannel.SavedCard, intent.AmountReceived, intent.Id);
     }
@@ -234,10 +236,12 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
         }
         catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
+            Metrics.Payment("refund", Metrics.Outcome(error));
             throw error.IsRetryable
                 ? error.ToRetryableFailure(exception)
                 : new ApplicationFailureException($"Stripe refused the refund: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
+        Metrics.Payment("refund", "succeeded", stripeRefund.Amount);
         var row = new Refund
         {
             Id = Guid.NewGuid(),

@@ -74,6 +74,7 @@ public sealed class ChargingActivities(
         }
         catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
+            Metrics.Payment("hold", Metrics.Outcome(error));
             if (error.IsRetryable)
             {
                 // 5xx, 429, timeouts: the engine retries with the same key.
@@ -95,6 +96,7 @@ public sealed class ChargingActivities(
         payment.AmountAuthorized = Money.FromCents(intent.AmountCapturable);
         payment.UpdatedAt = now;
         await db.SaveChangesAsync(CancellationToken);
+        Metrics.Payment("hold", "succeeded", intent.AmountCapturable);
         ChargingLog.HoldAuthorised(logger, intent.AmountCapturable, request.WorkflowId, intent.Id, key);
         return new HoldAuthorised(payment.Id, intent.Id, intent.AmountCapturable);
     }
@@ -119,10 +121,12 @@ public sealed class ChargingActivities(
         }
         catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
+            Metrics.Payment("capture", Metrics.Outcome(error));
             throw error.IsRetryable
                 ? error.ToRetryableFailure(exception)
                 : new ApplicationFailureException($"Stripe refused the capture: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
+        Metrics.Payment("capture", "succeeded", intent.AmountReceived);
         var now = time.GetUtcNow();
         payment.Status = PaymentStatus.Succeeded;
         payment.AmountCaptured = Money.FromCents(intent.AmountReceived);
@@ -159,10 +163,12 @@ public sealed class ChargingActivities(
         }
         catch (Exception exception) when (StripeFailure.From(exception, CancellationToken) is { } error)
         {
+            Metrics.Payment("cancel", Metrics.Outcome(error));
             throw error.IsRetryable
                 ? error.ToRetryableFailure(exception)
                 : new ApplicationFailureException($"Stripe refused to cancel the hold: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
+        Metrics.Payment("cancel", "succeeded");
         payment.Status = PaymentStatus.Canceled;
         payment.FailureMessage = release.Reason;
         payment.UpdatedAt = time.GetUtcNow();

@@ -116,6 +116,7 @@ public sealed class ParkingActivities(
             try
             {
                 await db.SaveChangesAsync(CancellationToken);
+                Metrics.SessionsStarted.Add(1, new KeyValuePair<string, object?>("facility", request.FacilityId));
             }
             catch (DbUpdateException error) when (error.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
             {
@@ -184,6 +185,7 @@ public sealed class ParkingActivities(
         session.AmountPaid = Money.FromCents(closing.AmountPaidCents);
         session.UpdatedAt = now;
         await db.SaveChangesAsync(CancellationToken);
+        Metrics.SessionsCompleted.Add(1, new KeyValuePair<string, object?>("facility", session.FacilityId));
     }
 
     private static CancellationToken CancellationToken =>

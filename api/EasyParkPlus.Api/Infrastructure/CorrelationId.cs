@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EasyParkPlus.ServiceDefaults;
 
 namespace EasyParkPlus.Api.Infrastructure;
 
@@ -8,7 +9,7 @@ namespace EasyParkPlus.Api.Infrastructure;
 /// </summary>
 public sealed class CorrelationId(RequestDelegate next, ILogger<CorrelationId> logger)
 {
-    public const string Header = "X-Correlation-Id";
+    public const string Header = LoggingDefaults.CorrelationHeader;
     public const string ItemKey = "EasyPark.CorrelationId";
 
     public async Task InvokeAsync(HttpContext context)

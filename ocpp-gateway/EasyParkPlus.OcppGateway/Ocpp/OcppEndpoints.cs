@@ -160,6 +160,7 @@ public sealed class StationSession(OcppHandlers handlers, PowerBudget power, IOp
         {
             case OcppCall call:
                 var reply = await handlers.HandleAsync(connection, call, ct);
+                OcppMetrics.Received(call.Action, reply);
                 await connection.SendTextAsync(reply, ct);
                 break;
             case OcppCallResult answer:
@@ -169,6 +170,7 @@ public sealed class StationSession(OcppHandlers handlers, PowerBudget power, IOp
                 connection.Complete(error.MessageId, new CallOutcome(CallOutcomeKind.Error, default, error.ErrorCode, error.Description));
                 break;
             case OcppMalformed malformed:
+                OcppMetrics.Malformed(malformed.ErrorCode);
                 OcppLog.InvalidMessage(logger, connection.StationId, malformed.ErrorCode, malformed.Description);
                 await connection.SendTextAsync(OcppFraming.ErrorText(malformed.MessageId, malformed.ErrorCode, malformed.Description), ct);
                 break;

@@ -15,6 +15,7 @@ using EasyParkPlus.ServiceDefaults;
 using EasyParkPlus.ServiceDefaults.Backups;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -35,6 +36,14 @@ builder.AddEasyParkAuth();
 builder.Services.AddEasyParkProblemDetails();
 builder.Services.AddEasyParkOpenApi();
 builder.Services.AddMemoryCache();
+// Availability is cached in memory and, when Redis is configured, in Redis on the process's one connection.
+builder.Services.AddHybridCache();
+if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{RedisOptions.Section}:Configuration"]))
+{
+    builder.Services.AddStackExchangeRedisCache(_ => { });
+    builder.Services.AddOptions<RedisCacheOptions>().Configure<RedisConnection>((options, redis) =>
+        options.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer!));
+}
 builder.Services.AddOperatorConsole();
 builder.Services.AddSingleton<RedisConnection>();
 builder.Services.AddSingleton<AvailabilityCache>();

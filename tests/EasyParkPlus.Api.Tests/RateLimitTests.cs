@@ -24,6 +24,7 @@ public sealed class DeadRedisFixture : ApiFixture
     {
         var settings = base.Settings();
         settings["Redis:Configuration"] = "127.0.0.1:1";
+        settings["Availability:CacheFor"] = "00:01:00";
         settings["RateLimit:PermitsPerWindow"] = "5";
         settings["RateLimit:Window"] = "00:10:00";
         return settings;
@@ -92,5 +93,21 @@ public sealed class RedisDownTests(DeadRedisFixture api) : IClassFixture<DeadRed
         }
         Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
         Assert.All(statuses.Take(5), s => Assert.Equal(HttpStatusCode.OK, s));
+    }
+
+    [Fact]
+    public async Task Availability_RedisDown_IsStillServedFromTheDatabaseAndMemory()
+    {
+        var tokens = await api.LoginAsync(ApiFixture.AdminEmail, ApiFixture.DevelopmentPassword);
+        using var client = api.CreateClient(tokens.AccessToken);
+
+        using var first = await client.GetAsync(new Uri("api/v1/facilities/BOS/availability", UriKind.Relative));
+        using var again = await client.GetAsync(new Uri("api/v1/facilities/BOS/availability", UriKind.Relative));
+
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        again.StatusCode.Should().Be(HttpStatusCode.OK);
+        var body = await first.Content.ReadFromJsonAsync<JsonElement>();
+        body.GetProperty("facilityId").GetString().Should().Be("BOS");
+        (await again.Content.ReadAsStringAsync()).Should().Be(await first.Content.ReadAsStringAsync(), "the second answer comes from the in-process level");
     }
 }

@@ -1,12 +1,10 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.Json;
 using EasyParkPlus.Api.Endpoints;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Parking;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace EasyParkPlus.Api.Infrastructure;
 
@@ -22,63 +20,26 @@ public sealed class AvailabilityOptions
 
 /// <summary>
 /// Availability by space type is one GROUP BY over the facility's spaces; under load many clients ask for the same
-/// facility, so the answer is cached briefly in Redis (all instances) or, when Redis is down, in process memory.
+/// facility, so the answer is kept briefly in a <see cref="HybridCache"/>: in process memory, and in Redis as the second
+/// level that every api instance shares. HybridCache also lets one caller compute a missing entry while the others wait,
+/// and it serves from memory alone (logging the failure) while Redis is down.
 /// </summary>
-public sealed class AvailabilityCache(
-    RedisConnection redis, IMemoryCache memory, IServiceScopeFactory scopes, IOptions<AvailabilityOptions> options, TimeProvider time)
+public sealed class AvailabilityCache(HybridCache cache, IServiceScopeFactory scopes, IOptions<AvailabilityOptions> options, TimeProvider time)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public async Task<AvailabilityResponse?> GetAsync(string facilityId, CancellationToken ct)
     {
-        var key = "easypark:availability:" + facilityId;
         var ttl = options.Value.CacheFor;
-        if (ttl > TimeSpan.Zero)
+        if (ttl <= TimeSpan.Zero)
         {
-            if (await ReadRedisAsync(key) is { } cached)
-            {
-                return cached;
-            }
-            if (memory.TryGetValue(key, out AvailabilityResponse? local) && local is not null)
-            {
-                return local;
-            }
+            return await ComputeAsync(facilityId, ct);
         }
-        var fresh = await ComputeAsync(facilityId, ct);
-        if (fresh is not null && ttl > TimeSpan.Zero)
-        {
-            memory.Set(key, fresh, ttl);
-            await WriteRedisAsync(key, fresh, ttl);
-        }
-        return fresh;
-    }
-
-    private async Task<AvailabilityResponse?> ReadRedisAsync(string key)
-    {
-        try
-        {
-            var value = redis.Database is { } db ? await db.StringGetAsync(key) : RedisValue.Null;
-            return value.HasValue ? JsonSerializer.Deserialize<AvailabilityResponse>((string)value!, Json) : null;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            return null;
-        }
-    }
-
-    private async Task WriteRedisAsync(string key, AvailabilityResponse value, TimeSpan ttl)
-    {
-        try
-        {
-            if (redis.Database is { } db)
-            {
-                await db.StringSetAsync(key, JsonSerializer.Serialize(value, Json), ttl);
-            }
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // The in-process copy still serves this instance.
-        }
+        var entry = new HybridCacheEntryOptions { Expiration = ttl, LocalCacheExpiration = ttl };
+        return await cache.GetOrCreateAsync(
+            "easypark:availability:" + facilityId,
+            (Cache: this, FacilityId: facilityId),
+            static async (state, token) => await state.Cache.ComputeAsync(state.FacilityId, token),
+            entry,
+            cancellationToken: ct);
     }
 
     private async Task<AvailabilityResponse?> ComputeAsync(string facilityId, CancellationToken ct)

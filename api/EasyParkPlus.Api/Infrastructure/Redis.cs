@@ -30,12 +30,17 @@ public sealed class RedisConnection : IDisposable
         var config = ConfigurationOptions.Parse(options.Value.Configuration);
         // Start even when Redis is down; the multiplexer keeps retrying in the background.
         config.AbortOnConnectFail = false;
+        // While disconnected, fail at once (callers fall back) instead of queueing commands until they time out.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ConnectTimeout = 2000;
         config.SyncTimeout = 1000;
         _multiplexer = ConnectionMultiplexer.Connect(config);
     }
 
     public bool IsConfigured => _multiplexer is not null;
+
+    /// <summary>The shared connection (null when Redis is not configured), also used by the HybridCache's Redis level.</summary>
+    public IConnectionMultiplexer? Multiplexer => _multiplexer;
 
     public IDatabase? Database => _multiplexer is { IsConnected: true } m ? m.GetDatabase() : null;
 

@@ -1,17 +1,23 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
 
-/// <summary>A second api instance on the first one's database and Redis, as a scaled-out deployment runs them.</summary>
-public sealed class SecondApiInstance(string connectionString) : ApiFixture
+/// <summary>A second api instance on the first one's database, Redis and settings, as a scaled-out deployment runs them.</summary>
+public sealed class SecondApiInstance(string connectionString, IReadOnlyDictionary<string, string?> shared) : ApiFixture
 {
     protected override IDictionary<string, string?> Settings()
     {
         var settings = base.Settings();
+        foreach (var (key, value) in shared)
+        {
+            settings[key] = value;
+        }
         settings["Postgres:ConnectionString"] = connectionString;
         return settings;
     }
@@ -22,21 +28,43 @@ public sealed class SharedRedisFixture : ApiFixture
 {
     public SecondApiInstance Second { get; private set; } = null!;
 
+    // Both instances run with these: the same limit over the same window, so they count under the same key.
+    private static readonly Dictionary<string, string?> Shared = new()
+    {
+        ["RateLimit:PermitsPerWindow"] = "6",
+        ["RateLimit:Window"] = "00:10:00",
+        ["Availability:CacheFor"] = "00:01:00",
+    };
+
     protected override IDictionary<string, string?> Settings()
     {
         var settings = base.Settings();
-        settings["RateLimit:PermitsPerWindow"] = "6";
-        settings["RateLimit:Window"] = "00:10:00";
-        settings["Availability:CacheFor"] = "00:01:00";
+        foreach (var (key, value) in Shared)
+        {
+            settings[key] = value;
+        }
         return settings;
     }
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Second = new SecondApiInstance(ConnectionString);
+        Second = new SecondApiInstance(ConnectionString, Shared);
         await Second.InitializeAsync();
+        // Each instance connects to Redis in the background and counts in-process until it has; the tests are about
+        // the shared state, so wait (on a loaded machine the first connect can outlast its 2 s timeout).
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (!IsConnected(this) || !IsConnected(Second))
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException("The api instances did not connect to Redis within 60 s.");
+            }
+            await Task.Delay(50);
+        }
     }
+
+    private static bool IsConnected(ApiFixture api) => api.Services.GetRequiredService<RedisConnection>().Database is not null;
 
     public override async Task DisposeAsync()
     {

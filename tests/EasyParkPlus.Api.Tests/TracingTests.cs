@@ -45,7 +45,7 @@ public sealed class TracingTests(TracingApiFixture api) : IClassFixture<TracingA
             using var card = await driver.PostAsJsonAsync($"api/v1/users/{me}/payment-methods", new { paymentMethodId = "pm_card_visa" });
 
             card.StatusCode.Should().Be(HttpStatusCode.Created);
-            var request = await WaitForSpanAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "POST api/v1/users/{userId:guid}/payment-methods");
+            var request = await WaitForSpanAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "POST /api/v1/users/{userId:guid}/payment-methods/");
             var trace = SpansOf(request.TraceId);
             trace.Should().Contain(s => s.Source.Name == "Npgsql" && IsUnder(s, request), "the endpoint reads and writes the customer and its card");
             trace.Where(s => s.Kind == ActivityKind.Client && s.Source.Name == "System.Net.Http" && IsUnder(s, request))
@@ -68,14 +68,16 @@ public sealed class TracingTests(TracingApiFixture api) : IClassFixture<TracingA
                 new { facilityId = "BOS", spaceType = "regular", slotStart, slotEnd = slotStart.AddHours(2), plate = "TRC 2026" });
 
             reserve.StatusCode.Should().Be(HttpStatusCode.Accepted);
-            var request = await WaitForSpanAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "POST api/v1/reservations");
+            var request = await WaitForSpanAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "POST /api/v1/reservations/");
             // The prepayment is charged by an activity the worker runs after the request has answered: wait for its Stripe call.
             var stripeCall = await WaitForSpanAsync(s => s.TraceId == request.TraceId && s.Kind == ActivityKind.Client
                 && (s.GetTagItem("url.full") as string)?.EndsWith("/v1/payment_intents", StringComparison.Ordinal) == true);
+            // A span is exported when it ends, and the activity's own span ends after its Stripe call and the SQL that records the payment.
+            var activity = await WaitForSpanAsync(s => s.TraceId == request.TraceId
+                && s.DisplayName.StartsWith("RunActivity ", StringComparison.Ordinal) && IsUnder(stripeCall, s));
             var trace = SpansOf(request.TraceId);
             var start = trace.Should().ContainSingle(s => s.DisplayName == "StartWorkflow Reservation").Which;
             IsUnder(start, request).Should().BeTrue("the workflow start is part of the request");
-            var activity = trace.Should().Contain(s => s.DisplayName.StartsWith("RunActivity ", StringComparison.Ordinal) && IsUnder(stripeCall, s)).Which;
             trace.Should().Contain(s => s.Source.Name == "Npgsql" && IsUnder(s, activity), "the charging activity records the payment");
         }
     }
@@ -105,7 +107,8 @@ public sealed class TracingTests(TracingApiFixture api) : IClassFixture<TracingA
             {
                 return span;
             }
-            DateTimeOffset.UtcNow.Should().BeBefore(deadline, "the span should have been exported by now");
+            DateTimeOffset.UtcNow.Should().BeBefore(deadline, "the span should have been exported by now (exported: {0})",
+                string.Join(", ", api.Spans.Select(s => $"{s.Source.Name}/{s.Kind}/{s.DisplayName}").Distinct().Take(40)));
             await Task.Delay(50);
         }
     }

@@ -5,12 +5,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
-using Serilog.Formatting.Compact;
 
 namespace EasyParkPlus.ServiceDefaults;
 
 /// <summary>
-/// Serilog for every process: one JSON object per line on stdout (<c>@t</c>, <c>@mt</c>, <c>@l</c>, trace id <c>@tr</c>,
+/// Serilog for every process: one JSON object per line on stdout (<c>@t</c>, <c>@m</c>, <c>@l</c>, trace id <c>@tr</c>,
 /// span id <c>@sp</c>, and properties such as <c>CorrelationId</c> from logging scopes), levels from configuration.
 /// </summary>
 public static class LoggingDefaults
@@ -26,7 +25,7 @@ public static class LoggingDefaults
             .ReadFrom.Configuration(builder.Configuration)
             .ApplyLevelsFrom(builder.Configuration.GetSection("Logging:LogLevel"))
             .Enrich.FromLogContext()
-            .WriteTo.Console(new RenderedCompactJsonFormatter()),
+            .WriteTo.Console(new ConsoleJsonFormatter()),
             writeToProviders: true);
         return builder;
     }

@@ -6,18 +6,11 @@ namespace EasyParkPlus.OcppGateway;
 
 public static class GatewayExtensions
 {
-    // Development default for the internal key, so `./easypark run` works without setting one; the api uses the same.
-    public const string DevelopmentInternalApiKey = "EasyPark-dev-internal-key-2026";
-
     /// <summary>The charger side and the shared parts (options, sink, ownership); gates add theirs with AddGates.</summary>
     public static IHostApplicationBuilder AddOcppGateway(this IHostApplicationBuilder builder)
     {
-        // The EASYPARK_GATEWAY_* short names are mapped by AddServiceDefaults, which runs first.
-        if (builder.Environment.IsDevelopment() && string.IsNullOrEmpty(builder.Configuration["Gateway:InternalApiKey"]))
-        {
-            builder.Configuration.AddInMemoryCollection([new("Gateway:InternalApiKey", DevelopmentInternalApiKey)]);
-        }
-
+        // The EASYPARK_GATEWAY_* short names are mapped by AddServiceDefaults, which runs first. The internal key has no
+        // default, in Development neither: `./easypark run` makes one per run.
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);

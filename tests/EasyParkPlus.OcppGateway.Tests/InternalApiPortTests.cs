@@ -54,4 +54,14 @@ public sealed class InternalApiPortTests(GateDatabaseFixture db) : IClassFixture
         await using var gate = await host.ConnectGateAsync(EntryGate);
         gate.Socket.State.Should().Be(WebSocketState.Open);
     }
+
+    // Issue 16, point 6: no fixed internal key in the code, in Development neither (`./easypark run` makes one per run).
+    [Fact]
+    public async Task Gateway_InDevelopmentWithoutAnInternalKey_RefusesToStart()
+    {
+        var start = () => GatewayHost.StartAsync(db.ConnectionString, environment: "Development",
+            settings: new Dictionary<string, string?> { ["Gateway:InternalApiKey"] = "" });
+
+        (await start.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which.Message.Should().Contain("InternalApiKey");
+    }
 }

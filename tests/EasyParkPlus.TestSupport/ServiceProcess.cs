@@ -88,7 +88,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var exited = process.WaitForExitAsync();
-        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
+        // Generous: on a machine loaded by several builds a cold start takes over a minute.
+        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(180)));
         if (first != listening.Task)
         {
             await service.DisposeAsync();
@@ -114,16 +115,20 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// </summary>
     public static string BuiltAssembly(string project)
     {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testBin.Parent!.Name;
-        var root = testBin;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var path = Path.Combine(RepositoryRoot(), project, "bin", configuration, "net10.0", Path.GetFileName(project) + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {project} runs from its build output.", path);
+    }
+
+    /// <summary>The checkout the running tests were built in (the folder holding EasyParkPlus.sln and ./easypark).</summary>
+    public static string RepositoryRoot()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "EasyParkPlus.sln")))
         {
             root = root.Parent;
         }
-        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
-            project, "bin", configuration, "net10.0", Path.GetFileName(project) + ".dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {project} runs from its build output.", path);
+        return root?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 
     // The address may be quoted (Serilog renders string values in quotes, escaped inside its JSON line).

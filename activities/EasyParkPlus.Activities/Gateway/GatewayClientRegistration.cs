@@ -32,17 +32,10 @@ public sealed class GatewayClientOptions
 
 public static class GatewayClientRegistration
 {
-    // Same development default as the gateway (GatewayExtensions.DevelopmentInternalApiKey), so `./easypark run` pairs up.
-    public const string DevelopmentInternalApiKey = "EasyPark-dev-internal-key-2026";
-
-    /// <summary>Maps EASYPARK_GATEWAY_INTERNAL_KEY (and the development default) onto Gateway:InternalApiKey, then registers the client.</summary>
+    /// <summary>Maps EASYPARK_GATEWAY_INTERNAL_KEY onto Gateway:InternalApiKey (no default: `./easypark run` makes one), then registers the client.</summary>
     public static IHostApplicationBuilder AddGatewayClient(this IHostApplicationBuilder builder)
     {
         var key = Environment.GetEnvironmentVariable("EASYPARK_GATEWAY_INTERNAL_KEY");
-        if (string.IsNullOrEmpty(key) && builder.Environment.IsDevelopment() && string.IsNullOrEmpty(builder.Configuration["Gateway:InternalApiKey"]))
-        {
-            key = DevelopmentInternalApiKey;
-        }
         if (!string.IsNullOrEmpty(key))
         {
             builder.Configuration.AddInMemoryCollection([new("Gateway:InternalApiKey", key)]);

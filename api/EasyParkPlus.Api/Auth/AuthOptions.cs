@@ -2,13 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace EasyParkPlus.Api.Auth;
 
-/// <summary>Bound from "Auth". The signing key can also come from EASYPARK_JWT_SIGNING_KEY.</summary>
+/// <summary>Bound from "Auth". The signing key can also come from EASYPARK_JWT_SIGNING_KEY; there is no default, in
+/// Development neither (`./easypark run` creates one per installation under .easypark/).</summary>
 public sealed class AuthOptions
 {
     public const string Section = "Auth";
-
-    /// <summary>Only used when the host runs in Development and no key is configured; never in production.</summary>
-    public const string DevelopmentSigningKey = "easypark-development-signing-key-not-for-production-0123456789";
 
     /// <summary>HMAC-SHA256 key; at least 32 bytes (256 bits).</summary>
     [Required]
@@ -31,8 +29,9 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Password of the accounts Development seeding creates (operator@ and admin@easypark.local).</summary>
-    public string DevelopmentPassword { get; set; } = "EasyPark-dev-2026!";
+    /// <summary>Password of the accounts Development seeding creates (operator@ and admin@easypark.local); no default:
+    /// `./easypark run` makes one per installation, the tests set their own. Without it nothing is seeded.</summary>
+    public string DevelopmentPassword { get; set; } = "";
 
     /// <summary>Creates the development operator and admin accounts at start-up; on by default only in Development.</summary>
     public bool? SeedDevelopmentAccounts { get; set; }

@@ -21,10 +21,6 @@ public static class AuthSetup
                 {
                     o.SigningKey = environmentKey;
                 }
-                else if (string.IsNullOrEmpty(o.SigningKey) && isDevelopment)
-                {
-                    o.SigningKey = AuthOptions.DevelopmentSigningKey;
-                }
                 o.SeedDevelopmentAccounts ??= isDevelopment;
             })
             .ValidateDataAnnotations()

@@ -32,7 +32,11 @@ public sealed partial class StartupTasks(
         {
             await EasyParkSeeder.SeedAsync(dataSource, seed.Value, logger, cancellationToken);
         }
-        if (auth.Value.SeedDevelopmentAccounts == true)
+        if (auth.Value.SeedDevelopmentAccounts == true && auth.Value.DevelopmentPassword.Length < 12)
+        {
+            LogNoDevelopmentPassword(logger);
+        }
+        else if (auth.Value.SeedDevelopmentAccounts == true)
         {
             await SeedAccountAsync("operator@easypark.local", "Development operator", CustomerRole.Operator, cancellationToken);
             await SeedAccountAsync("admin@easypark.local", "Development admin", CustomerRole.Admin, cancellationToken);
@@ -44,8 +48,14 @@ public sealed partial class StartupTasks(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<EasyParkDbContext>();
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<Customer>>();
-        if (await db.Customers.AnyAsync(c => c.Email == email, ct))
+        if (await db.Customers.FirstOrDefaultAsync(c => c.Email == email, ct) is { } existing)
         {
+            // The configured password is the development accounts' only one: a new installation's replaces an old one.
+            if (existing.PasswordHash is null || hasher.VerifyHashedPassword(existing, existing.PasswordHash, auth.Value.DevelopmentPassword) == PasswordVerificationResult.Failed)
+            {
+                existing.PasswordHash = hasher.HashPassword(existing, auth.Value.DevelopmentPassword);
+                await db.SaveChangesAsync(ct);
+            }
             return;
         }
         var now = time.GetUtcNow();
@@ -75,4 +85,7 @@ public sealed partial class StartupTasks(
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Seeded development account {Email}")]
     private static partial void LogSeededAccount(ILogger logger, string email);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Development accounts not seeded: Auth:DevelopmentPassword is not set (./easypark run sets one per installation)")]
+    private static partial void LogNoDevelopmentPassword(ILogger logger);
 }

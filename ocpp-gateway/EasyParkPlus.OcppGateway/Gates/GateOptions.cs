@@ -43,9 +43,9 @@ public sealed class GateOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    // Development seeding: one entry and one exit gate per launch facility, all with this password.
+    // Development seeding: one entry and one exit gate per launch facility, all with this password. No default
+    // (`./easypark run` makes one per installation); without one of at least 12 characters no gate is seeded.
     public bool SeedDevelopmentGates { get; set; } = true;
 
-    [MinLength(8)]
-    public string DevelopmentPassword { get; set; } = "EasyPark-gate-dev-2026!";
+    public string DevelopmentPassword { get; set; } = "";
 }

@@ -46,6 +46,11 @@ public static class GatesExtensions
             {
                 return;
             }
+            if (options.Value.DevelopmentPassword.Length < 12)
+            {
+                GatesLog.SeedingSkipped(logger, "Gates:DevelopmentPassword is not set (./easypark run sets one per installation)");
+                return;
+            }
             try
             {
                 GatesLog.Seeded(logger, await GateSeeder.SeedAsync(store, options.Value.DevelopmentPassword, cancellationToken));

@@ -58,6 +58,11 @@ public static class OcppExtensions
             {
                 return;
             }
+            if (options.Value.DevelopmentPassword.Length < 12)
+            {
+                OcppLog.SeedingSkipped(logger, "Ocpp:DevelopmentPassword is not set (./easypark run sets one per installation)");
+                return;
+            }
             try
             {
                 OcppLog.Seeded(logger, await SeedStationCredentialsAsync(store, options.Value.DevelopmentPassword, cancellationToken));

@@ -35,9 +35,9 @@ public sealed class OcppOptions
     [Range(1, 64)]
     public int DeliveryConcurrency { get; set; } = 16;
 
-    // Development only: every seeded charger gets a login with this password.
+    // Development only: every seeded charger gets a login with this password. No default (`./easypark run` makes one
+    // per installation); without one of at least 12 characters no login is seeded.
     public bool SeedDevelopmentStations { get; set; } = true;
 
-    [MinLength(12)]
-    public string DevelopmentPassword { get; set; } = "EasyPark-station-dev-2026!";
+    public string DevelopmentPassword { get; set; } = "";
 }

@@ -23,13 +23,16 @@ public sealed record Tokens(string AccessToken, string RefreshToken, DateTimeOff
 /// </summary>
 public class ApiFixture : IAsyncLifetime
 {
-    public const string DevelopmentPassword = "EasyPark-dev-2026!";
+    public const string DevelopmentPassword = "api-tests-development-password";
     public const string OperatorEmail = "operator@easypark.local";
     public const string AdminEmail = "admin@easypark.local";
     public const string WebhookSecret = "whsec_easypark_api_tests";
 
     /// <summary>The password of every driver <see cref="NewDriverAsync"/> registers.</summary>
     public const string DriverPassword = "correct-horse-battery";
+
+    // The test suite's own fixed signing key: the api has none of its own, in Development neither (issue 16).
+    public const string SigningKey = "easypark-api-tests-signing-key-0123456789abcdef";
 
     private WebApplicationFactory<Program>? _root;
     private WebApplicationFactory<Program>? _factory;
@@ -51,6 +54,8 @@ public class ApiFixture : IAsyncLifetime
     protected virtual IDictionary<string, string?> Settings() => new Dictionary<string, string?>
     {
         ["Postgres:ConnectionString"] = ConnectionString,
+        ["Auth:SigningKey"] = SigningKey,
+        ["Auth:DevelopmentPassword"] = DevelopmentPassword,
         ["Stripe:ApiKey"] = StripeStandIn.ApiKey,
         ["Stripe:BaseUrl"] = Stripe.BaseUrl,
         ["Stripe:WebhookSecret"] = WebhookSecret,

@@ -21,7 +21,7 @@ namespace EasyParkPlus.Api.Tests.Support;
 public sealed class SystemFixture : ApiFixture
 {
     public const string InternalKey = "system-test-internal-key-2026";
-    public const string StationPassword = "EasyPark-station-dev-2026!";
+    public const string StationPassword = "system-test-station-password";
     public const string GatePassword = "system-test-gate-password";
 
     // Chosen before the api starts, as `./easypark run` does, because the api is configured with the gateway's URL.

@@ -51,6 +51,8 @@ public sealed class DrillSystem : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["EASYPARK_POSTGRES"] = connectionString,
             ["EASYPARK_GATEWAY_INTERNAL_KEY"] = "drill-internal-key-2026",
+            // The api has no signing key of its own, in Development neither (issue 16): the drill brings one.
+            ["EASYPARK_JWT_SIGNING_KEY"] = "drill-signing-key-0123456789abcdefghijklmnop",
             ["EASYPARK_STRIPE_URL"] = stripe.BaseUrl,
             ["EASYPARK_STRIPE_API_KEY"] = StripeStandIn.ApiKey,
             ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "whsec_drill",

@@ -19,8 +19,8 @@ public sealed class ParkingEndToEndTests
 {
     private const string Plate = "7ABC123";
 
-    // What the gateway seeds for the launch facilities' gates in Development.
-    private const string DevelopmentGatePassword = "EasyPark-gate-dev-2026!";
+    // What the gateway seeds the launch facilities' gates with in Development: the test's own value (the code has none).
+    private const string DevelopmentGatePassword = "parking-e2e-gate-password";
 
     // The api (which runs the workers) and the gateway as their own processes, configured by environment variables as
     // `./easypark run` starts them; the gate controllers are WebSockets to the gateway; Stripe is the stand-in over HTTP.
@@ -38,6 +38,8 @@ public sealed class ParkingEndToEndTests
             ["EASYPARK_STRIPE_URL"] = system.Stripe.BaseUrl,
             ["EASYPARK_STRIPE_API_KEY"] = StripeStandIn.ApiKey,
             ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "whsec_parking_e2e",
+            ["EASYPARK_JWT_SIGNING_KEY"] = "parking-e2e-signing-key-0123456789abcdefghij",
+            ["Gates__DevelopmentPassword"] = DevelopmentGatePassword,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };

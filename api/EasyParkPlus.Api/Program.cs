@@ -13,6 +13,7 @@ using EasyParkPlus.Engine.Hosting;
 using EasyParkPlus.Engine.Postgres;
 using EasyParkPlus.ServiceDefaults;
 using EasyParkPlus.ServiceDefaults.Backups;
+using EasyParkPlus.ServiceDefaults.Security;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -33,6 +34,9 @@ builder.Services.AddEasyParkData(builder.Configuration[$"{PostgresOptions.Sectio
 builder.Services.AddHostedService<StartupTasks>();
 builder.AddStripe();
 builder.AddEasyParkAuth();
+// Failed logins are counted in Redis (shared by the api instances), in process while it is down.
+builder.Services.AddSingleton<ILoginFailureStore, RedisLoginFailureStore>();
+builder.Services.AddLoginThrottle();
 builder.Services.AddEasyParkProblemDetails();
 builder.Services.AddEasyParkOpenApi();
 builder.Services.AddMemoryCache();
@@ -73,9 +77,10 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.M
 
 var app = builder.Build();
 
+// Outermost, so no exception reaches the developer exception page (a stack trace with source paths) in Development.
+app.UseExceptionHandler();
 app.UseMiddleware<CorrelationId>();
 app.UseEasyParkRequestLogging();
-app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
 app.UseAuthentication();

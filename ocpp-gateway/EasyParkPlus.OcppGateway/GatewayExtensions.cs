@@ -1,5 +1,6 @@
 using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Ocpp;
+using EasyParkPlus.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EasyParkPlus.OcppGateway;
@@ -17,6 +18,8 @@ public static class GatewayExtensions
         services.TryAddSingleton<IDeviceEventSink, LoggingDeviceEventSink>();
         services.TryAddSingleton<IStationOwnership, PostgresStationOwnership>();
         services.AddSingleton<Internal.InternalKeyFilter>();
+        // Per instance: the gateway keeps no shared cache, so N instances allow N times the failures (still 10 per 15 min each).
+        services.AddLoginThrottle();
         services.AddSingleton<Internal.InternalListener>();
         return builder;
     }

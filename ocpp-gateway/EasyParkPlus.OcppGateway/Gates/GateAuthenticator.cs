@@ -1,13 +1,20 @@
 using System.Net.Http.Headers;
 using System.Text;
+using EasyParkPlus.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Identity;
 
 namespace EasyParkPlus.OcppGateway.Gates;
 
+// The outcome of a gate login: the gate, or null, and when too many failures lock it out, how long to wait.
+public sealed record GateLogin(GateRecord? Gate, TimeSpan? RetryAfter = null);
+
 // HTTP Basic with the gate id as user name and the gate's own password. Unknown gate and wrong
 // password look the same to the caller (and cost the same hash check) so ids cannot be probed.
-public sealed class GateAuthenticator(GateStore store)
+// Failures are throttled per gate id and per client address before any hash is computed.
+public sealed class GateAuthenticator(GateStore store, LoginThrottle throttle)
 {
+    public const string ThrottleScope = "gate";
+
     public const string Realm = "EasyParkPlus gates";
 
     private static readonly PasswordHasher<string> Hasher = new();
@@ -17,16 +24,27 @@ public sealed class GateAuthenticator(GateStore store)
 
     public static string HashSecret(string gateId, string secret) => Hasher.HashPassword(gateId, secret);
 
-    public async Task<GateRecord?> AuthenticateAsync(HttpRequest request, string gateId, CancellationToken cancellationToken)
+    public async Task<GateLogin> AuthenticateAsync(HttpRequest request, string gateId, CancellationToken cancellationToken)
     {
         if (!TryReadBasic(request.Headers.Authorization.ToString(), out var user, out var password) || user != gateId
             || !GateProtocol.IsValidId(gateId))
         {
-            return null;
+            return new GateLogin(null);
+        }
+        var address = request.HttpContext.Connection.RemoteIpAddress;
+        if (await throttle.RetryAfterAsync(ThrottleScope, gateId, address) is { } wait)
+        {
+            return new GateLogin(null, wait);
         }
         var gate = await store.FindGateAsync(gateId, cancellationToken);
         var result = Hasher.VerifyHashedPassword(gateId, gate?.SecretHash ?? DecoyHash.Value, password);
-        return gate is not null && result != PasswordVerificationResult.Failed ? gate : null;
+        if (gate is null || result == PasswordVerificationResult.Failed)
+        {
+            await throttle.FailedAsync(ThrottleScope, gateId, address);
+            return new GateLogin(null);
+        }
+        await throttle.SucceededAsync(ThrottleScope, gateId, address);
+        return new GateLogin(gate);
     }
 
     public static bool TryReadBasic(string header, out string user, out string password)

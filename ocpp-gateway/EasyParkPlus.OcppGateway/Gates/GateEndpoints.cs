@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EasyParkPlus.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -29,11 +30,12 @@ public static class GateEndpoints
                 detail: "Gate controllers connect here with a WebSocket; without one, POST events to /gates/{gateId}/events.").ExecuteAsync(context);
             return;
         }
-        var gate = await authenticator.AuthenticateAsync(context.Request, gateId, context.RequestAborted);
+        var (gate, retryAfter) = await authenticator.AuthenticateAsync(context.Request, gateId, context.RequestAborted);
         if (gate is null)
         {
-            GatesLog.Refused(logger, Sanitize(gateId), "unknown gate or wrong credentials");
-            await Unauthorized(context).ExecuteAsync(context);
+            GatesLog.Refused(logger, Sanitize(gateId), retryAfter is null ? "unknown gate or wrong credentials" : "too many failed logins");
+            // Refused before the upgrade: the controller gets 401 or, while locked out, 429 with Retry-After.
+            await (retryAfter is { } wait ? LoginThrottleExtensions.TooManyFailedLogins(context, wait) : Unauthorized(context)).ExecuteAsync(context);
             return;
         }
         // Claimed before the upgrade, so by the time the controller is connected a command that
@@ -48,11 +50,11 @@ public static class GateEndpoints
         HttpContext context, string gateId, GateAuthenticator authenticator, GateEventIngest ingest,
         IOptions<GateOptions> options, ILogger<GateSocketSession> logger)
     {
-        var gate = await authenticator.AuthenticateAsync(context.Request, gateId, context.RequestAborted);
+        var (gate, retryAfter) = await authenticator.AuthenticateAsync(context.Request, gateId, context.RequestAborted);
         if (gate is null)
         {
-            GatesLog.Refused(logger, Sanitize(gateId), "unknown gate or wrong credentials");
-            return Unauthorized(context);
+            GatesLog.Refused(logger, Sanitize(gateId), retryAfter is null ? "unknown gate or wrong credentials" : "too many failed logins");
+            return retryAfter is { } wait ? LoginThrottleExtensions.TooManyFailedLogins(context, wait) : Unauthorized(context);
         }
         var limits = options.Value;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.RegularExpressions;
 using EasyParkPlus.OcppGateway.Gates;
+using EasyParkPlus.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,7 @@ namespace EasyParkPlus.OcppGateway.Ocpp;
 public static partial class OcppEndpoints
 {
     public const string Realm = "EasyParkPlus OCPP";
+    public const string ThrottleScope = "station";
 
     private static readonly PasswordHasher<string> Hasher = new();
     private static readonly Lazy<string> DecoyHash = new(() => Hasher.HashPassword(string.Empty, Guid.NewGuid().ToString()));
@@ -27,7 +29,8 @@ public static partial class OcppEndpoints
     }
 
     private static async Task<IResult> AcceptAsync(string stationId, HttpContext context, OcppStore store, StationSession session,
-        StationRegistry registry, IStationOwnership ownership, IOptions<OcppOptions> options, TimeProvider time, ILoggerFactory loggers)
+        StationRegistry registry, IStationOwnership ownership, LoginThrottle throttle, IOptions<OcppOptions> options, TimeProvider time,
+        ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("EasyParkPlus.OcppGateway.Ocpp");
         if (!context.WebSockets.IsWebSocketRequest)
@@ -41,18 +44,32 @@ public static partial class OcppEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unsupported OCPP version",
                 detail: "This endpoint speaks only the WebSocket subprotocol ocpp2.0.1 (Sec-WebSocket-Protocol).");
         }
-        var station = StationIdPattern().IsMatch(stationId) ? await store.FindStationAsync(stationId, context.RequestAborted) : null;
-        // Unknown station, no login and wrong password look alike and cost one hash check each.
-        var presented = GateAuthenticator.TryReadBasic(context.Request.Headers.Authorization.ToString(), out var user, out var password) && user == stationId;
-        var verified = Hasher.VerifyHashedPassword(stationId, station?.SecretHash ?? DecoyHash.Value, password) != PasswordVerificationResult.Failed;
-        if (station?.SecretHash is null || !presented || !verified)
+        var address = context.Connection.RemoteIpAddress;
+        // Too many failed logins for this station id or from this address: refused before any hash is computed.
+        if (StationIdPattern().IsMatch(stationId) && await throttle.RetryAfterAsync(ThrottleScope, stationId, address) is { } wait)
         {
+            OcppLog.Refused(logger, stationId, "too many failed logins");
+            return LoginThrottleExtensions.TooManyFailedLogins(context, wait);
+        }
+        // No login for this id (or a malformed id) is refused before any lookup or hash, so it costs us nothing and says
+        // nothing; a presented password costs one hash check whether the station exists or not.
+        var presented = GateAuthenticator.TryReadBasic(context.Request.Headers.Authorization.ToString(), out var user, out var password)
+            && user == stationId && StationIdPattern().IsMatch(stationId);
+        var station = presented ? await store.FindStationAsync(stationId, context.RequestAborted) : null;
+        var verified = presented && Hasher.VerifyHashedPassword(stationId, station?.SecretHash ?? DecoyHash.Value, password) != PasswordVerificationResult.Failed;
+        if (station?.SecretHash is null || !verified)
+        {
+            if (presented)
+            {
+                await throttle.FailedAsync(ThrottleScope, stationId, address);
+            }
             OcppLog.Refused(logger, stationId, "authentication");
             context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", charset=\"UTF-8\"";
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Station login required",
                 detail: "OCPP security profile 1: HTTP Basic with the station id as user name.");
         }
 
+        await throttle.SucceededAsync(ThrottleScope, stationId, address);
         // Claimed before the upgrade, so commands on any instance route here as soon as the station is connected.
         await ownership.ClaimAsync(stationId, context.RequestAborted);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext

@@ -56,6 +56,8 @@ public class ApiFixture : IAsyncLifetime
         ["Postgres:ConnectionString"] = ConnectionString,
         ["Auth:SigningKey"] = SigningKey,
         ["Auth:DevelopmentPassword"] = DevelopmentPassword,
+        // Failed-login counters are shared through Redis: each fixture keeps its own.
+        ["LoginThrottle:KeyPrefix"] = $"easypark-test-{Guid.NewGuid():N}",
         ["Stripe:ApiKey"] = StripeStandIn.ApiKey,
         ["Stripe:BaseUrl"] = Stripe.BaseUrl,
         ["Stripe:WebhookSecret"] = WebhookSecret,

@@ -60,6 +60,8 @@ public sealed class EasyParkDbContext(DbContextOptions<EasyParkDbContext> option
 
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
+    public DbSet<AuthSession> AuthSessions => Set<AuthSession>();
+
     public DbSet<DeviceCredential> DeviceCredentials => Set<DeviceCredential>();
 
     public DbSet<OccupancyEvent> OccupancyEvents => Set<OccupancyEvent>();

@@ -14,8 +14,13 @@ builder.AddWorkflowRouting();
 // Devices on the public addresses, the internal command API on its own socket (Gateway:InternalListenUrl).
 builder.WebHost.ConfigureKestrel((context, kestrel) => InternalListener.Configure(kestrel, context.Configuration));
 
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
+
 var app = builder.Build();
 app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<InternalListener>().LogBound);
+// Outermost: no exception reaches a caller as a stack trace (nor the developer exception page in Development).
+app.UseExceptionHandler();
 app.Use(InternalListener.Separate);
 app.UseWebSockets();
 app.MapHealthEndpoints();

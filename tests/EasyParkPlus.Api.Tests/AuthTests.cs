@@ -62,20 +62,88 @@ public sealed class AuthTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
-    public async Task Refresh_RotatesToken_AndReuseOfTheOldOneRevokesTheFamily()
+    public async Task Refresh_RotatesToken_AndReuseOfTheOldOneAfterTheGraceWindowRevokesTheFamily()
     {
         var first = await api.LoginAsync(ApiFixture.OperatorEmail, ApiFixture.DevelopmentPassword);
+        var other = await api.LoginAsync(ApiFixture.OperatorEmail, ApiFixture.DevelopmentPassword);
         using var client = api.CreateClient();
 
         using var rotated = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = first.RefreshToken });
         var second = await rotated.Content.ReadFromJsonAsync<Tokens>();
+        api.Clock.Advance(TimeSpan.FromSeconds(31));
         using var reuse = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = first.RefreshToken });
         using var afterReuse = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = second!.RefreshToken });
+        using var secondAccess = api.CreateClient(second.AccessToken);
+        using var otherLogin = api.CreateClient(other.AccessToken);
 
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         Assert.NotEqual(first.RefreshToken, second.RefreshToken);
         Assert.Equal(HttpStatusCode.Unauthorized, reuse.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, afterReuse.StatusCode);
+        // The family's access tokens end with it; another login of the same account is another family.
+        (await secondAccess.GetAsync(new Uri("api/v1/me", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await otherLogin.GetAsync(new Uri("api/v1/me", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    // Issue 16, point 7: two tabs (or a retry) refreshing the same token at once must not log the user out.
+    [Fact]
+    public async Task Refresh_SameTokenInParallelWithinTheGraceWindow_EveryCallGetsTheSameNewPair()
+    {
+        var first = await api.LoginAsync(ApiFixture.OperatorEmail, ApiFixture.DevelopmentPassword);
+        using var client = api.CreateClient();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = first.RefreshToken })));
+        var pairs = new List<Tokens>();
+        foreach (var response in responses)
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            pairs.Add((await response.Content.ReadFromJsonAsync<Tokens>())!);
+            response.Dispose();
+        }
+        api.Clock.Advance(TimeSpan.FromSeconds(20));
+        using var late = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = first.RefreshToken });
+
+        pairs.Select(p => (p.AccessToken, p.RefreshToken)).Distinct().Should().ContainSingle();
+        late.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await late.Content.ReadFromJsonAsync<Tokens>())!.RefreshToken.Should().Be(pairs[0].RefreshToken);
+        using var next = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = pairs[0].RefreshToken });
+        next.StatusCode.Should().Be(HttpStatusCode.OK, "the family is intact");
+    }
+
+    [Fact]
+    public async Task Logout_RevokesTheAccessTokensSessionAndItsRefreshFamily_OtherLoginsKeepWorking()
+    {
+        var session = await api.LoginAsync(ApiFixture.OperatorEmail, ApiFixture.DevelopmentPassword);
+        var other = await api.LoginAsync(ApiFixture.OperatorEmail, ApiFixture.DevelopmentPassword);
+        using var signedIn = api.CreateClient(session.AccessToken);
+        using var anonymous = api.CreateClient();
+
+        using var logout = await signedIn.PostAsync(new Uri("api/v1/auth/logout", UriKind.Relative), null);
+        using var me = await signedIn.GetAsync(new Uri("api/v1/me", UriKind.Relative));
+        using var refresh = await anonymous.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = session.RefreshToken });
+        using var otherClient = api.CreateClient(other.AccessToken);
+        using var otherMe = await otherClient.GetAsync(new Uri("api/v1/me", UriKind.Relative));
+
+        logout.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        me.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        refresh.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        otherMe.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task TokenResponses_LoginRefreshAndDeviceToken_CarryCacheControlNoStore()
+    {
+        using var client = api.CreateClient();
+        using var login = await client.PostAsJsonAsync("api/v1/auth/login", new { email = ApiFixture.OperatorEmail, password = ApiFixture.DevelopmentPassword });
+        var tokens = (await login.Content.ReadFromJsonAsync<Tokens>())!;
+        using var refresh = await client.PostAsJsonAsync("api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken });
+        using var device = await client.PostAsJsonAsync("api/v1/auth/device-token", new { deviceId = "no-such-device", secret = "whatever-secret" });
+
+        foreach (var response in new[] { login, refresh, device })
+        {
+            response.Headers.CacheControl?.NoStore.Should().BeTrue(because: response.RequestMessage!.RequestUri!.ToString());
+        }
+        (login.StatusCode, refresh.StatusCode, device.StatusCode).Should().Be((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Unauthorized));
     }
 
     [Fact]

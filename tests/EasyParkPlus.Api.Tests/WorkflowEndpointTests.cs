@@ -179,4 +179,44 @@ public sealed class WorkflowEndpointTests(ApiWithTestWorkflowsFixture api) : ICl
             (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("pageToken").GetArrayLength().Should().Be(1);
         }
     }
+
+    // Issue 16, point 7: the operator's workflow view shows what failed, never a server stack trace or source path.
+    [Theory]
+    [InlineData("business")]
+    [InlineData("bug")]
+    public async Task DescribeAndHistory_FailedWorkflow_ShowTheFailureWithoutStackTraceOrSourcePath(string mode)
+    {
+        var id = $"failing-{mode}-{Guid.NewGuid():N}";
+        await api.Services.GetRequiredService<IWorkflowClient>().StartWorkflowAsync((FailingWorkflow wf) => wf.RunAsync(mode), new WorkflowOptions(id, "easypark"));
+        using var ops = await api.OperatorClientAsync();
+
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        string detail;
+        while (true)
+        {
+            detail = await ops.GetStringAsync(new Uri($"api/v1/workflows/{id}", UriKind.Relative));
+            var root = JsonDocument.Parse(detail).RootElement;
+            var failure = mode == "business" ? root.GetProperty("failure") : root.GetProperty("lastWorkflowTaskFailure");
+            if (failure.ValueKind == JsonValueKind.Object)
+            {
+                failure.GetProperty("message").GetString().Should().Contain(mode == "business" ? "barrier reported a fault" : "bug in workflow code");
+                break;
+            }
+            DateTimeOffset.UtcNow.Should().BeBefore(deadline, $"the workflow never failed: {detail}");
+            await Task.Yield();
+        }
+        var history = await ops.GetStringAsync(new Uri($"api/v1/workflows/{id}/history", UriKind.Relative));
+
+        foreach (var body in new[] { detail, history })
+        {
+            // A "stackTrace" member may remain, but empty: no frame, no source path.
+            body.Should().NotMatchRegex("\"stackTrace\"\\s*:\\s*\"").And.NotContain(" at EasyParkPlus").And.NotContain(".cs:line").And.NotContain("/work/");
+        }
+        if (mode == "bug")
+        {
+            // Its workflow task would otherwise be retried for as long as the fixture lives.
+            using var terminate = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/terminate", new { reason = "test finished" });
+            terminate.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+    }
 }

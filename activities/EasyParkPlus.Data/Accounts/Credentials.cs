@@ -20,6 +20,26 @@ public class RefreshToken
     public DateTimeOffset? RevokedAt { get; set; }
 
     public Guid? ReplacedById { get; set; }
+
+    // The login (family) this token belongs to; null for tokens issued before sessions existed.
+    public Guid? SessionId { get; set; }
+
+    // Once rotated: the successor pair, sealed with a key derived from this token (see AuthSessions), for the grace window.
+    public byte[]? SuccessorSealed { get; set; }
+}
+
+// One login: its refresh tokens form a family and its access tokens carry its id (sid); revoked on logout or reuse.
+public class AuthSession
+{
+    public Guid Id { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public string? RevokedReason { get; set; }
 }
 
 // A gate controller's login: its id, facility and the hash of its secret.
@@ -47,6 +67,17 @@ internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refre
         builder.HasIndex(token => token.TokenHash).IsUnique();
         builder.HasOne<Customer>().WithMany().HasForeignKey(token => token.CustomerId);
         builder.HasOne<RefreshToken>().WithMany().HasForeignKey(token => token.ReplacedById);
+        builder.HasOne<AuthSession>().WithMany().HasForeignKey(token => token.SessionId);
+    }
+}
+
+internal sealed class AuthSessionConfiguration : IEntityTypeConfiguration<AuthSession>
+{
+    public void Configure(EntityTypeBuilder<AuthSession> builder)
+    {
+        builder.ToTable("auth_sessions", Schemas.Accounts);
+        builder.Property(session => session.Id).ValueGeneratedNever();
+        builder.HasOne<Customer>().WithMany().HasForeignKey(session => session.CustomerId);
     }
 }
 

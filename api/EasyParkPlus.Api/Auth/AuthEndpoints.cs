@@ -5,7 +5,7 @@ using EasyParkPlus.Data.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
+using EasyParkPlus.ServiceDefaults.Security;
 
 namespace EasyParkPlus.Api.Auth;
 
@@ -63,17 +63,30 @@ public sealed record MeResponse(Guid Id, string Email, string Name, string Role,
 
 public static class AuthEndpoints
 {
+    private const string UserScope = "user";
+    private const string DeviceScope = "device";
+
+    // What an unknown account or device is checked against, so it costs the same hash work as a known one.
+    private static readonly Customer DecoyCustomer = new() { Email = "", Name = "" };
+    private static readonly Lazy<string> DecoyCustomerHash = new(() => new PasswordHasher<Customer>().HashPassword(DecoyCustomer, Guid.NewGuid().ToString()));
+    private static readonly DeviceCredential DecoyDevice = new() { Id = "", FacilityId = "", SecretHash = "" };
+    private static readonly Lazy<string> DecoyDeviceHash = new(() => new PasswordHasher<DeviceCredential>().HashPassword(DecoyDevice, Guid.NewGuid().ToString()));
+
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/auth").WithTags("Auth");
         group.MapPost("/register", RegisterAsync).Validate<RegisterRequest>().AllowAnonymous()
             .WithSummary("Create a driver account (anyone).");
-        group.MapPost("/login", LoginAsync).Validate<LoginRequest>().AllowAnonymous()
-            .WithSummary("Exchange e-mail and password for an access and a refresh token (anyone).");
-        group.MapPost("/refresh", RefreshAsync).Validate<RefreshRequest>().AllowAnonymous()
-            .WithSummary("Rotate a refresh token (anyone holding one); a reused token revokes the whole family.");
-        group.MapPost("/device-token", DeviceTokenAsync).Validate<DeviceTokenRequest>().AllowAnonymous()
-            .WithSummary("Exchange a gate/charger device credential for a device access token (devices).");
+        // Answers carrying tokens must not be kept by browsers or proxies.
+        var tokens = group.MapGroup("").AddEndpointFilter(NoStore);
+        tokens.MapPost("/login", LoginAsync).Validate<LoginRequest>().AllowAnonymous()
+            .WithSummary("Exchange e-mail and password for an access and a refresh token (anyone); 10 failures in 15 min per account or address answer 429.");
+        tokens.MapPost("/refresh", RefreshAsync).Validate<RefreshRequest>().AllowAnonymous()
+            .WithSummary("Rotate a refresh token (anyone holding one); the same token again within 30 s gets the same pair, later it revokes the whole family.");
+        tokens.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.Driver)
+            .WithSummary("Sign out: revokes this access token's session and its refresh token family (signed-in users).");
+        tokens.MapPost("/device-token", DeviceTokenAsync).Validate<DeviceTokenRequest>().AllowAnonymous()
+            .WithSummary("Exchange a gate/charger device credential for a device access token (devices); throttled like login.");
         api.MapGet("/me", MeAsync).RequireAuthorization(Policies.Driver).WithTags("Auth")
             .WithSummary("The signed-in account (Driver policy).");
         return api;
@@ -104,54 +117,73 @@ public static class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, EasyParkDbContext db, IPasswordHasher<Customer> hasher, TokenService tokens,
-        IOptions<AuthOptions> options, TimeProvider time, CancellationToken ct)
+        LoginRequest request, HttpContext http, EasyParkDbContext db, IPasswordHasher<Customer> hasher, AuthSessions sessions, LoginThrottle throttle,
+        CancellationToken ct)
     {
         var email = Customer.NormalizeEmail(request.Email!);
-        var customer = await db.Customers.FirstOrDefaultAsync(c => c.Email == email, ct);
-        var verdict = customer?.PasswordHash is null ? PasswordVerificationResult.Failed : hasher.VerifyHashedPassword(customer, customer.PasswordHash, request.Password!);
-        if (customer is null || verdict == PasswordVerificationResult.Failed)
+        var address = http.Connection.RemoteIpAddress;
+        if (await throttle.RetryAfterAsync(UserScope, email, address) is { } wait)
         {
+            return LoginThrottleExtensions.TooManyFailedLogins(http, wait);
+        }
+        var customer = await db.Customers.FirstOrDefaultAsync(c => c.Email == email, ct);
+        // An unknown e-mail costs the same hash as a known one, so response times do not tell which accounts exist.
+        var verdict = hasher.VerifyHashedPassword(customer ?? DecoyCustomer, customer?.PasswordHash ?? DecoyCustomerHash.Value, request.Password!);
+        if (customer?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
+        {
+            await throttle.FailedAsync(UserScope, email, address);
             return InvalidCredentials();
         }
+        await throttle.SucceededAsync(UserScope, email, address);
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
             customer.PasswordHash = hasher.HashPassword(customer, request.Password!);
         }
-        return TypedResults.Ok(await IssueAsync(db, tokens, options.Value, time, customer, ct));
+        return TypedResults.Ok(await sessions.StartAsync(customer, ct));
     }
 
-    internal static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, EasyParkDbContext db, TokenService tokens, IOptions<AuthOptions> options, TimeProvider time, CancellationToken ct)
+    internal static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(RefreshRequest request, AuthSessions sessions, CancellationToken ct) =>
+        await sessions.RefreshAsync(request.RefreshToken!, ct) is { } pair ? TypedResults.Ok(pair) : InvalidRefreshToken();
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> LogoutAsync(
+        System.Security.Claims.ClaimsPrincipal user, HttpContext http, EasyParkDbContext db, AuthSessions sessions, TimeProvider time, CancellationToken ct)
     {
-        var hash = TokenService.HashRefreshToken(request.RefreshToken!);
-        var stored = await db.RefreshTokens.FirstOrDefaultAsync(t => t.TokenHash == hash, ct);
-        var now = time.GetUtcNow();
-        if (stored is null || stored.ExpiresAt <= now)
+        // Logout takes no body: one sent anyway is a client's mistake, answered as such before anything is revoked.
+        if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
         {
-            return InvalidRefreshToken();
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Logout takes no request body.",
+                detail: "POST /api/v1/auth/logout with an empty body; the access token says which session ends.");
         }
-        if (stored.RevokedAt is not null)
+        if (user.SessionId() is { } session)
         {
-            // A rotated token presented again means it leaked: revoke every live token of the account.
-            await db.RefreshTokens.Where(t => t.CustomerId == stored.CustomerId && t.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
-            return InvalidRefreshToken();
+            await sessions.RevokeAsync(session, "signed out", ct);
         }
-        var customer = await db.Customers.FirstAsync(c => c.Id == stored.CustomerId, ct);
-        var response = await IssueAsync(db, tokens, options.Value, time, customer, ct, stored);
-        return TypedResults.Ok(response);
+        else if (user.CustomerId() is { } customer)
+        {
+            // A token from before sessions existed names no family: every refresh token of the account ends instead.
+            var now = time.GetUtcNow();
+            await db.RefreshTokens.Where(t => t.CustomerId == customer && t.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
+        }
+        return TypedResults.NoContent();
     }
 
     internal static async Task<Results<Ok<DeviceTokenResponse>, ProblemHttpResult>> DeviceTokenAsync(
-        DeviceTokenRequest request, EasyParkDbContext db, IPasswordHasher<DeviceCredential> hasher, TokenService tokens, CancellationToken ct)
+        DeviceTokenRequest request, HttpContext http, EasyParkDbContext db, IPasswordHasher<DeviceCredential> hasher, TokenService tokens,
+        LoginThrottle throttle, CancellationToken ct)
     {
-        var device = await db.DeviceCredentials.FirstOrDefaultAsync(d => d.Id == request.DeviceId, ct);
-        if (device is null || device.RevokedAt is not null
-            || hasher.VerifyHashedPassword(device, device.SecretHash, request.Secret!) == PasswordVerificationResult.Failed)
+        var address = http.Connection.RemoteIpAddress;
+        if (await throttle.RetryAfterAsync(DeviceScope, request.DeviceId!, address) is { } wait)
         {
+            return LoginThrottleExtensions.TooManyFailedLogins(http, wait);
+        }
+        var device = await db.DeviceCredentials.FirstOrDefaultAsync(d => d.Id == request.DeviceId, ct);
+        var verdict = hasher.VerifyHashedPassword(device ?? DecoyDevice, device?.SecretHash ?? DecoyDeviceHash.Value, request.Secret!);
+        if (device is null || device.RevokedAt is not null || verdict == PasswordVerificationResult.Failed)
+        {
+            await throttle.FailedAsync(DeviceScope, request.DeviceId!, address);
             return InvalidCredentials();
         }
+        await throttle.SucceededAsync(DeviceScope, request.DeviceId!, address);
         var token = tokens.CreateAccessToken(device.Id, Roles.Device, facilityId: device.FacilityId);
         return TypedResults.Ok(new DeviceTokenResponse(token.Token, token.ExpiresAt));
     }
@@ -163,22 +195,11 @@ public static class AuthEndpoints
         return customer is null ? TypedResults.NotFound() : TypedResults.Ok(ToMe(customer));
     }
 
-    private static async Task<TokenResponse> IssueAsync(
-        EasyParkDbContext db, TokenService tokens, AuthOptions options, TimeProvider time, Customer customer, CancellationToken ct, RefreshToken? rotated = null)
+    private static async ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var now = time.GetUtcNow();
-        var (refresh, hash) = TokenService.NewRefreshToken();
-        var row = new RefreshToken { Id = Guid.NewGuid(), CustomerId = customer.Id, TokenHash = hash, CreatedAt = now, ExpiresAt = now + options.RefreshTokenLifetime };
-        db.RefreshTokens.Add(row);
-        if (rotated is not null)
-        {
-            rotated.RevokedAt = now;
-            await db.SaveChangesAsync(ct);
-            rotated.ReplacedById = row.Id;
-        }
-        await db.SaveChangesAsync(ct);
-        var access = tokens.CreateAccessToken(customer.Id.ToString(), RoleName(customer.Role), customer.Email);
-        return new TokenResponse(access.Token, refresh, access.ExpiresAt);
+        context.HttpContext.Response.Headers.CacheControl = "no-store";
+        context.HttpContext.Response.Headers.Pragma = "no-cache";
+        return await next(context);
     }
 
     public static string RoleName(CustomerRole role) => role switch

@@ -29,6 +29,14 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A rotated refresh token presented again within this time gets the same new pair instead of revoking its family.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an api instance trusts its last look at whether an access token's session was revoked.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RevocationCacheFor { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Password of the accounts Development seeding creates (operator@ and admin@easypark.local); no default:
     /// `./easypark run` makes one per installation, the tests set their own. Without it nothing is seeded.</summary>
     public string DevelopmentPassword { get; set; } = "";

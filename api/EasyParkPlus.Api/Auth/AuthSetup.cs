@@ -27,6 +27,8 @@ public static class AuthSetup
             .ValidateOnStart();
 
         builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddScoped<AuthSessions>();
         builder.Services.AddSingleton<IPasswordHasher<Customer>, PasswordHasher<Customer>>();
         builder.Services.AddSingleton<IPasswordHasher<DeviceCredential>, PasswordHasher<DeviceCredential>>();
 
@@ -37,6 +39,18 @@ public static class AuthSetup
                 var o = auth.Value;
                 // Keep "sub" and "role" as they are in the token instead of the long WS-* claim names.
                 jwt.MapInboundClaims = false;
+                // A signed-out session's access tokens stop working before they expire.
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = async context =>
+                    {
+                        if (context.Principal?.SessionId() is { } session && await context.HttpContext.RequestServices
+                                .GetRequiredService<SessionRevocations>().IsRevokedAsync(session, context.HttpContext.RequestAborted))
+                        {
+                            context.Fail("The session was signed out.");
+                        }
+                    },
+                };
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = o.Issuer,

@@ -18,7 +18,9 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
 
     public static SymmetricSecurityKey SigningKey(AuthOptions options) => new(Encoding.UTF8.GetBytes(options.SigningKey));
 
-    public AccessToken CreateAccessToken(string subject, string role, string? email = null, string? facilityId = null)
+    public const string SessionClaim = "sid";
+
+    public AccessToken CreateAccessToken(string subject, string role, string? email = null, string? facilityId = null, Guid? sessionId = null)
     {
         var now = time.GetUtcNow();
         var expires = now + _options.AccessTokenLifetime;
@@ -30,6 +32,10 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
         if (facilityId is not null)
         {
             claims["facility"] = facilityId;
+        }
+        if (sessionId is not null)
+        {
+            claims[SessionClaim] = sessionId.Value.ToString();
         }
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
@@ -59,6 +65,9 @@ public static class ClaimsPrincipalExtensions
 {
     public static Guid? CustomerId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Sub), out var id) ? id : null;
+
+    public static Guid? SessionId(this ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue(TokenService.SessionClaim), out var id) ? id : null;
 
     public static bool IsOperator(this ClaimsPrincipal user) => user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Admin);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Engine;
@@ -151,8 +152,9 @@ public static class WorkflowEndpoints
                 stateError = ex.Message;
             }
         }
-        return TypedResults.Ok(new WorkflowDetailResponse(Summary(d.Execution), d.Execution.Result, d.Execution.Failure, d.PendingActivities, d.PendingTimers,
-            d.WorkflowTaskPending, d.WorkflowTaskAttempt, d.LastWorkflowTaskFailure, state, stateError,
+        return TypedResults.Ok(new WorkflowDetailResponse(Summary(d.Execution), d.Execution.Result, WithoutTrace(d.Execution.Failure),
+            [.. d.PendingActivities.Select(a => a with { LastFailure = WithoutTrace(a.LastFailure) })], d.PendingTimers,
+            d.WorkflowTaskPending, d.WorkflowTaskAttempt, WithoutTrace(d.LastWorkflowTaskFailure), state, stateError,
             definition is null ? [] : [.. definition.Signals.Keys.Order(StringComparer.Ordinal)]));
     }
 
@@ -168,7 +170,7 @@ public static class WorkflowEndpoints
             return TypedResults.NotFound();
         }
         return TypedResults.Ok(events.Select(e => new HistoryEventResponse(e.EventId, e.Timestamp, e.EventType, e.Attributes.Describe(),
-            JsonSerializer.SerializeToElement(e.Attributes, Json))).ToArray());
+            WithoutTraces(JsonSerializer.SerializeToElement(e.Attributes, Json)))).ToArray());
     }
 
     internal static async Task<Results<Accepted<OperatorActionResponse>, NotFound, ValidationProblem>> SignalAsync(
@@ -308,6 +310,38 @@ public static class WorkflowEndpoints
             error = "'input' does not fit the signal: it must be a JSON object with the signal's fields.";
             return default;
         }
+    }
+
+    // History keeps where a failure was thrown for whoever reads the database or the worker's log; an operator's answer
+    // shows no stack trace or source path (the problem's correlation id and the run id lead to it in the logs).
+    private static Failure? WithoutTrace(Failure? failure) =>
+        failure is null ? null : failure with { StackTrace = null, Cause = WithoutTrace(failure.Cause) };
+
+    private static JsonElement WithoutTraces(JsonElement element) =>
+        JsonSerializer.SerializeToElement(Strip(JsonNode.Parse(element.GetRawText())), Json);
+
+    private static JsonNode? Strip(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var name in obj.Select(p => p.Key).Where(k => k.Equals("stackTrace", StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    obj.Remove(name);
+                }
+                foreach (var (_, child) in obj)
+                {
+                    Strip(child);
+                }
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    Strip(child);
+                }
+                break;
+        }
+        return node;
     }
 
     private static WorkflowSummary Summary(WorkflowExecutionInfo e) =>

@@ -43,7 +43,8 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
         };
         if (status >= 500)
         {
-            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            // The answer carries only the correlation id; the stack trace goes to the log under that id.
+            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path, httpContext.Items[CorrelationId.ItemKey] as string);
         }
         httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -54,6 +55,6 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
         });
     }
 
-    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path} (correlation id {CorrelationId})")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string? correlationId);
 }

@@ -36,8 +36,19 @@ public sealed class StuckAtExitWorkflow
     }
 }
 
-/// <summary>The api plus <see cref="StuckAtExitWorkflow"/> on its worker.</summary>
+/// <summary>Fails on purpose: "business" fails the run (a recorded failure), "bug" fails every workflow task.</summary>
+[Workflow]
+public sealed class FailingWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync(string mode) => mode == "business"
+        ? throw new ApplicationFailureException("The barrier reported a fault.", "BarrierFault", nonRetryable: true)
+        : throw new InvalidOperationException("A bug in workflow code.");
+}
+
+/// <summary>The api plus <see cref="StuckAtExitWorkflow"/> and <see cref="FailingWorkflow"/> on its worker.</summary>
 public sealed class ApiWithTestWorkflowsFixture : ApiFixture
 {
-    protected override void ConfigureServices(IServiceCollection services) => services.AddWorkflowEngine().AddWorkflow<StuckAtExitWorkflow>();
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddWorkflowEngine().AddWorkflow<StuckAtExitWorkflow>().AddWorkflow<FailingWorkflow>();
 }

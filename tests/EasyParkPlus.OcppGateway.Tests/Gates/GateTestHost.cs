@@ -141,7 +141,7 @@ public sealed class GatewayHost : IAsyncDisposable
     public IServiceProvider Services => _factory.Services;
 
     public static Task<GatewayHost> StartAsync(string connectionString, RecordingSink? sink = null, VirtualTimeProvider? clock = null,
-        IDictionary<string, string?>? settings = null, string environment = "Testing")
+        IDictionary<string, string?>? settings = null, string environment = "Testing", Action<IServiceCollection>? configureServices = null)
     {
         sink ??= new RecordingSink();
         clock ??= new VirtualTimeProvider(Start);
@@ -162,6 +162,10 @@ public sealed class GatewayHost : IAsyncDisposable
                 services.RemoveAll<IDeviceEventSink>();
                 services.AddSingleton<IDeviceEventSink>(sink);
             });
+            if (configureServices is not null)
+            {
+                web.ConfigureServices(configureServices);
+            }
         });
         factory.UseKestrel();
         factory.StartServer();

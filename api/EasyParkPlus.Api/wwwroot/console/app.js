@@ -414,7 +414,12 @@ function confirmDialog(title, text, { reasonRequired }) {
 
 // ------------------------------------------------------------------ start
 
-document.getElementById('logout').addEventListener('click', () => { session.clear(); settings = null; facilitiesLoaded = null; navigate('#/login'); });
+document.getElementById('logout').addEventListener('click', async () => {
+  // Ends the session on the server as well, so the token stops working before it expires.
+  try { await api('auth/logout', { method: 'POST' }); } catch { /* already signed out */ }
+  session.clear(); settings = null; facilitiesLoaded = null;
+  navigate('#/login');
+});
 window.addEventListener('console:signed-out', () => navigate('#/login'));
 window.addEventListener('hashchange', route);
 route();

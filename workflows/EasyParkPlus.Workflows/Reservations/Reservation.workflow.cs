@@ -168,6 +168,9 @@ public sealed class Reservation
             EntryReceivedAt = arrival.ReceivedAt,
             EntryClock = arrival.EntryClock,
         };
+        // Fulfilled first: the stay's entry check refuses a reservation that still reads no-show (a late entry).
+        await UpdateAsync(input, ReservationStatus.Fulfilled, arrival.SessionId);
+        _state = ReservationStates.Fulfilled;
         await Workflow.StartChildWorkflowAsync((ParkingSession p) => p.RunAsync(parkingInput), new ChildWorkflowOptions
         {
             Id = _parkingWorkflowId,
@@ -179,8 +182,6 @@ public sealed class Reservation
                 ["CustomerId"] = input.CustomerId.ToString(),
             },
         });
-        await UpdateAsync(input, ReservationStatus.Fulfilled, arrival.SessionId);
-        _state = ReservationStates.Fulfilled;
         return new ReservationResult(ReservationOutcome.Fulfilled, _prepaid, 0, 0, _parkingWorkflowId, null);
     }
 

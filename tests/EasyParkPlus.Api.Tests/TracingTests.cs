@@ -31,7 +31,13 @@ public sealed class TracingApiFixture : ApiFixture
     }
 }
 
+/// <summary>Activity sources are process-wide: while other api hosts of this test process serve requests, their spans reach
+/// this fixture's exporter too and a span found by name may be theirs. So these tests run alone.</summary>
+[CollectionDefinition(nameof(TracingTests), DisableParallelization = true)]
+public sealed class TracingCollection;
+
 /// <summary>One trace follows a request through the api, the workflow engine and the activities to PostgreSQL and Stripe.</summary>
+[Collection(nameof(TracingTests))]
 public sealed class TracingTests(TracingApiFixture api) : IClassFixture<TracingApiFixture>
 {
     [Fact]

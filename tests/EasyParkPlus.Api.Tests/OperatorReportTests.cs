@@ -21,31 +21,12 @@ public sealed class OperatorReportTests(ApiFixture api) : IClassFixture<ApiFixtu
 {
     private static readonly TimeZoneInfo Boston = FacilityTime.Zone("America/New_York");
 
-    private async Task<JsonElement> WaitForStateAsync(HttpClient client, string url, string state)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
-            if (response.IsSuccessStatusCode)
-            {
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (body.GetProperty("state") is { ValueKind: JsonValueKind.Object } current && current.GetProperty("state").GetString() == state)
-                {
-                    return current;
-                }
-            }
-            DateTimeOffset.UtcNow.Should().BeBefore(deadline, $"{url} should reach {state}");
-            await Task.Yield();
-        }
-    }
-
     private async Task<string> ReserveAsync(HttpClient driver, DateTimeOffset start)
     {
         using var response = await driver.PostAsJsonAsync("api/v1/reservations", new { facilityId = "BOS", spaceType = "regular", slotStart = start, slotEnd = start.AddHours(2) });
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         var url = $"api/v1/reservations/{(await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reservationId").GetGuid()}";
-        (await WaitForStateAsync(driver, url, "Booked")).GetProperty("prepaidCents").GetInt64().Should().Be(600);
+        (await driver.WaitForStateAsync(url, "Booked")).GetProperty("prepaidCents").GetInt64().Should().Be(600);
         return url;
     }
 
@@ -74,8 +55,8 @@ public sealed class OperatorReportTests(ApiFixture api) : IClassFixture<ApiFixtu
             using var cancel = await driver.DeleteAsync(new Uri(url, UriKind.Relative));
             cancel.StatusCode.Should().Be(HttpStatusCode.Accepted);
         }
-        (await WaitForStateAsync(driver, early, "Cancelled")).GetProperty("refundedCents").GetInt64().Should().Be(600);
-        (await WaitForStateAsync(driver, late, "Cancelled")).GetProperty("refundedCents").GetInt64().Should().Be(300);
+        (await driver.WaitForStateAsync(early, "Cancelled")).GetProperty("refundedCents").GetInt64().Should().Be(600);
+        (await driver.WaitForStateAsync(late, "Cancelled")).GetProperty("refundedCents").GetInt64().Should().Be(300);
         var paidDay = FacilityTime.LocalDate(bookedAt, Boston);
         var refundDay = FacilityTime.LocalDate(refundedAt, Boston);
         refundDay.Should().NotBe(paidDay);

@@ -24,26 +24,6 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
         return (driver, me);
     }
 
-    // Polls the reservation's Status query over HTTP until it reaches `state`, bounded by a deadline (never a sleep).
-    private static async Task<JsonElement> WaitForStateAsync(HttpClient client, string url, string state)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
-            if (response.IsSuccessStatusCode)
-            {
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (body.GetProperty("state") is { ValueKind: JsonValueKind.Object } current && current.GetProperty("state").GetString() == state)
-                {
-                    return current;
-                }
-            }
-            DateTimeOffset.UtcNow.Should().BeBefore(deadline, $"{url} should reach {state}");
-            await Task.Yield();
-        }
-    }
-
     private Task<GateClient> GateAsync(string gateId) =>
         GateClient.ConnectAsync(new Uri($"ws://127.0.0.1:{system.GatewayAddress.Port}/gates/{gateId}"), gateId, SystemFixture.GatePassword);
 
@@ -112,13 +92,13 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
             new { facilityId = "BOS", spaceType = "regular", slotStart = start, slotEnd = start.AddHours(2), plate = "LATE 26" });
         reserve.StatusCode.Should().Be(HttpStatusCode.Accepted);
         var url = $"api/v1/reservations/{(await reserve.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reservationId").GetGuid()}";
-        (await WaitForStateAsync(driver, url, "Booked")).GetProperty("prepaidCents").GetInt64().Should().Be(600);
+        (await driver.WaitForStateAsync(url, "Booked")).GetProperty("prepaidCents").GetInt64().Should().Be(600);
 
         // The entry gate sees the car at start + 10 minutes while it is offline; the server's clock passes start + 15 minutes
         // and the reservation gives its space back, as for a no-show.
         var enteredAt = start.AddMinutes(10);
         system.AdvanceTo(start.AddMinutes(16));
-        await WaitForStateAsync(driver, url, "NoShow");
+        await driver.WaitForStateAsync(url, "NoShow");
 
         // Back online, the controller replays its buffer: the entry carries its device time.
         await using (var entryGate = await GateAsync("BOS-GATE-IN-01"))
@@ -129,7 +109,7 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
             open.GetProperty("type").GetString().Should().Be("openBarrier", "the late entry fulfils the reservation (gate got {0})", open.GetRawText());
             await entryGate.AcknowledgeAsync(open);
         }
-        var fulfilled = await WaitForStateAsync(driver, url, "Fulfilled");
+        var fulfilled = await driver.WaitForStateAsync(url, "Fulfilled");
         var parkingWorkflowId = fulfilled.GetProperty("parkingWorkflowId").GetString()!;
         var workflows = system.Services.GetRequiredService<IWorkflowClient>();
         var parkingRuns = await workflows.ListWorkflowsAsync(new WorkflowListQuery
@@ -175,7 +155,7 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
         var start = system.Clock.GetUtcNow().AddMinutes(-2);
         using var reserve = await driver.PostAsJsonAsync("api/v1/reservations", new { facilityId = "PHL", spaceType = "regular", slotStart = start, slotEnd = start.AddHours(2) });
         reserve.StatusCode.Should().Be(HttpStatusCode.Accepted);
-        await WaitForStateAsync(driver, $"api/v1/reservations/{(await reserve.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reservationId").GetGuid()}", "Booked");
+        await driver.WaitForStateAsync($"api/v1/reservations/{(await reserve.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reservationId").GetGuid()}", "Booked");
 
         // Availability is cached for a couple of seconds: poll until the hold shows, bounded by a deadline.
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);

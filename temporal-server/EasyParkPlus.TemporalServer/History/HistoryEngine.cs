@@ -134,19 +134,28 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
         }
         await store.CommitAsync(new CommitBatch([.. commits.Select(c => c.Commit)]) { CompletedTransfers = tx.CompletedTransfers }, cancellationToken);
 
-        foreach (var (committed, commit) in commits)
+        // Readers of the cache (transfers, long polls) must see a commit before anything in process hears of it: a
+        // transfer that read the state from before its own commit would find nothing to do and be dropped.
+        foreach (var (committed, _) in commits)
         {
-            if (!ReferenceEquals(committed, tx) && _runs.TryGetValue(committed.Key, out var entry))
+            if (_runs.TryGetValue(committed.Key, out var entry))
             {
                 entry.State = committed.State;
             }
-            clock.AdjustLocks(RunEffects.TimeSkippingHolds(committed.State) - RunEffects.TimeSkippingHolds(committed.Before));
+        }
+        // Time-skipping holds a commit adds are taken before its timers and tasks are handed out, and the ones it
+        // releases only after: a virtual clock released in between would jump past the timers this commit creates.
+        var holds = commits.Select(c => RunEffects.TimeSkippingHolds(c.Tx.State) - RunEffects.TimeSkippingHolds(c.Tx.Before)).ToArray();
+        clock.AdjustLocks(holds.Where(h => h > 0).Sum());
+        foreach (var (committed, commit) in commits)
+        {
             feed.Publish(new CommittedRun(commit, ReferenceEquals(committed, tx) ? tx.CompletedTransfers : []));
             foreach (var action in committed.AfterCommit)
             {
                 action();
             }
         }
+        clock.AdjustLocks(holds.Where(h => h < 0).Sum());
     }
 
     private static RunCommit Seal(RunTransaction tx, CurrentRunGuard? guard)

@@ -82,6 +82,55 @@ public sealed class TimeSkippingTests(TimeSkippingFixture fixture)
         }
     }
 
+    [Workflow]
+    public sealed class DailyStepsWorkflow
+    {
+        [WorkflowRun]
+        public async Task<List<TimeSpan>> RunAsync(int days)
+        {
+            var start = Workflow.UtcNow;
+            var stamps = new List<TimeSpan>();
+            for (var day = 0; day < days; day++)
+            {
+                await Workflow.ExecuteActivityAsync(() => Greetings.Greet("day"), new() { StartToCloseTimeout = TimeSpan.FromMinutes(1) });
+                await Workflow.DelayAsync(TimeSpan.FromDays(1));
+                stamps.Add(Workflow.UtcNow - start);
+            }
+            return stamps;
+        }
+    }
+
+    /// <summary>Where a chain of runs began, how many runs are left, and when (since the beginning) each run started.</summary>
+    public sealed record Chain(DateTime Origin, int RunsLeft, List<TimeSpan> RunStarts)
+    {
+        public static Chain Of(int runs) => new(default, runs, []);
+    }
+
+    [Workflow]
+    public sealed class DailyChainWorkflow
+    {
+        [WorkflowRun]
+        public async Task<Chain> RunAsync(Chain chain)
+        {
+            var origin = chain.Origin == default ? Workflow.UtcNow : chain.Origin;
+            var started = await Workflow.ExecuteActivityAsync(() => Stamps.ScheduledAt(), new() { StartToCloseTimeout = TimeSpan.FromMinutes(1) });
+            var next = chain with { Origin = origin, RunsLeft = chain.RunsLeft - 1, RunStarts = [.. chain.RunStarts, started - origin] };
+            if (next.RunsLeft == 0)
+            {
+                return next;
+            }
+            await Workflow.DelayAsync(TimeSpan.FromDays(1));
+            throw Workflow.CreateContinueAsNewException((DailyChainWorkflow wf) => wf.RunAsync(next));
+        }
+    }
+
+    public static class Stamps
+    {
+        /// <summary>When the server scheduled this attempt, on its clock.</summary>
+        [Activity]
+        public static DateTime ScheduledAt() => ActivityExecutionContext.Current.Info.CurrentAttemptScheduledTime;
+    }
+
     public static class Greetings
     {
         [Activity]
@@ -158,6 +207,59 @@ public sealed class TimeSkippingTests(TimeSkippingFixture fixture)
             // One start-to-close timeout (1 s, real time: the attempt is out), then backoffs of 1 h and 2 h, skipped.
             elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromHours(3)).And.BeLessThan(TimeSpan.FromHours(3) + TimeSpan.FromMinutes(1));
             stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15));
+        });
+    }
+
+    // A run's new timer must be on the clock before its workflow task lets go of time skipping: the client's sleep
+    // (a later timer) must not be reached first.
+    [TimeSkippingFact]
+    public async Task DelayAsync_WorkflowStartsTimersDuringTheSleep_EachFiresOnItsDay()
+    {
+        await fixture.RunAsync(o => o.AddWorkflow<DailyStepsWorkflow>().AddActivity(Greetings.Greet), async w =>
+        {
+            var handle = await w.Client.StartWorkflowAsync((DailyStepsWorkflow wf) => wf.RunAsync(3), w.Options());
+            await fixture.Environment!.DelayAsync(TimeSpan.FromDays(3.5));
+
+            var stamps = await handle.GetResultAsync();
+            stamps.Should().HaveCount(3);
+            for (var day = 0; day < 3; day++)
+            {
+                stamps[day].Should().BeCloseTo(TimeSpan.FromDays(day + 1), TimeSpan.FromSeconds(5), $"timer {day + 1} fires a day after the one before");
+            }
+        });
+    }
+
+    // The new run's first workflow task goes to the worker at once (not after a sticky queue's timeout), and holds
+    // time skipping from the commit that closes the old run.
+    [TimeSkippingFact]
+    public async Task DelayAsync_WorkflowContinuesAsNewDuringTheSleep_EachRunStartsOnItsDay()
+    {
+        await fixture.RunAsync(o => o.AddWorkflow<DailyChainWorkflow>().AddActivity(Stamps.ScheduledAt), async w =>
+        {
+            var handle = await w.Client.StartWorkflowAsync((DailyChainWorkflow wf) => wf.RunAsync(Chain.Of(3)), w.Options());
+            await fixture.Environment!.DelayAsync(TimeSpan.FromDays(2.5));
+
+            var chain = await handle.GetResultAsync();
+            chain.RunStarts.Should().HaveCount(3);
+            for (var run = 0; run < 3; run++)
+            {
+                chain.RunStarts[run].Should().BeCloseTo(TimeSpan.FromDays(run), TimeSpan.FromSeconds(5), $"run {run + 1} starts {run} day(s) after the first");
+            }
+        });
+    }
+
+    [TimeSkippingFact]
+    public async Task GetResultAsync_WorkflowContinuesAsNewEveryDay_EachRunStartsOnItsDay()
+    {
+        await fixture.RunAsync(o => o.AddWorkflow<DailyChainWorkflow>().AddActivity(Stamps.ScheduledAt), async w =>
+        {
+            var chain = await w.Client.ExecuteWorkflowAsync((DailyChainWorkflow wf) => wf.RunAsync(Chain.Of(3)), w.Options());
+
+            chain.RunStarts.Should().HaveCount(3);
+            for (var run = 0; run < 3; run++)
+            {
+                chain.RunStarts[run].Should().BeCloseTo(TimeSpan.FromDays(run), TimeSpan.FromSeconds(5), $"run {run + 1} starts {run} day(s) after the first");
+            }
         });
     }
 

@@ -263,6 +263,22 @@ public sealed class TimeSkippingTests(TimeSkippingFixture fixture)
         });
     }
 
+    // The port saw a signal-with-start on the test server start the run without its signal (SERVER-GAPS 3).
+    [TimeSkippingFact]
+    public async Task SignalWithStart_NewWorkflowOnTheTestServer_FirstTaskSeesTheSignal()
+    {
+        await fixture.RunAsync(o => o.AddWorkflow<GraceWorkflow>(), async w =>
+        {
+            var options = w.Options();
+            options.SignalWithStart((GraceWorkflow wf) => wf.ArriveAsync());
+            var handle = await w.Client.StartWorkflowAsync((GraceWorkflow wf) => wf.RunAsync(), options);
+
+            (await handle.GetResultAsync()).Should().Be(new GraceResult(true, TimeSpan.Zero));
+            var events = (await handle.FetchHistoryAsync()).Events.ToList();
+            events[1].EventType.Should().Be(Temporalio.Api.Enums.V1.EventType.WorkflowExecutionSignaled);
+        });
+    }
+
     [OwnServerFact]
     public async Task StartLocalAsync_ExistingPath_RunsAsTheDevServer()
     {

@@ -66,8 +66,10 @@ var engine = builder.Services.AddWorkflowEngine().UsePostgres().AddParkingWorkfl
 if (!string.IsNullOrEmpty(builder.Configuration["Gateway:BaseUrl"]))
 {
     builder.AddGatewayClient();
+    GatewayLiveStateClient.Register(builder.Services);
 }
 builder.Services.TryAddSingleton<IGatewayClient, GatewayNotConfigured>();
+builder.Services.TryAddSingleton<IGatewayLiveStateReader, NoGatewayLiveState>();
 if (apiOptions.RunWorker)
 {
     engine.AddWorker(apiOptions.TaskQueue);

@@ -10,40 +10,6 @@ namespace EasyParkPlus.Api.Tests;
 public sealed class FacilityAndBillingTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]
-    public async Task Chargers_ShowTheGatewaysLiveState_OnlineStatusAndAllocatedPower()
-    {
-        var (driver, _) = await api.NewDriverAsync();
-        using (driver)
-        {
-            // PHL's first charger is connected and charging under a 120 kW allocation, the second connected but faulted; the rest never connected.
-            var stations = (await driver.GetFromJsonAsync<JsonElement>("api/v1/facilities/PHL/chargers")).EnumerateArray()
-                .Select(c => c.GetProperty("stationId").GetString()!).ToList();
-            await using (var db = NpgsqlDataSource.Create(api.ConnectionString))
-            {
-                foreach (var sql in new[]
-                {
-                    "INSERT INTO gateway.station_owners VALUES ($1, 'gw-1', 'http://gw-1', now()), ($2, 'gw-1', 'http://gw-1', now())",
-                    "INSERT INTO gateway.connector_status VALUES ($1, 1, 1, 'Occupied', now(), now()), ($2, 1, 1, 'Faulted', now(), now())",
-                    "INSERT INTO gateway.power_allocations VALUES ('PHL', 'session-phl', $1, 1, 150000, 120000, now())",
-                })
-                {
-                    await using var insert = db.CreateCommand(sql);
-                    insert.Parameters.Add(new() { Value = stations[0] });
-                    insert.Parameters.Add(new() { Value = stations[1] });
-                    await insert.ExecuteNonQueryAsync();
-                }
-            }
-
-            var chargers = (await driver.GetFromJsonAsync<JsonElement>("api/v1/facilities/PHL/chargers")).EnumerateArray().ToList();
-
-            Assert.Equal([true, true, false], chargers.Take(3).Select(c => c.GetProperty("online").GetBoolean()));
-            var firstEvses = chargers.Take(2).Select(c => c.GetProperty("evses").EnumerateArray().First());
-            Assert.Equal([("Occupied", 120_000), ("Faulted", 0)], firstEvses.Select(e => (e.GetProperty("status").GetString(), e.GetProperty("allocatedW").GetInt32())));
-            Assert.All(chargers.Skip(2).SelectMany(c => c.GetProperty("evses").EnumerateArray()), e => Assert.Equal("Offline", e.GetProperty("status").GetString()));
-        }
-    }
-
-    [Fact]
     public async Task Facilities_Spaces_Availability_FromSeededData()
     {
         var (driver, _) = await api.NewDriverAsync();

@@ -1,6 +1,8 @@
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
+using EasyParkPlus.Data.Charging;
+using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
@@ -99,7 +101,7 @@ public static class ConsoleEndpoints
     }
 
     internal static async Task<Ok<DashboardResponse>> DashboardAsync(
-        EasyParkDbContext db, NpgsqlDataSource dataSource, SpaceAllocator allocator, IWorkflowClient workflows, IOptions<ConsoleOptions> options,
+        EasyParkDbContext db, NpgsqlDataSource dataSource, IGatewayLiveStateReader gateway, SpaceAllocator allocator, IWorkflowClient workflows, IOptions<ConsoleOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         var settings = options.Value;
@@ -116,10 +118,9 @@ public static class ConsoleEndpoints
         }
         var chargers = await db.Chargers.AsNoTracking().OrderBy(c => c.StationId)
             .Select(c => new { c.Id, c.StationId, c.FacilityId, c.MaxPowerW }).ToListAsync(ct);
-        var charging = await ActiveChargingAsync(dataSource, ct);
+        var (charging, live) = await ActiveChargingAsync(db, gateway, [.. chargers.Select(c => c.StationId)], ct);
         var parkingActive = await db.ParkingSessions.AsNoTracking().Where(s => s.Status == ParkingSessionStatus.Active)
             .GroupBy(s => s.FacilityId).Select(g => new { FacilityId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.FacilityId, g => g.Count, ct);
-        var live = await GatewayLiveState.ReadAsync(dataSource, [.. chargers.Select(c => c.StationId)], ct);
         // Net of refunds, as in the revenue report: a refund made today counts against today.
         var revenue = await MoneyLedger.ReadAsync(dataSource, today, now.AddDays(1), null, ct);
         long RevenueToday(string facilityId) =>
@@ -132,7 +133,7 @@ public static class ConsoleEndpoints
             var facilityChargers = chargers.Where(c => c.FacilityId == f.Id).Select(c =>
             {
                 var session = chargingByCharger[c.Id].FirstOrDefault();
-                var state = session is not null ? "Charging" : !live.IsOnline(c.StationId) ? "Offline" : live.Status(c.StationId) ?? "Available";
+                var state = session is not null ? "Charging" : !live.Known ? "Unknown" : !live.IsOnline(c.StationId) ? "Offline" : live.Status(c.StationId) ?? "Available";
                 return new ChargerState(c.StationId, c.MaxPowerW, state, live.AllocatedW(c.StationId),
                     Math.Min(session?.PowerW ?? 0, c.MaxPowerW), session?.EnergyWh ?? 0, session?.WorkflowId);
             }).ToList();
@@ -155,32 +156,23 @@ public static class ConsoleEndpoints
 
     private sealed record ActiveCharge(Guid ChargerId, string WorkflowId, long EnergyWh, int? PowerW);
 
-    // Each active session's energy so far and the power it draws now, from the last two meter readings of its transaction
-    // the gateway stored (register difference over device time); a session with fewer readings draws "unknown" (null).
-    private static async Task<List<ActiveCharge>> ActiveChargingAsync(NpgsqlDataSource db, CancellationToken ct)
+    // Each active session's energy so far and the power it draws now, from its transaction's meters as the gateway reports
+    // them (last register minus the session's start; power from the last two readings, null with fewer).
+    private static async Task<(List<ActiveCharge> Charges, GatewayLiveState Live)> ActiveChargingAsync(
+        EasyParkDbContext db, IGatewayLiveStateReader gateway, IReadOnlyCollection<string> stationIds, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            SELECT s.charger_id, s.workflow_id,
-                   greatest(coalesce(last.energy_wh - s.meter_start_wh, s.energy_wh), 0)::bigint,
-                   CASE WHEN last.device_time > prev.device_time
-                        THEN ((last.energy_wh - prev.energy_wh) * 3600.0 / extract(epoch FROM last.device_time - prev.device_time))::int END
-            FROM charging.charging_sessions s
-            JOIN charging.chargers c ON c.id = s.charger_id
-            LEFT JOIN LATERAL (SELECT t.energy_wh, t.device_time FROM gateway.transaction_events t
-                WHERE t.station_id = c.station_id AND t.transaction_id = s.transaction_id AND t.energy_wh IS NOT NULL
-                ORDER BY t.seq_no DESC LIMIT 1) last ON true
-            LEFT JOIN LATERAL (SELECT t.energy_wh, t.device_time FROM gateway.transaction_events t
-                WHERE t.station_id = c.station_id AND t.transaction_id = s.transaction_id AND t.energy_wh IS NOT NULL
-                ORDER BY t.seq_no DESC OFFSET 1 LIMIT 1) prev ON true
-            WHERE s.status = 'active'
-            """);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var active = new List<ActiveCharge>();
-        while (await reader.ReadAsync(ct))
+        var sessions = await (from s in db.ChargingSessions.AsNoTracking()
+                              where s.Status == ChargingSessionStatus.Active
+                              join c in db.Chargers.AsNoTracking() on s.ChargerId equals c.Id
+                              select new { s.ChargerId, s.WorkflowId, c.StationId, s.TransactionId, s.MeterStartWh, s.EnergyWh }).ToListAsync(ct);
+        var live = await gateway.ReadAsync(stationIds, [.. sessions.Select(s => new TransactionRef(s.StationId, s.TransactionId))], ct);
+        var charges = sessions.Select(s =>
         {
-            active.Add(new ActiveCharge(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : Math.Max(0, reader.GetInt32(3))));
-        }
-        return active;
+            var meter = live.Meter(s.StationId, s.TransactionId);
+            var energy = meter?.EnergyWh is { } last && s.MeterStartWh is { } first ? last - first : s.EnergyWh;
+            return new ActiveCharge(s.ChargerId, s.WorkflowId, Math.Max(energy, 0), meter?.PowerW);
+        }).ToList();
+        return (charges, live);
     }
 
     internal static async Task<Results<Ok<SessionInProgress[]>, ValidationProblem>> SessionsAsync(

@@ -5,7 +5,6 @@ using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace EasyParkPlus.Api.Endpoints;
 
@@ -92,7 +91,7 @@ public static class FacilityEndpoints
     }
 
     internal static async Task<Results<Ok<ChargerResponse[]>, NotFound>> ChargersAsync(
-        string facilityId, EasyParkDbContext db, NpgsqlDataSource dataSource, CancellationToken ct)
+        string facilityId, EasyParkDbContext db, IGatewayLiveStateReader gateway, CancellationToken ct)
     {
         if (!await db.Facilities.AnyAsync(f => f.Id == facilityId, ct))
         {
@@ -105,12 +104,12 @@ public static class FacilityEndpoints
             .Where(s => evseIds.Contains(s.EvseId) && s.EndedReceivedAt == null).Select(s => s.EvseId).ToListAsync(ct);
         var spaceIds = chargers.SelectMany(c => c.Evses).Where(e => e.SpaceId != null).Select(e => e.SpaceId!.Value).ToList();
         var labels = await db.Spaces.AsNoTracking().Where(s => spaceIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Label, ct);
-        // Live state is what the gateway recorded: connections it holds, connector statuses, the budget's allocations.
-        var live = await GatewayLiveState.ReadAsync(dataSource, [.. chargers.Select(c => c.StationId)], ct);
+        // Live state is what the gateway reports: connections it holds, connector statuses, the budget's allocations.
+        var live = await gateway.ReadAsync([.. chargers.Select(c => c.StationId)], [], ct);
         return TypedResults.Ok(chargers.Select(c => new ChargerResponse(c.StationId, c.Vendor, c.Model, c.MaxPowerW, c.LastBootAt, live.IsOnline(c.StationId),
             [.. c.Evses.OrderBy(e => e.EvseNumber).Select(e =>
             {
-                var status = !live.IsOnline(c.StationId) ? "Offline" : live.Status(c.StationId, e.EvseNumber) ?? "Unknown";
+                var status = !live.Known ? "Unknown" : !live.IsOnline(c.StationId) ? "Offline" : live.Status(c.StationId, e.EvseNumber) ?? "Unknown";
                 return new EvseResponse(e.EvseNumber, e.MaxPowerW, e.SpaceId is { } sid && labels.TryGetValue(sid, out var label) ? label : null,
                     charging.Contains(e.Id), status, live.AllocatedW(c.StationId, e.EvseNumber), [.. e.Connectors.Select(k => k.ConnectorNumber).Order()]);
             })])).ToArray());

@@ -33,6 +33,7 @@ public static class OcppExtensions
     {
         endpoints.MapOcppEndpoints();
         internalApi.MapOcppCommandEndpoints();
+        internalApi.MapLiveStateEndpoints();
         return endpoints;
     }
 

@@ -109,15 +109,15 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
                 CreatedAt = now,
                 UpdatedAt = now,
             });
-            // The transaction's meter readings as the gateway stored them: 4.2 kWh since the start, the last 2.5 kWh in 3 minutes = 50 kW.
+            // The transaction's meter readings as the gateway stored them (already handed to their workflow): 4.2 kWh since the start, the last 2.5 kWh in 3 minutes = 50 kW.
             foreach (var (seqNo, minutesAgo, wh) in new[] { (0, 10, 1_000_000L), (1, 3, 1_001_700L), (2, 0, 1_004_200L) })
             {
                 var at = now.AddMinutes(-minutesAgo);
                 await db.Database.ExecuteSqlAsync($"""
                     INSERT INTO gateway.transaction_events (station_id, transaction_id, seq_no, event_type, evse_id, device_time, trigger_reason,
-                        charging_state, energy_wh, payload, received_at, next_attempt_at)
+                        charging_state, energy_wh, payload, received_at, next_attempt_at, delivered_at)
                     VALUES ({charger.StationId}, 'tx-console-1', {seqNo}, {(seqNo == 0 ? "Started" : "Updated")}, 1, {at}, 'MeterValuePeriodic',
-                        'Charging', {wh}, {"{}"}::jsonb, {at}, {at})
+                        'Charging', {wh}, {"{}"}::jsonb, {at}, {at}, {at})
                     """);
             }
             db.Invoices.Add(new Invoice
@@ -162,6 +162,24 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
         Assert.Equal(0, facilities[1].GetProperty("revenueTodayCents").GetInt64());
         var running = bos.GetProperty("runningWorkflows").EnumerateArray().Single(r => r.GetProperty("workflowType").GetString() == nameof(StuckAtExitWorkflow));
         Assert.True(running.GetProperty("running").GetInt32() >= 1, $"{workflowId} should count as running at BOS");
+    }
+
+    [Fact]
+    public async Task Chargers_GatewayUp_ShowItsLiveState_OnlineStatusAndAllocatedPower()
+    {
+        var (driver, _) = await api.NewDriverAsync();
+        using var _ = driver;
+        await ChargerLiveStateTests.PlantAsync(api, driver);
+
+        // Through the gateway's internal API (this fixture hosts the real gateway).
+        var chargers = (await driver.GetFromJsonAsync<JsonElement>("api/v1/facilities/PHL/chargers")).EnumerateArray().ToList();
+
+        chargers.Take(3).Select(c => c.GetProperty("online").GetBoolean()).Should().Equal(true, true, false);
+        chargers.Take(2).Select(c => c.GetProperty("evses").EnumerateArray().First())
+            .Select(e => (e.GetProperty("status").GetString(), e.GetProperty("allocatedW").GetInt32()))
+            .Should().Equal(("Occupied", 120_000), ("Faulted", 0));
+        chargers.Skip(2).SelectMany(c => c.GetProperty("evses").EnumerateArray()).Select(e => e.GetProperty("status").GetString())
+            .Should().AllBe("Offline");
     }
 
     [Fact]

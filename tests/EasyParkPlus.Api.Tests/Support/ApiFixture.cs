@@ -1,4 +1,6 @@
+extern alias gateway;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using EasyParkPlus.TestSupport;
@@ -9,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using GatewayProgram = gateway::Program;
 
 namespace EasyParkPlus.Api.Tests.Support;
 
@@ -34,7 +37,41 @@ public class ApiFixture : IAsyncLifetime
     // The test suite's own fixed signing key: the api has none of its own, in Development neither (issue 16).
     public const string SigningKey = "easypark-api-tests-signing-key-0123456789abcdef";
 
+    /// <summary>The internal key of the hosted gateway (<see cref="HostsGateway"/>).</summary>
+    public const string InternalKey = "system-test-internal-key-2026";
+
+    /// <summary>Every seeded charger's login on the hosted gateway (it runs in Development).</summary>
+    public const string StationPassword = "system-test-station-password";
+
+    /// <summary>Every development gate's login on the hosted gateway.</summary>
+    public const string GatePassword = "system-test-gate-password";
+
     private WebApplicationFactory<Program>? _root;
+    private WebApplicationFactory<GatewayProgram>? _gateway;
+
+    // Chosen before the api starts, as `./easypark run` does, because the api is configured with the gateway's URL.
+    private readonly int _gatewayPort = FreeLoopbackPort();
+    private readonly int _gatewayInternalPort = FreeLoopbackPort();
+
+    /// <summary>
+    /// True to start the real ocpp-gateway after the api, on loopback ports over the same database and clock, and to
+    /// give the api its internal address (Gateway:BaseUrl) and key: commands and charger live state then go through it.
+    /// </summary>
+    protected virtual bool HostsGateway => false;
+
+    /// <summary>Where devices connect to the hosted gateway.</summary>
+    public Uri GatewayAddress => new($"http://127.0.0.1:{_gatewayPort}/");
+
+    /// <summary>The hosted gateway's internal API (its own port), which the api calls.</summary>
+    public Uri GatewayInternalAddress => new($"http://127.0.0.1:{_gatewayInternalPort}/");
+
+    /// <summary>Where a gate controller connects to the hosted gateway.</summary>
+    public Uri GateSocket(string gateId) => new($"ws://127.0.0.1:{_gatewayPort}/gates/{gateId}");
+
+    /// <summary>Where stations connect; ocpp-rpc appends the station id.</summary>
+    public Uri OcppEndpoint => new($"ws://127.0.0.1:{_gatewayPort}/ocpp");
+
+    public IServiceProvider GatewayServices => _gateway?.Services ?? throw new InvalidOperationException("No gateway hosted.");
     private WebApplicationFactory<Program>? _factory;
     private string? _connectionString;
 
@@ -53,6 +90,8 @@ public class ApiFixture : IAsyncLifetime
     /// <summary>Configuration handed to the api; override to add or change keys.</summary>
     protected virtual IDictionary<string, string?> Settings() => new Dictionary<string, string?>
     {
+        ["Gateway:BaseUrl"] = HostsGateway ? GatewayInternalAddress.ToString() : null,
+        ["Gateway:InternalApiKey"] = HostsGateway ? InternalKey : null,
         ["Postgres:ConnectionString"] = ConnectionString,
         ["Auth:SigningKey"] = SigningKey,
         ["Auth:DevelopmentPassword"] = DevelopmentPassword,
@@ -102,10 +141,32 @@ public class ApiFixture : IAsyncLifetime
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        if (HostsGateway)
+        {
+            // After the api: it migrates and seeds the database the gateway reads (chargers, station logins).
+            _gateway = new WebApplicationFactory<GatewayProgram>().WithWebHostBuilder(web =>
+            {
+                web.UseEnvironment("Development");
+                web.UseSetting("Postgres:ConnectionString", ConnectionString);
+                web.UseSetting("Gateway:InternalApiKey", InternalKey);
+                web.UseSetting("urls", GatewayAddress.ToString());
+                web.UseSetting("Gateway:InternalListenUrl", GatewayInternalAddress.ToString());
+                web.UseSetting("Ocpp:DevelopmentPassword", StationPassword);
+                web.UseSetting("Gates:DevelopmentPassword", GatePassword);
+                web.UseSetting("Logging:LogLevel:Default", "Warning");
+                web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+            });
+            _gateway.UseKestrel();
+            _gateway.StartServer();
+        }
     }
 
     public virtual async Task DisposeAsync()
     {
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
         if (_root is not null)
         {
             try
@@ -126,6 +187,13 @@ public class ApiFixture : IAsyncLifetime
         {
             await TestPostgres.DropDatabaseAsync(_connectionString);
         }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A plain HTTP client to the api (no token).</summary>

@@ -49,6 +49,9 @@ public sealed class FailingWorkflow
 /// <summary>The api plus <see cref="StuckAtExitWorkflow"/> and <see cref="FailingWorkflow"/> on its worker.</summary>
 public sealed class ApiWithTestWorkflowsFixture : ApiFixture
 {
+    // The console's charger live state comes from the gateway's internal API.
+    protected override bool HostsGateway => true;
+
     protected override void ConfigureServices(IServiceCollection services) =>
         services.AddWorkflowEngine().AddWorkflow<StuckAtExitWorkflow>().AddWorkflow<FailingWorkflow>();
 }

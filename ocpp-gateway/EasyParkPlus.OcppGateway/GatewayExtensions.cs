@@ -1,5 +1,4 @@
 using EasyParkPlus.OcppGateway.Devices;
-using EasyParkPlus.OcppGateway.Ocpp;
 using EasyParkPlus.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -16,7 +15,14 @@ public static class GatewayExtensions
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDeviceEventSink, LoggingDeviceEventSink>();
-        services.TryAddSingleton<IStationOwnership, PostgresStationOwnership>();
+        // One ownership claim for stations and gates, renewed while this instance runs.
+        services.AddSingleton<DeviceOwnership>();
+        services.AddSingleton<IDeviceOwnership>(provider => provider.GetRequiredService<DeviceOwnership>());
+        services.AddHostedService(provider => provider.GetRequiredService<DeviceOwnership>());
+        // One outbox for gate events and charger transaction events.
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DeviceEventOutbox>();
+        services.AddHostedService(provider => provider.GetRequiredService<DeviceEventOutbox>());
         services.AddSingleton<Internal.InternalKeyFilter>();
         // Per instance: the gateway keeps no shared cache, so N instances allow N times the failures (still 10 per 15 min each).
         services.AddLoginThrottle();

@@ -54,7 +54,7 @@ public sealed class ChargerLiveStateTests(GatewayDownFixture api) : IClassFixtur
         await using var db = NpgsqlDataSource.Create(api.ConnectionString);
         foreach (var sql in new[]
         {
-            "INSERT INTO gateway.station_owners VALUES ($1, 'gw-1', 'http://gw-1', now()), ($2, 'gw-1', 'http://gw-1', now())",
+            "INSERT INTO gateway.device_owners VALUES ('station', $1, 'gw-1', 'http://gw-1', $3), ('station', $2, 'gw-1', 'http://gw-1', $3)",
             "INSERT INTO gateway.connector_status VALUES ($1, 1, 1, 'Occupied', now(), now()), ($2, 1, 1, 'Faulted', now(), now())",
             "INSERT INTO gateway.power_allocations VALUES ('PHL', 'session-phl', $1, 1, 150000, 120000, now())",
         })
@@ -62,6 +62,8 @@ public sealed class ChargerLiveStateTests(GatewayDownFixture api) : IClassFixtur
             await using var insert = db.CreateCommand(sql);
             insert.Parameters.Add(new() { Value = stations[0] });
             insert.Parameters.Add(new() { Value = stations[1] });
+            // Renewed just now by the api's (and hosted gateway's) clock.
+            insert.Parameters.Add(new() { Value = api.Clock.GetUtcNow() });
             await insert.ExecuteNonQueryAsync();
         }
         return stations;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using EasyParkPlus.Activities.Gateway;
-using EasyParkPlus.OcppGateway.Tests.Gates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,17 +10,17 @@ namespace EasyParkPlus.OcppGateway.Tests;
 // The activities' GatewayClient against the real gateway process (Kestrel on a real port, real PostgreSQL),
 // with a gate controller on a real WebSocket: acknowledged commands succeed, and every failure maps to the
 // exception type that tells the activity whether to retry.
-public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class GatewayClientTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task OpenGateAndMessage_ControllerAcks_Complete_ControllerRejects_GatewayRejectedException()
     {
         await using var host = await GatewayHost.StartAsync(db.ConnectionString);
-        await using var gate = await host.ConnectGateAsync(GateDatabaseFixture.ExitGate);
+        await using var gate = await host.ConnectGateAsync(GatewayDatabaseFixture.ExitGate);
         using var provider = ClientServices(host.InternalAddress, GatewayHost.InternalKey);
         var client = provider.GetRequiredService<IGatewayClient>();
 
-        var open = client.OpenGateAsync(GateDatabaseFixture.ExitGate, "session-client-1", "Goodbye", CancellationToken.None);
+        var open = client.OpenGateAsync(GatewayDatabaseFixture.ExitGate, "session-client-1", "Goodbye", CancellationToken.None);
         var command = await gate.ReceiveAsync();
         Assert.Equal(("openBarrier", "session-client-1", "Goodbye"),
             (command.GetProperty("type").GetString(), command.GetProperty("sessionId").GetString(), command.GetProperty("message").GetString()));
@@ -29,13 +28,13 @@ public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<G
         await open;
 
         // A null message is omitted on the wire, not sent as null.
-        var openNoMessage = client.OpenGateAsync(GateDatabaseFixture.ExitGate, "session-client-2", null, CancellationToken.None);
+        var openNoMessage = client.OpenGateAsync(GatewayDatabaseFixture.ExitGate, "session-client-2", null, CancellationToken.None);
         var second = await gate.ReceiveAsync();
         Assert.False(second.TryGetProperty("message", out _));
         await gate.SendAsync(new { type = "ack", commandId = second.GetProperty("commandId").GetString() });
         await openNoMessage;
 
-        var show = client.ShowGateMessageAsync(GateDatabaseFixture.ExitGate, "Pay at the booth", CancellationToken.None);
+        var show = client.ShowGateMessageAsync(GatewayDatabaseFixture.ExitGate, "Pay at the booth", CancellationToken.None);
         var message = await gate.ReceiveAsync();
         await gate.SendAsync(new { type = "ack", commandId = message.GetProperty("commandId").GetString(), status = "rejected", reason = "display broken" });
         var rejected = await Assert.ThrowsAsync<GatewayRejectedException>(() => show);
@@ -57,9 +56,9 @@ public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<G
         Assert.Equal(GatewayHost.Start, host.Clock.GetUtcNow());
 
         // Connected gate that never answers: the gateway's 504 after its command timeout, retryable.
-        await using (var silent = await host.ConnectGateAsync(GateDatabaseFixture.EntryGate))
+        await using (var silent = await host.ConnectGateAsync(GatewayDatabaseFixture.EntryGate))
         {
-            var call = client.OpenGateAsync(GateDatabaseFixture.EntryGate, "s2", null, CancellationToken.None);
+            var call = client.OpenGateAsync(GatewayDatabaseFixture.EntryGate, "s2", null, CancellationToken.None);
             await silent.ReceiveAsync();
             host.Clock.Advance(TimeSpan.FromSeconds(10));
             var timedOut = await Assert.ThrowsAsync<GatewayUnavailableException>(() => call);
@@ -71,12 +70,12 @@ public sealed class GatewayClientTests(GateDatabaseFixture db) : IClassFixture<G
         Assert.Contains("404", unknown.Message, StringComparison.Ordinal);
 
         var invalid = await Assert.ThrowsAsync<GatewayRejectedException>(
-            () => client.OpenGateAsync(GateDatabaseFixture.EntryGate, "bad id with spaces", null, CancellationToken.None));
+            () => client.OpenGateAsync(GatewayDatabaseFixture.EntryGate, "bad id with spaces", null, CancellationToken.None));
         Assert.Contains("400", invalid.Message, StringComparison.Ordinal);
 
         using var wrongKeyProvider = ClientServices(host.InternalAddress, "not-the-right-key-0000");
         var badKey = await Assert.ThrowsAsync<GatewayRejectedException>(
-            () => wrongKeyProvider.GetRequiredService<IGatewayClient>().ShowGateMessageAsync(GateDatabaseFixture.EntryGate, "hi", CancellationToken.None));
+            () => wrongKeyProvider.GetRequiredService<IGatewayClient>().ShowGateMessageAsync(GatewayDatabaseFixture.EntryGate, "hi", CancellationToken.None));
         Assert.Contains("401", badKey.Message, StringComparison.Ordinal);
     }
 

@@ -1,13 +1,12 @@
 using System.Net;
 using System.Net.WebSockets;
-using EasyParkPlus.OcppGateway.Tests.Gates;
 using EasyParkPlus.TestSupport.Devices;
-using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
+using static EasyParkPlus.OcppGateway.Tests.GatewayDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests;
 
 // Issue 16, point 8: the internal command API listens on its own socket, apart from the devices.
-public sealed class InternalApiPortTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class InternalApiPortTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task InternalCommand_OnTheDevicePort_IsNotFoundEvenWithTheKey_OnTheInternalPortItIsServed()
@@ -48,7 +47,7 @@ public sealed class InternalApiPortTests(GateDatabaseFixture db) : IClassFixture
         await using var host = await GatewayHost.StartAsync(db.ConnectionString);
         var internalSocket = new Uri(host.InternalAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + $"gates/{EntryGate}");
 
-        var refused = () => GateClient.ConnectAsync(internalSocket, EntryGate, Password);
+        var refused = () => GateClient.ConnectAsync(internalSocket, EntryGate, GatePassword);
 
         (await refused.Should().ThrowAsync<WebSocketException>()).Which.Message.Should().Contain("404");
         await using var gate = await host.ConnectGateAsync(EntryGate);

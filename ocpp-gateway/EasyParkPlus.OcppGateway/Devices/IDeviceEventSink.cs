@@ -9,12 +9,9 @@ public interface IDeviceEventSink
 {
     Task GateVehicleDetectedAsync(GateVehicleDetected e, CancellationToken ct);
 
-    // Default bodies let a gate-only sink (the gates tests') compile; a charger event then stays pending in the outbox.
-    Task ChargerTransactionEventAsync(ChargerTransactionEvent e, CancellationToken ct) =>
-        throw new NotSupportedException("This device event sink does not take charger transaction events.");
+    Task ChargerTransactionEventAsync(ChargerTransactionEvent e, CancellationToken ct);
 
-    Task ConnectorStatusAsync(ConnectorStatusChanged e, CancellationToken ct) =>
-        throw new NotSupportedException("This device event sink does not take connector status changes.");
+    Task ConnectorStatusAsync(ConnectorStatusChanged e, CancellationToken ct);
 }
 
 public enum GateEventDirection { Entry, Exit }

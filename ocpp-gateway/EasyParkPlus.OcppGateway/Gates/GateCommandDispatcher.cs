@@ -1,3 +1,4 @@
+using EasyParkPlus.OcppGateway.Devices;
 using System.Net;
 using Microsoft.Extensions.Options;
 
@@ -14,24 +15,13 @@ public enum GateDispatchOutcome
 
 public sealed record GateDispatchResult(GateDispatchOutcome Outcome, string? Detail = null);
 
-// Where a gate's WebSocket lives when several gateway instances run.
-public interface IGateOwnership
-{
-    Task ClaimAsync(string gateId, CancellationToken cancellationToken);
-
-    Task ReleaseAsync(string gateId, CancellationToken cancellationToken);
-
-    // The internal base URL of the other instance holding the gate, or null when none does.
-    Task<Uri?> FindOtherOwnerAsync(string gateId, CancellationToken cancellationToken);
-}
-
 // Runs a command on the instance that holds the gate: here when the socket is ours, otherwise
 // forwarded once over HTTP to the owner's internal API (the forwarded request is marked, so it
 // never bounces on). No owner anywhere means offline: 503 at once, no waiting.
 public sealed class GateCommandDispatcher(
     GateStore store,
     GateCommandSender sender,
-    IGateOwnership ownership,
+    IDeviceOwnership ownership,
     IHttpClientFactory httpClients,
     IOptions<GateOptions> options,
     ILogger<GateCommandDispatcher> logger)
@@ -61,7 +51,7 @@ public sealed class GateCommandDispatcher(
         {
             return new(GateDispatchOutcome.Offline, $"Gate {gateId} left this instance before the forwarded command arrived.");
         }
-        var owner = await ownership.FindOtherOwnerAsync(gateId, cancellationToken);
+        var owner = await ownership.FindOtherOwnerAsync(DeviceKind.Gate, gateId, cancellationToken);
         return owner is null ? new(GateDispatchOutcome.Offline) : await ForwardAsync(owner, gateId, command, requestHeaders, cancellationToken);
     }
 

@@ -1,3 +1,4 @@
+using EasyParkPlus.OcppGateway.Devices;
 using System.Text.Json;
 using EasyParkPlus.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,7 +23,7 @@ public static class GateEndpoints
 
     // Credentials are checked before the upgrade, so an unknown gate never gets a socket.
     private static async Task ConnectAsync(HttpContext context, string gateId, GateAuthenticator authenticator, GateSocketSession session,
-        IGateOwnership ownership, IHostApplicationLifetime lifetime, ILogger<GateSocketSession> logger)
+        IDeviceOwnership ownership, IHostApplicationLifetime lifetime, ILogger<GateSocketSession> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -40,7 +41,7 @@ public static class GateEndpoints
         }
         // Claimed before the upgrade, so by the time the controller is connected a command that
         // arrives at another instance is already routed here.
-        await ownership.ClaimAsync(gate.Id, context.RequestAborted);
+        await ownership.ClaimAsync(DeviceKind.Gate, gate.Id, context.RequestAborted);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         await session.RunAsync(gate, socket, stopping.Token);

@@ -32,17 +32,6 @@ public sealed class GateOptions
     [Range(typeof(TimeSpan), "00:10:00", "30.00:00:00")]
     public TimeSpan OfflineBufferHorizon { get; set; } = TimeSpan.FromHours(72);
 
-    // Outbox retry schedule towards the device event sink: doubles from the first delay up to the maximum.
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
-    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
-
-    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
-
-    // Safety net for events persisted by another instance that stopped before delivering them.
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(30);
-
     // Development seeding: one entry and one exit gate per launch facility, all with this password. No default
     // (`./easypark run` makes one per installation); without one of at least 12 characters no gate is seeded.
     public bool SeedDevelopmentGates { get; set; } = true;

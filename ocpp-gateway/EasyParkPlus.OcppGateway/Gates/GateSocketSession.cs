@@ -1,3 +1,4 @@
+using EasyParkPlus.OcppGateway.Devices;
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace EasyParkPlus.OcppGateway.Gates;
 public sealed class GateSocketSession(
     GateConnectionRegistry registry,
     GateEventIngest ingest,
-    IGateOwnership ownership,
+    IDeviceOwnership ownership,
     IOptions<GateOptions> options,
     ILogger<GateSocketSession> logger)
 {
@@ -73,7 +74,7 @@ public sealed class GateSocketSession(
     {
         try
         {
-            await ownership.ReleaseAsync(gateId, CancellationToken.None);
+            await ownership.ReleaseAsync(DeviceKind.Gate, gateId, CancellationToken.None);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
@@ -171,7 +172,7 @@ public sealed class GateSocketSession(
 
 // Validated events in, persisted and queued for the sink out. Shared by the WebSocket and HTTP paths. Each event's
 // device time is judged against its arrival here, once, and the verdict is stored with it.
-public sealed class GateEventIngest(GateStore store, GateEventDelivery delivery, TimeProvider time, IOptions<GateOptions> options,
+public sealed class GateEventIngest(GateStore store, DeviceEventOutbox delivery, TimeProvider time, IOptions<GateOptions> options,
     ILogger<GateEventIngest> logger)
 {
     public async Task<IReadOnlyList<GateEventStoreResult>> StoreAsync(GateRecord gate, IReadOnlyList<GateEventInput> events, CancellationToken cancellationToken)
@@ -189,7 +190,7 @@ public sealed class GateEventIngest(GateStore store, GateEventDelivery delivery,
         }
         if (results.Contains(GateEventStoreResult.Accepted))
         {
-            delivery.Notify();
+            delivery.Wake();
         }
         return results;
     }

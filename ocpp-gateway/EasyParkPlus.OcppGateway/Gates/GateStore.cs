@@ -1,17 +1,9 @@
+using EasyParkPlus.OcppGateway.Devices;
 using Npgsql;
 
 namespace EasyParkPlus.OcppGateway.Gates;
 
 public sealed record GateRecord(string Id, string FacilityId, string Lane, string SecretHash);
-
-// ClockFlag: null, or why the device time was not trusted at arrival (DeviceClockFlag.Ahead/Stale).
-public sealed record StoredGateEvent(long Seq, string GateId, string EventId, string FacilityId, GateDirection Direction,
-    string Plate, DateTimeOffset DeviceTime, string? PhotoRef, int Attempts)
-{
-    public DateTimeOffset ReceivedAt { get; init; }
-
-    public string? ClockFlag { get; init; }
-}
 
 public enum GateEventStoreResult
 {
@@ -32,6 +24,23 @@ public enum GateCommandStatus
 // outbox claim needs FOR UPDATE SKIP LOCKED and ON CONFLICT, which read best as SQL.
 public sealed class GateStore(NpgsqlDataSource dataSource)
 {
+    // gates.events as the outbox sees them: one vehicle's events at a facility in arrival order, so an exit never
+    // overtakes its entry, while other vehicles' events go on.
+    public OutboxTable Outbox { get; } = new(dataSource, "gates.events", "facility_id, plate",
+        "t.event_id, t.gate_id, t.facility_id, t.direction, t.plate, t.device_time, t.photo_ref, t.received_at, t.clock_flag", ReadGateEvent);
+
+    private static (string EventId, object Event) ReadGateEvent(NpgsqlDataReader reader, int i)
+    {
+        var e = new GateVehicleDetected(reader.GetString(i), reader.GetString(i + 1), reader.GetString(i + 2),
+            GateProtocol.ParseDirection(reader.GetString(i + 3)) == GateDirection.Entry ? GateEventDirection.Entry : GateEventDirection.Exit,
+            reader.GetString(i + 4), reader.GetFieldValue<DateTimeOffset>(i + 5), reader.IsDBNull(i + 6) ? null : reader.GetString(i + 6))
+        {
+            ReceivedAt = reader.GetFieldValue<DateTimeOffset>(i + 7),
+            ClockFlag = reader.IsDBNull(i + 8) ? null : reader.GetString(i + 8),
+        };
+        return (e.EventId, e);
+    }
+
     public async Task<GateRecord?> FindGateAsync(string gateId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -81,65 +90,6 @@ public sealed class GateStore(NpgsqlDataSource dataSource)
         }
         await transaction.CommitAsync(cancellationToken);
         return results;
-    }
-
-    // When the next pending event is due, or null when nothing is pending.
-    public async Task<DateTimeOffset?> NextPendingDueAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM gates.events WHERE delivered_at IS NULL");
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
-    }
-
-    // Claims the oldest due pending event inside a transaction the caller completes with
-    // MarkDeliveredAsync or MarkFailedAsync. SKIP LOCKED lets several instances drain one outbox
-    // without delivering an event twice.
-    public async Task<PendingClaim?> ClaimNextPendingAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        NpgsqlTransaction? transaction = null;
-        try
-        {
-            transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("""
-                SELECT seq, gate_id, event_id, facility_id, direction, plate, device_time, photo_ref, attempts, received_at, clock_flag
-                FROM gates.events
-                WHERE delivered_at IS NULL AND next_attempt_at <= $1
-                ORDER BY seq
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED
-                """, connection, transaction);
-            command.Parameters.Add(new() { Value = now });
-            StoredGateEvent? stored = null;
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    stored = new StoredGateEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                        GateProtocol.ParseDirection(reader.GetString(4)), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6),
-                        reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt32(8))
-                    {
-                        ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
-                        ClockFlag = reader.IsDBNull(10) ? null : reader.GetString(10),
-                    };
-                }
-            }
-            if (stored is null)
-            {
-                await transaction.DisposeAsync();
-                await connection.DisposeAsync();
-                return null;
-            }
-            return new PendingClaim(connection, transaction, stored);
-        }
-        catch
-        {
-            if (transaction is not null)
-            {
-                await transaction.DisposeAsync();
-            }
-            await connection.DisposeAsync();
-            throw;
-        }
     }
 
     public async Task RecordCommandAsync(Guid commandId, string gateId, string kind, string? sessionId, string? text,
@@ -192,36 +142,4 @@ public sealed class GateStore(NpgsqlDataSource dataSource)
         GateCommandStatus.TimedOut => "timedOut",
         _ => "offline",
     };
-
-    public sealed class PendingClaim(NpgsqlConnection connection, NpgsqlTransaction transaction, StoredGateEvent stored) : IAsyncDisposable
-    {
-        public StoredGateEvent Event => stored;
-
-        public async Task MarkDeliveredAsync(DateTimeOffset now, CancellationToken cancellationToken)
-        {
-            await using var command = new NpgsqlCommand(
-                "UPDATE gates.events SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE seq = $1", connection, transaction);
-            command.Parameters.Add(new() { Value = stored.Seq });
-            command.Parameters.Add(new() { Value = now });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        public async Task MarkFailedAsync(DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken)
-        {
-            await using var command = new NpgsqlCommand(
-                "UPDATE gates.events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE seq = $1", connection, transaction);
-            command.Parameters.Add(new() { Value = stored.Seq });
-            command.Parameters.Add(new() { Value = nextAttemptAt });
-            command.Parameters.Add(new() { Value = error.Length > 500 ? error[..500] : error });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
 }

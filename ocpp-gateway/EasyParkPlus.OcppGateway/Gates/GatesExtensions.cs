@@ -17,11 +17,8 @@ public static class GatesExtensions
         services.AddSingleton<GateConnectionRegistry>();
         services.AddSingleton<GateSocketSession>();
         services.AddSingleton<GateEventIngest>();
-        services.AddSingleton<GateEventDelivery>();
-        services.AddHostedService(provider => provider.GetRequiredService<GateEventDelivery>());
         services.AddSingleton<GateCommandSender>();
         services.AddSingleton<GateCommandDispatcher>();
-        services.TryAddSingleton<IGateOwnership, PostgresGateOwnership>();
         services.AddHttpClient(GateCommandDispatcher.HttpClientName);
         if (builder.Environment.IsDevelopment())
         {

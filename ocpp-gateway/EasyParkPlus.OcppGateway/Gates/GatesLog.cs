@@ -18,15 +18,6 @@ internal static partial class GatesLog
     [LoggerMessage(6004, LogLevel.Warning, "Gate {GateId} sent an invalid message: {Code} {Error}")]
     public static partial void InvalidMessage(ILogger logger, string gateId, string code, string error);
 
-    [LoggerMessage(6005, LogLevel.Warning, "Delivering gate event {EventId} from {GateId} failed (attempt {Attempt}); retry at {NextAttemptAt}")]
-    public static partial void DeliveryFailed(ILogger logger, Exception exception, string eventId, string gateId, int attempt, DateTimeOffset nextAttemptAt);
-
-    [LoggerMessage(6006, LogLevel.Debug, "Delivered gate event {EventId} from {GateId}")]
-    public static partial void Delivered(ILogger logger, string eventId, string gateId);
-
-    [LoggerMessage(6007, LogLevel.Error, "Gate event delivery loop failed; it restarts after a pause")]
-    public static partial void DeliveryLoopFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(6008, LogLevel.Information, "Gate command {Kind} {CommandId} to {GateId}: {Status}")]
     public static partial void CommandCompleted(ILogger logger, string kind, Guid commandId, string gateId, GateCommandStatus status);
 

@@ -1,5 +1,7 @@
 using EasyParkPlus.Data.GatewayApi;
+using EasyParkPlus.OcppGateway.Devices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace EasyParkPlus.OcppGateway.Ocpp;
@@ -21,7 +23,7 @@ public static class LiveStateEndpoints
         statuses.OrderBy(s => Array.IndexOf(StatusOrder, s) is var i and >= 0 ? i : StatusOrder.Length).FirstOrDefault();
 
     private static async Task<Results<Ok<ChargerLiveStateResponse>, ProblemHttpResult>> ReadAsync(
-        ChargerLiveStateRequest? request, NpgsqlDataSource db, CancellationToken ct)
+        ChargerLiveStateRequest? request, NpgsqlDataSource db, TimeProvider time, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var stations = request?.StationIds ?? [];
         var transactions = request?.Transactions ?? [];
@@ -34,7 +36,7 @@ public static class LiveStateEndpoints
             return Invalid($"Station and transaction ids are non-empty text of at most {ChargerLiveStateRequest.MaxIdLength} characters.");
         }
         return TypedResults.Ok(new ChargerLiveStateResponse(
-            await StationsAsync(db, [.. stations.Distinct(StringComparer.Ordinal)], ct), await MetersAsync(db, transactions, ct)));
+            await StationsAsync(db, [.. stations.Distinct(StringComparer.Ordinal)], time.GetUtcNow(), options.Value.OwnershipLease, ct), await MetersAsync(db, transactions, ct)));
     }
 
     private static bool BadId(string? id) => string.IsNullOrWhiteSpace(id) || id.Length > ChargerLiveStateRequest.MaxIdLength;
@@ -42,16 +44,20 @@ public static class LiveStateEndpoints
     private static ProblemHttpResult Invalid(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", detail: detail);
 
-    private static async Task<List<StationLiveState>> StationsAsync(NpgsqlDataSource db, string[] stationIds, CancellationToken ct)
+    private static async Task<List<StationLiveState>> StationsAsync(NpgsqlDataSource db, string[] stationIds, DateTimeOffset now, TimeSpan lease,
+        CancellationToken ct)
     {
         var online = new HashSet<string>(StringComparer.Ordinal);
         var evses = stationIds.ToDictionary(id => id, _ => new SortedDictionary<int, (List<string> Statuses, int AllocatedW)>(), StringComparer.Ordinal);
-        await using var command = db.CreateCommand("""
-            SELECT 'online', station_id, 0, NULL, 0 FROM gateway.station_owners WHERE station_id = ANY($1)
+        await using var command = db.CreateCommand($"""
+            SELECT 'online', device_id, 0, NULL, 0 FROM gateway.device_owners
+            WHERE kind = 'station' AND device_id = ANY($1) AND {DeviceOwnership.Live("claimed_at", "$2", "$3")}
             UNION ALL SELECT 'status', station_id, evse_id, status, 0 FROM gateway.connector_status WHERE station_id = ANY($1)
             UNION ALL SELECT 'allocation', station_id, evse_id, NULL, allocated_w FROM gateway.power_allocations WHERE station_id = ANY($1)
             """);
         command.Parameters.Add(new() { Value = stationIds });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = lease });
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

@@ -1,3 +1,4 @@
+using EasyParkPlus.OcppGateway.Devices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -117,7 +118,7 @@ public static class OcppCommandEndpoints
     }
 
     private static async Task<IResult> ReserveAsync(string facilityId, ReservePowerBody? body, OcppStore store, StationCaller caller,
-        IStationOwnership ownership, PowerBudget budget, CancellationToken ct)
+        IDeviceOwnership ownership, PowerBudget budget, CancellationToken ct)
     {
         if (body is not { SessionId.Length: > 0 and <= 100, StationId.Length: > 0, EvseId: > 0, RequestedW: > 0 })
         {
@@ -129,7 +130,7 @@ public static class OcppCommandEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown station",
                 detail: $"No charging station '{body.StationId}' at facility '{facilityId}'.");
         }
-        if (!caller.IsLocal(body.StationId) && await ownership.FindOtherOwnerAsync(body.StationId, ct) is null)
+        if (!caller.IsLocal(body.StationId) && await ownership.FindOtherOwnerAsync(DeviceKind.Station, body.StationId, ct) is null)
         {
             return Offline(body.StationId);
         }

@@ -1,3 +1,4 @@
+using EasyParkPlus.OcppGateway.Devices;
 using System.Net.WebSockets;
 using System.Text.RegularExpressions;
 using EasyParkPlus.OcppGateway.Gates;
@@ -29,7 +30,7 @@ public static partial class OcppEndpoints
     }
 
     private static async Task<IResult> AcceptAsync(string stationId, HttpContext context, OcppStore store, StationSession session,
-        StationRegistry registry, IStationOwnership ownership, LoginThrottle throttle, IOptions<OcppOptions> options, TimeProvider time,
+        StationRegistry registry, IDeviceOwnership ownership, LoginThrottle throttle, IOptions<OcppOptions> options, TimeProvider time,
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("EasyParkPlus.OcppGateway.Ocpp");
@@ -71,7 +72,7 @@ public static partial class OcppEndpoints
 
         await throttle.SucceededAsync(ThrottleScope, stationId, address);
         // Claimed before the upgrade, so commands on any instance route here as soon as the station is connected.
-        await ownership.ClaimAsync(stationId, context.RequestAborted);
+        await ownership.ClaimAsync(DeviceKind.Station, stationId, context.RequestAborted);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             SubProtocol = OcppFraming.Subprotocol,
@@ -95,7 +96,7 @@ public static partial class OcppEndpoints
             if (registry.Find(stationId) is null)
             {
                 // Only our own claim is removed: a station that reconnected to another instance keeps that owner.
-                await ownership.ReleaseAsync(stationId, CancellationToken.None);
+                await ownership.ReleaseAsync(DeviceKind.Station, stationId, CancellationToken.None);
             }
             OcppLog.Disconnected(logger, stationId);
         }

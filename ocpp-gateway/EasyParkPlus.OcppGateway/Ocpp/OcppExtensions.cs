@@ -20,8 +20,6 @@ public static class OcppExtensions
         services.AddSingleton<StationCommandForwarder>();
         services.AddSingleton<StationCaller>();
         services.AddHttpClient(StationCommandForwarder.HttpClientName);
-        services.AddSingleton<TransactionEventDelivery>();
-        services.AddHostedService(provider => provider.GetRequiredService<TransactionEventDelivery>());
         if (builder.Environment.IsDevelopment())
         {
             services.AddHostedService<DevelopmentStationSeeding>();

@@ -7,7 +7,7 @@ namespace EasyParkPlus.OcppGateway.Ocpp;
 
 // The station→CSMS messages of OCPP 2.0.1. Each payload is checked as the official schema constrains
 // the fields we read; whatever goes wrong becomes a CALLERROR, never a closed socket.
-public sealed class OcppHandlers(OcppStore store, TransactionEventDelivery delivery, IServiceProvider services,
+public sealed class OcppHandlers(OcppStore store, DeviceEventOutbox delivery, IServiceProvider services,
     IOptions<OcppOptions> options, TimeProvider time, ILogger<OcppHandlers> logger)
 {
     private static readonly HashSet<string> BootReasons = ["ApplicationReset", "FirmwareUpdate", "LocalReset", "PowerUp", "RemoteReset", "ScheduledReset", "Triggered", "Unknown", "Watchdog"];

@@ -21,9 +21,6 @@ internal static partial class OcppLog
     [LoggerMessage(5005, LogLevel.Information, "Station {StationId} transaction {TransactionId} {EventType} seqNo {SeqNo} (duplicate {Duplicate})")]
     public static partial void TransactionEventStored(ILogger logger, string stationId, string transactionId, string eventType, int seqNo, bool duplicate);
 
-    [LoggerMessage(5006, LogLevel.Warning, "Delivering transaction event {DedupeId} failed (attempt {Attempt})")]
-    public static partial void DeliveryFailed(ILogger logger, Exception exception, string dedupeId, int attempt);
-
     [LoggerMessage(5007, LogLevel.Error, "Handling {Action} from station {StationId} failed")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string action, string stationId);
 

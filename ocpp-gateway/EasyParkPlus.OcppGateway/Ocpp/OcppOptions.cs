@@ -23,18 +23,6 @@ public sealed class OcppOptions
     [Range(1, int.MaxValue)]
     public int FacilityPowerBudgetW { get; set; } = 400_000;
 
-    // Outbox towards the device event sink: retry delay after a failed delivery, and the poll for
-    // events another instance stored.
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan DeliveryRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
-
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    // How many transactions the outbox delivers at once (each transaction's events stay in order).
-    [Range(1, 64)]
-    public int DeliveryConcurrency { get; set; } = 16;
-
     // Development only: every seeded charger gets a login with this password. No default (`./easypark run` makes one
     // per installation); without one of at least 12 characters no login is seeded.
     public bool SeedDevelopmentStations { get; set; } = true;

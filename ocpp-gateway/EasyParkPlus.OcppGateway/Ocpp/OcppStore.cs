@@ -6,8 +6,6 @@ namespace EasyParkPlus.OcppGateway.Ocpp;
 
 public sealed record StationRecord(string StationId, string FacilityId, string? SecretHash);
 
-public sealed record StoredTransactionEvent(long Seq, ChargerTransactionEvent Event, int Attempts);
-
 public sealed record PowerAllocationRow(string SessionId, string StationId, int EvseId, int RequestedW, int AllocatedW, DateTimeOffset CreatedAt);
 
 public enum IdTokenStanding { Unknown, Invalid, Accepted }
@@ -15,6 +13,27 @@ public enum IdTokenStanding { Unknown, Invalid, Accepted }
 // The gateway schema (migration 0005) and the chargers (0001) through SQL on the process's NpgsqlDataSource.
 public sealed class OcppStore(NpgsqlDataSource dataSource)
 {
+    // gateway.transaction_events as the outbox sees them: each transaction's events in arrival order.
+    public OutboxTable Outbox { get; } = new(dataSource, "gateway.transaction_events", "station_id, transaction_id", """
+        t.station_id, COALESCE(t.evse_id, 0), t.connector_id, t.transaction_id, t.event_type, t.seq_no, t.device_time, t.trigger_reason,
+        t.charging_state, t.energy_wh, t.id_token, t.remote_start_id, t.stopped_reason, t.offline, t.id_token_type, t.id_token_status
+        """, ReadTransactionEvent);
+
+    private static (string EventId, object Event) ReadTransactionEvent(NpgsqlDataReader reader, int i)
+    {
+        var e = new ChargerTransactionEvent(
+            reader.GetString(i), reader.GetInt32(i + 1), reader.IsDBNull(i + 2) ? null : reader.GetInt32(i + 2), reader.GetString(i + 3),
+            Enum.Parse<TransactionEventType>(reader.GetString(i + 4)), reader.GetInt32(i + 5), reader.GetFieldValue<DateTimeOffset>(i + 6),
+            reader.GetString(i + 7), reader.IsDBNull(i + 8) ? null : reader.GetString(i + 8), reader.IsDBNull(i + 9) ? null : reader.GetInt64(i + 9),
+            reader.IsDBNull(i + 10) ? null : reader.GetString(i + 10), reader.IsDBNull(i + 11) ? null : reader.GetInt32(i + 11),
+            reader.IsDBNull(i + 12) ? null : reader.GetString(i + 12), reader.GetBoolean(i + 13))
+        {
+            IdTokenType = reader.IsDBNull(i + 14) ? null : reader.GetString(i + 14),
+            IdTokenStatus = reader.IsDBNull(i + 15) ? null : reader.GetString(i + 15),
+        };
+        return (e.DedupeId, e);
+    }
+
     public async Task<StationRecord?> FindStationAsync(string stationId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
@@ -124,71 +143,6 @@ public sealed class OcppStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = (object?)e.IdTokenType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)e.IdTokenStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         return await command.ExecuteNonQueryAsync(ct) > 0;
-    }
-
-    // The oldest due events, except those queued behind an earlier event of their transaction that waits for a retry.
-    public async Task<IReadOnlyList<StoredTransactionEvent>> DuePendingEventsAsync(DateTimeOffset now, int limit, CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT seq, station_id, COALESCE(evse_id, 0), connector_id, transaction_id, event_type, seq_no, device_time, trigger_reason,
-                   charging_state, energy_wh, id_token, remote_start_id, stopped_reason, offline, attempts, id_token_type, id_token_status
-            FROM gateway.transaction_events t WHERE delivered_at IS NULL AND next_attempt_at <= $1
-              AND NOT EXISTS (SELECT 1 FROM gateway.transaction_events p
-                              WHERE p.station_id = t.station_id AND p.transaction_id = t.transaction_id AND p.seq < t.seq
-                                AND p.delivered_at IS NULL AND p.next_attempt_at > $1)
-            ORDER BY seq LIMIT $2
-            """);
-        command.Parameters.Add(new() { Value = now });
-        command.Parameters.Add(new() { Value = limit });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var events = new List<StoredTransactionEvent>();
-        while (await reader.ReadAsync(ct))
-        {
-            var e = new ChargerTransactionEvent(
-                reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.GetString(4),
-                Enum.Parse<TransactionEventType>(reader.GetString(5)), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetInt64(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetInt32(12),
-                reader.IsDBNull(13) ? null : reader.GetString(13), reader.GetBoolean(14))
-            {
-                IdTokenType = reader.IsDBNull(16) ? null : reader.GetString(16),
-                IdTokenStatus = reader.IsDBNull(17) ? null : reader.GetString(17),
-            };
-            events.Add(new StoredTransactionEvent(reader.GetInt64(0), e, reader.GetInt32(15)));
-        }
-        return events;
-    }
-
-    public async Task MarkDeliveredAsync(long[] seqs, DateTimeOffset now, CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE gateway.transaction_events SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1) AND delivered_at IS NULL");
-        command.Parameters.Add(new() { Value = seqs });
-        command.Parameters.Add(new() { Value = now });
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    public async Task MarkFailedAsync(long seq, DateTimeOffset retryAt, string error, CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE gateway.transaction_events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE seq = $1 AND delivered_at IS NULL");
-        command.Parameters.Add(new() { Value = seq });
-        command.Parameters.Add(new() { Value = retryAt });
-        command.Parameters.Add(new() { Value = error.Length > 500 ? error[..500] : error });
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    public async Task<DateTimeOffset?> NextPendingDueAsync(CancellationToken ct)
-    {
-        // Only the first pending event of each transaction counts: the ones behind it move when it does.
-        await using var command = dataSource.CreateCommand("""
-            SELECT min(t.next_attempt_at) FROM gateway.transaction_events t
-            WHERE t.delivered_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM gateway.transaction_events p
-                              WHERE p.station_id = t.station_id AND p.transaction_id = t.transaction_id AND p.seq < t.seq AND p.delivered_at IS NULL)
-            """);
-        // timestamptz comes back from ExecuteScalar as a UTC DateTime.
-        return await command.ExecuteScalarAsync(ct) is DateTime due ? new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)) : null;
     }
 
     public async Task StoreMeterValuesAsync(string stationId, int evseId, long? energyWh, JsonElement payload, DateTimeOffset now, CancellationToken ct)

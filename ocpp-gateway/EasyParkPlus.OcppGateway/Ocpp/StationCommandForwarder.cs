@@ -1,3 +1,4 @@
+using EasyParkPlus.OcppGateway.Devices;
 using System.Net;
 using System.Text.Json;
 using EasyParkPlus.OcppGateway.Internal;
@@ -7,7 +8,7 @@ namespace EasyParkPlus.OcppGateway.Ocpp;
 
 // Several gateway instances: a CALL for a station connected to another instance is sent there through its
 // generic /internal/v1/stations/{id}/calls/{action}; the HTTP status maps back onto the call outcome.
-public sealed class StationCommandForwarder(IStationOwnership ownership, IHttpClientFactory httpClients, IOptions<GatewayOptions> gateway,
+public sealed class StationCommandForwarder(IDeviceOwnership ownership, IHttpClientFactory httpClients, IOptions<GatewayOptions> gateway,
     IOptions<OcppOptions> ocpp)
 {
     public const string HttpClientName = "ocpp-forward";
@@ -15,7 +16,7 @@ public sealed class StationCommandForwarder(IStationOwnership ownership, IHttpCl
     // Null when no other instance holds the station (it is offline).
     public async Task<CallOutcome?> TryForwardAsync(string stationId, string action, object payload, CancellationToken ct)
     {
-        if (await ownership.FindOtherOwnerAsync(stationId, ct) is not { } owner)
+        if (await ownership.FindOtherOwnerAsync(DeviceKind.Station, stationId, ct) is not { } owner)
         {
             return null;
         }

@@ -83,11 +83,13 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
             space.ParkingSessionId = parkingId;
             var bosChargers = await db.Chargers.Include(c => c.Evses).Where(c => c.FacilityId == "BOS").OrderBy(c => c.StationId).ToListAsync();
             var charger = bosChargers[0];
+            // A claim counts while renewed within the gateway's lease, by the gateway's clock (the api's).
+            var claimed = api.Clock.GetUtcNow();
             // What the gateway records: who holds which station, connector states, and the budget's allocations.
             await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO gateway.station_owners (station_id, instance_id, internal_url, claimed_at)
-                VALUES ({charger.StationId}, 'gw-1', 'http://gw-1', {now}), ({bosChargers[1].StationId}, 'gw-1', 'http://gw-1', {now}),
-                       ({bosChargers[2].StationId}, 'gw-1', 'http://gw-1', {now});
+                INSERT INTO gateway.device_owners (kind, device_id, instance_id, internal_url, claimed_at)
+                VALUES ('station', {charger.StationId}, 'gw-1', 'http://gw-1', {claimed}), ('station', {bosChargers[1].StationId}, 'gw-1', 'http://gw-1', {claimed}),
+                       ('station', {bosChargers[2].StationId}, 'gw-1', 'http://gw-1', {claimed});
                 INSERT INTO gateway.connector_status (station_id, evse_id, connector_id, status, device_time, received_at)
                 VALUES ({bosChargers[1].StationId}, 1, 1, 'Available', {now}, {now}), ({bosChargers[2].StationId}, 1, 1, 'Available', {now}, {now}),
                        ({bosChargers[2].StationId}, 2, 1, 'Faulted', {now}, {now});

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
+using static EasyParkPlus.OcppGateway.Tests.GatewayDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;
 
 // Two gateway instances on one database, as behind a load balancer.
-public sealed class GateClusterTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class GateClusterTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task OpenBarrier_GateHeldByOtherInstance_ForwardedThereAndAcked()
@@ -14,7 +14,7 @@ public sealed class GateClusterTests(GateDatabaseFixture db) : IClassFixture<Gat
         await using var holder = await GatewayHost.StartAsync(db.ConnectionString);
         await using var other = await GatewayHost.StartAsync(db.ConnectionString);
         await using var gate = await holder.ConnectGateAsync(EntryGate);
-        Assert.Equal(holder.InternalAddress.ToString(), await db.ScalarAsync<string>("SELECT internal_url FROM gates.gate_owners WHERE gate_id = $1", EntryGate));
+        Assert.Equal(holder.InternalAddress.ToString(), await db.ScalarAsync<string>("SELECT internal_url FROM gateway.device_owners WHERE kind = 'gate' AND device_id = $1", EntryGate));
 
         using var request = other.InternalPost($"internal/v1/gates/{EntryGate}/open", new { sessionId = "session-fwd" });
         var call = other.Http.SendAsync(request);
@@ -39,8 +39,8 @@ public sealed class GateClusterTests(GateDatabaseFixture db) : IClassFixture<Gat
         await using var other = await GatewayHost.StartAsync(db.ConnectionString);
         // A claim left by an instance that died without cleaning up, pointing at a closed port.
         await db.ScalarAsync<int>("""
-            INSERT INTO gates.gate_owners (gate_id, instance_id, internal_url, claimed_at) VALUES ($1, 'dead-instance', 'http://127.0.0.1:9/', now())
-            ON CONFLICT (gate_id) DO UPDATE SET instance_id = excluded.instance_id, internal_url = excluded.internal_url
+            INSERT INTO gateway.device_owners (kind, device_id, instance_id, internal_url, claimed_at) VALUES ('gate', $1, 'dead-instance', 'http://127.0.0.1:9/', now())
+            ON CONFLICT (kind, device_id) DO UPDATE SET instance_id = excluded.instance_id, internal_url = excluded.internal_url
             """, ExitGate);
 
         using var response = await other.Http.SendAsync(other.InternalPost($"internal/v1/gates/{ExitGate}/open", new { sessionId = "s-dead" }));
@@ -55,7 +55,7 @@ public sealed class GateClusterTests(GateDatabaseFixture db) : IClassFixture<Gat
     {
         for (var i = 0; i < 500; i++)
         {
-            if (await db.ScalarAsync<string>("SELECT gate_id FROM gates.gate_owners WHERE gate_id = $1", EntryGate) is null)
+            if (await db.ScalarAsync<string>("SELECT device_id FROM gateway.device_owners WHERE kind = 'gate' AND device_id = $1", EntryGate) is null)
             {
                 return;
             }

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using EasyParkPlus.Workflows.Parking;
-using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
+using static EasyParkPlus.OcppGateway.Tests.GatewayDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;
 
 // Issue 16, point 1, at the gateway: impossible device times are refused, implausible ones stored and flagged.
-public sealed class GateDeviceClockTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class GateDeviceClockTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     private static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
@@ -23,7 +23,7 @@ public sealed class GateDeviceClockTests(GateDatabaseFixture db) : IClassFixture
         using var request = new HttpRequestMessage(HttpMethod.Post, $"gates/{EntryGate}/events")
         {
             Content = JsonContent.Create(new { eventId = httpId, direction = "entry", plate = "OLD1", timestamp = "0001-01-01T00:00:00Z" }),
-            Headers = { Authorization = GatewayHost.Basic(EntryGate, Password) },
+            Headers = { Authorization = GatewayHost.Basic(EntryGate, GatePassword) },
         };
         using var response = await host.Http.SendAsync(request);
 

@@ -4,11 +4,11 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using EasyParkPlus.TestSupport.Devices;
-using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
+using static EasyParkPlus.OcppGateway.Tests.GatewayDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;
 
-public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class GateInputAndDeliveryTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     private const string Marker = "corpus-";
 
@@ -80,7 +80,7 @@ public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFi
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM gates.events WHERE event_id = $1", framedId));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM gates.events WHERE event_id LIKE 'corpus-%'"));
         await host.Sink.WaitForGateEventsAsync(framedId);
-        await GateSocketTests.DrainOutboxAsync(host);
+        await GateSocketTests.DeliveredAsync(db, [framedId]);
         Assert.Single(host.Sink.GateEvents, e => e.EventId == framedId);
     }
 
@@ -128,20 +128,20 @@ public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFi
         var eventId = $"retry-{Guid.NewGuid():N}";
         host.Sink.FailuresLeft[eventId] = 2;
         await using var gate = await host.ConnectGateAsync(EntryGate);
-        var firstAttempt = host.AttemptCommitted(eventId, 1);
-        var secondAttempt = host.AttemptCommitted(eventId, 2);
+        Task<bool> Attempted(int attempts) => db.ScalarAsync<bool>("SELECT attempts >= $2 FROM gates.events WHERE event_id = $1", eventId, attempts);
 
         Assert.Equal("ack", (await gate.ReportAsync(eventId, "entry", "RT1", GatewayHost.Start.AddMinutes(-1))).GetProperty("type").GetString());
-        Assert.False(await firstAttempt);
+        await db.WaitUntilAsync("SELECT attempts = 1 FROM gates.events WHERE event_id = $1", eventId);
         Assert.Empty(host.Sink.GateEvents);
         Assert.NotNull(await db.ScalarAsync<string>("SELECT last_error FROM gates.events WHERE event_id = $1", eventId));
+        // The second attempt comes 1 s later, the third 2 s after that (small steps, so none is skipped).
+        Assert.Equal(GatewayHost.Start + TimeSpan.FromSeconds(1),
+            await db.ScalarAsync<DateTimeOffset>("SELECT next_attempt_at FROM gates.events WHERE event_id = $1", eventId));
 
-        host.Clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.False(await secondAttempt);
+        await host.AdvanceUntilAsync(() => Attempted(2), TimeSpan.FromMilliseconds(250));
         Assert.Empty(host.Sink.GateEvents);
-        host.Clock.Advance(TimeSpan.FromSeconds(2));
+        await host.AdvanceUntilAsync(() => Task.FromResult(host.Sink.GateEvents.Any(e => e.EventId == eventId)), TimeSpan.FromMilliseconds(250));
 
-        await host.Sink.WaitForGateEventsAsync(eventId);
         Assert.Single(host.Sink.GateEvents, e => e.EventId == eventId);
         Assert.Equal(2, host.Sink.FailedCalls);
     }
@@ -156,18 +156,17 @@ public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFi
         await using (var first = await GatewayHost.StartAsync(db.ConnectionString, firstSink))
         {
             await using var gate = await first.ConnectGateAsync(ExitGate);
-            var failed = first.AttemptCommitted(pending, 1);
             Assert.Equal("ack", (await gate.ReportAsync(delivered, "exit", "RS1", GatewayHost.Start.AddMinutes(-2))).GetProperty("type").GetString());
             Assert.Equal("ack", (await gate.ReportAsync(pending, "exit", "RS2", GatewayHost.Start.AddMinutes(-1))).GetProperty("type").GetString());
             await first.Sink.WaitForGateEventsAsync(delivered);
-            Assert.False(await failed);
+            await db.WaitUntilAsync("SELECT attempts >= 1 FROM gates.events WHERE event_id = $1", pending);
         }
         Assert.Equal([delivered], firstSink.GateEvents.Select(e => e.EventId));
 
         // A new process on the same database: no controller reconnects, yet the pending event goes out.
         await using var second = await GatewayHost.StartAsync(db.ConnectionString, clock: new Engine.Testing.VirtualTimeProvider(GatewayHost.Start.AddMinutes(5)));
         await second.Sink.WaitForGateEventsAsync(pending);
-        await GateSocketTests.DrainOutboxAsync(second);
+        await GateSocketTests.DeliveredAsync(db, [pending]);
         Assert.DoesNotContain(second.Sink.GateEvents, e => e.EventId == delivered);
         var redelivered = Assert.Single(second.Sink.GateEvents, e => e.EventId == pending);
         Assert.Equal((pending, "RS2", GatewayHost.Start.AddMinutes(-1)), (redelivered.EventId, redelivered.Plate, redelivered.Timestamp));
@@ -184,7 +183,7 @@ public sealed class GateInputAndDeliveryTests(GateDatabaseFixture db) : IClassFi
         using var request = new HttpRequestMessage(HttpMethod.Post, $"gates/{ExitGate}/events")
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
-            Headers = { Authorization = GatewayHost.Basic(ExitGate, Password) },
+            Headers = { Authorization = GatewayHost.Basic(ExitGate, GatePassword) },
         };
         // The gateway answers 413 from Content-Length without reading the body; waiting for its go-ahead keeps the client
         // from still sending a body the server will not read (which could reset the connection before the 413 is read).

@@ -4,12 +4,12 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using EasyParkPlus.OcppGateway.Gates;
 using Npgsql;
-using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
+using static EasyParkPlus.OcppGateway.Tests.GatewayDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;
 
 // Issue 16, point 2: a gate reports only the directions of its lane.
-public sealed class GateLaneTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class GateLaneTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     private const string BothWaysGate = "BOS-GATE-BOTH-01";
 
@@ -46,7 +46,7 @@ public sealed class GateLaneTests(GateDatabaseFixture db) : IClassFixture<GateDa
                 new { eventId = good, direction = "exit", plate = "LANE2", timestamp = GatewayHost.Start.ToString("O") },
                 new { eventId = bad, direction = "entry", plate = "LANE2", timestamp = GatewayHost.Start.ToString("O") },
             }),
-            Headers = { Authorization = GatewayHost.Basic(ExitGate, Password) },
+            Headers = { Authorization = GatewayHost.Basic(ExitGate, GatePassword) },
         };
 
         using var response = await host.Http.SendAsync(request);
@@ -62,7 +62,7 @@ public sealed class GateLaneTests(GateDatabaseFixture db) : IClassFixture<GateDa
     {
         await using (var dataSource = NpgsqlDataSource.Create(db.ConnectionString))
         {
-            await new GateStore(dataSource).EnsureGateAsync(BothWaysGate, "BOS", "both", GateAuthenticator.HashSecret(BothWaysGate, Password),
+            await new GateStore(dataSource).EnsureGateAsync(BothWaysGate, "BOS", "both", GateAuthenticator.HashSecret(BothWaysGate, GatePassword),
                 "single-lane barrier", CancellationToken.None);
         }
         await using var host = await GatewayHost.StartAsync(db.ConnectionString);

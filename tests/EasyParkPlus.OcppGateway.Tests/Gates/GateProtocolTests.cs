@@ -1,3 +1,4 @@
+using EasyParkPlus.OcppGateway.Devices;
 using System.Text;
 using EasyParkPlus.OcppGateway.Gates;
 using EasyParkPlus.Workflows.Parking;
@@ -93,7 +94,7 @@ public sealed class GateProtocolTests
     [InlineData(1000, 300)]
     public void Backoff_DoublesUpToTheMaximum(int attempt, int expectedSeconds)
     {
-        var delay = GateEventDelivery.Backoff(attempt, new GateOptions());
+        var delay = DeviceEventOutbox.Backoff(attempt, new OutboxOptions());
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
     }
 

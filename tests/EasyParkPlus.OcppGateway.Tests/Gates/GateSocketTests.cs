@@ -3,13 +3,11 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using EasyParkPlus.OcppGateway.Devices;
-using EasyParkPlus.OcppGateway.Gates;
-using Microsoft.Extensions.DependencyInjection;
-using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
+using static EasyParkPlus.OcppGateway.Tests.GatewayDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;
 
-public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class GateSocketTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     private static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
@@ -23,8 +21,6 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         var exitId = NewId("out");
         var entryTime = new DateTimeOffset(2026, 12, 6, 7, 15, 2, 250, TimeSpan.FromHours(-5));
         var exitTime = entryTime.AddHours(2).AddMinutes(7);
-        var entryDelivered = host.AttemptCommitted(entryId, 1);
-        var exitDelivered = host.AttemptCommitted(exitId, 1);
 
         var entryAck = await entryGate.ReportAsync(entryId, "entry", "abc-1234", entryTime, "cam://bos/in/1.jpg");
         var exitAck = await exitGate.ReportAsync(exitId, "exit", "ABC 1234", exitTime);
@@ -47,8 +43,7 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         Assert.Equal((ExitGate, "BOS", GateEventDirection.Exit, "ABC1234", (string?)null),
             (exit.GateId, exit.FacilityId, exit.Direction, exit.Plate, exit.PhotoRef));
         Assert.Equal(exitTime, exit.Timestamp);
-        Assert.True(await entryDelivered);
-        Assert.True(await exitDelivered);
+        await db.WaitUntilAsync("SELECT bool_and(delivered_at IS NOT NULL AND attempts = 1) FROM gates.events WHERE event_id IN ($1, $2)", entryId, exitId);
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM gates.events WHERE event_id IN ($1, $2) AND delivered_at IS NULL", entryId, exitId));
     }
 
@@ -84,7 +79,7 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
             Content = JsonContent.Create(buffered.Select(b => new { b.Id, Time = b.Time }).Select(b =>
                     new { eventId = b.Id, direction = "entry", plate = "PA77XY", timestamp = b.Time.ToString("O") })
                 .Append(new { eventId = fresh, direction = "entry", plate = "PA77XY", timestamp = GatewayHost.Start.ToString("O") })),
-            Headers = { Authorization = GatewayHost.Basic(EntryGate, Password) },
+            Headers = { Authorization = GatewayHost.Basic(EntryGate, GatePassword) },
         };
         using var response = await host.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -93,8 +88,8 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         Assert.Equal([.. buffered.Select(b => ((string?)b.Id, (string?)"duplicate")), (fresh, "accepted")], results);
 
         await host.Sink.WaitForGateEventsAsync([.. buffered.Select(b => b.Id), fresh]);
-        // Nothing more is deliverable; the sink saw each event id exactly once.
-        await DrainOutboxAsync(host);
+        // All delivered, so nothing more can reach the sink; it saw each event id exactly once.
+        await DeliveredAsync(db, [.. buffered.Select(b => b.Id), fresh]);
         string[] ours = [.. buffered.Select(b => b.Id), fresh];
         var delivered = host.Sink.GateEvents.Select(e => e.EventId).Where(ours.Contains).ToArray();
         Assert.Equal(ours, delivered);
@@ -219,8 +214,8 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
 
     [Theory]
     [InlineData(EntryGate, "wrong-password")]
-    [InlineData("BOS-GATE-IN-99", Password)]
-    [InlineData(ExitGate, Password)] // the user name must be the gate in the URL
+    [InlineData("BOS-GATE-IN-99", GatePassword)]
+    [InlineData(ExitGate, GatePassword)] // the user name must be the gate in the URL
     public async Task Connect_UnknownGateOrWrongCredentials_RefusedBeforeUpgrade(string user, string password)
     {
         await using var host = await GatewayHost.StartAsync(db.ConnectionString);
@@ -248,7 +243,7 @@ public sealed class GateSocketTests(GateDatabaseFixture db) : IClassFixture<Gate
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM gates.events WHERE event_id = 'e1'"));
     }
 
-    // Runs the outbox once more in the test: anything still deliverable would reach the sink now.
-    internal static Task DrainOutboxAsync(GatewayHost host) =>
-        host.Services.GetRequiredService<GateEventDelivery>().DrainAsync(CancellationToken.None);
+    // Waits until the outbox marked every one of these events delivered.
+    internal static Task DeliveredAsync(GatewayDatabaseFixture db, string[] eventIds) => db.WaitUntilAsync(
+        "SELECT NOT EXISTS (SELECT 1 FROM gates.events WHERE event_id = ANY($1) AND delivered_at IS NULL)", eventIds);
 }

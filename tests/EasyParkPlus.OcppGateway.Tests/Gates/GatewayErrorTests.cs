@@ -1,19 +1,20 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Gates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using static EasyParkPlus.OcppGateway.Tests.Gates.GateDatabaseFixture;
+using static EasyParkPlus.OcppGateway.Tests.GatewayDatabaseFixture;
 
 namespace EasyParkPlus.OcppGateway.Tests.Gates;
 
 // Issue 16, point 7: an unexpected failure answers a problem with a correlation id, never a stack trace or a source
 // path, in Development too (where ASP.NET Core would otherwise show its developer exception page).
-public sealed class GatewayErrorTests(GateDatabaseFixture db) : IClassFixture<GateDatabaseFixture>
+public sealed class GatewayErrorTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task PostEvents_StorageFailsInDevelopment_500ProblemWithCorrelationIdAndNoStackTrace()
@@ -25,13 +26,13 @@ public sealed class GatewayErrorTests(GateDatabaseFixture db) : IClassFixture<Ga
                 services.RemoveAll<GateEventIngest>();
                 services.AddSingleton(provider => new GateEventIngest(
                     new GateStore(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2")),
-                    provider.GetRequiredService<GateEventDelivery>(), TimeProvider.System, provider.GetRequiredService<IOptions<GateOptions>>(),
+                    provider.GetRequiredService<DeviceEventOutbox>(), TimeProvider.System, provider.GetRequiredService<IOptions<GateOptions>>(),
                     NullLogger<GateEventIngest>.Instance));
             });
         using var request = new HttpRequestMessage(HttpMethod.Post, $"gates/{EntryGate}/events")
         {
             Content = JsonContent.Create(new { eventId = "err-1", direction = "entry", plate = "ERR1", timestamp = GatewayHost.Start.ToString("O") }),
-            Headers = { Authorization = GatewayHost.Basic(EntryGate, Password) },
+            Headers = { Authorization = GatewayHost.Basic(EntryGate, GatePassword) },
         };
 
         using var response = await host.Http.SendAsync(request);

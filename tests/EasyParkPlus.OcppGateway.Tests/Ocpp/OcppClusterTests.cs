@@ -5,17 +5,17 @@ using System.Text.Json;
 namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 
 // Two gateway instances on one database: a command sent to the instance that does not hold the station's
-// socket is forwarded to the one that does (gateway.station_owners); once the station leaves, both answer 503.
-public sealed class OcppClusterTests(OcppDatabaseFixture db) : IClassFixture<OcppDatabaseFixture>
+// socket is forwarded to the one that does (gateway.device_owners); once the station leaves, both answer 503.
+public sealed class OcppClusterTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task CommandOnTheOtherInstance_IsForwardedToTheOwner_OfflineEverywhereAfterDisconnect()
     {
-        await using var owner = OcppHost.Launch(db.ConnectionString);
-        await using var other = OcppHost.Launch(db.ConnectionString);
-        var stationId = OcppDatabaseFixture.Station2;
+        await using var owner = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var other = await GatewayHost.StartAsync(db.ConnectionString);
+        var stationId = GatewayDatabaseFixture.Station2;
         var station = await owner.ConnectAsync(stationId);
-        Assert.Equal(owner.InternalAddress.Port, new Uri((await db.ScalarAsync<string>("SELECT internal_url FROM gateway.station_owners WHERE station_id = $1", stationId))!).Port);
+        Assert.Equal(owner.InternalAddress.Port, new Uri((await db.ScalarAsync<string>("SELECT internal_url FROM gateway.device_owners WHERE kind = 'station' AND device_id = $1", stationId))!).Port);
 
         var start = other.Http.SendAsync(other.InternalPost($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 1, idToken = "cust-9", remoteStartId = 42 }));
         var call = await station.ReceiveAsync();
@@ -32,7 +32,7 @@ public sealed class OcppClusterTests(OcppDatabaseFixture db) : IClassFixture<Ocp
         await station.DisposeAsync();
         // The owner removes its claim when the socket closes; wait for that row to go (bounded).
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await db.ScalarAsync<string>("SELECT instance_id FROM gateway.station_owners WHERE station_id = $1", stationId) is not null)
+        while (await db.ScalarAsync<string>("SELECT instance_id FROM gateway.device_owners WHERE kind = 'station' AND device_id = $1", stationId) is not null)
         {
             await Task.Delay(20, limit.Token);
         }

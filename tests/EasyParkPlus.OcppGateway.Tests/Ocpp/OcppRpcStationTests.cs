@@ -5,16 +5,16 @@ namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 
 // A charging station nobody on the team wrote: ocpp-rpc (npm) in strict mode, driven by node/station.js, so every
 // answer and CALL of the gateway is also validated against the official OCPP 2.0.1 schemas on the station's side.
-public sealed class OcppRpcStationTests(ChargerDatabaseFixture db) : IClassFixture<ChargerDatabaseFixture>
+public sealed class OcppRpcStationTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     [Fact]
     public async Task FullTransaction_WithDisconnectAndReplay_PersistedOnceAndHandedToSinkInOrder()
     {
-        await using var host = ChargerGatewayHost.Launch(db.ConnectionString);
-        var station = ChargerDatabaseFixture.StationId;
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        var station = GatewayDatabaseFixture.Station1;
 
         var (exitCode, lines, errors) = await NodeScript.RunAsync("station.js",
-            host.OcppEndpoint.ToString(), station, ChargerDatabaseFixture.Password, ChargerDatabaseFixture.CustomerId.ToString());
+            host.OcppEndpoint.ToString(), station, GatewayDatabaseFixture.StationPassword, GatewayDatabaseFixture.CustomerId.ToString());
         var steps = lines.ToDictionary(l => l.GetProperty("step").GetString()!, l => l);
         Assert.True(exitCode == 0, $"station.js failed ({exitCode}): {string.Join('\n', lines)}\n{errors}");
 
@@ -22,7 +22,7 @@ public sealed class OcppRpcStationTests(ChargerDatabaseFixture db) : IClassFixtu
         Assert.Equal("ocpp2.0.1", steps["connected"].GetProperty("protocol").GetString());
         Assert.Equal("Accepted", steps["boot"].GetProperty("status").GetString());
         Assert.True(steps["boot"].GetProperty("interval").GetInt32() > 0);
-        Assert.Equal(ChargerGatewayHost.Start, steps["heartbeat"].GetProperty("currentTime").GetDateTimeOffset());
+        Assert.Equal(GatewayHost.Start, steps["heartbeat"].GetProperty("currentTime").GetDateTimeOffset());
         Assert.Equal("Accepted", steps["authorize"].GetProperty("idTokenInfo").GetProperty("status").GetString());
         Assert.NotEqual("Accepted", steps["authorizeUnknown"].GetProperty("idTokenInfo").GetProperty("status").GetString());
 
@@ -47,9 +47,9 @@ public sealed class OcppRpcStationTests(ChargerDatabaseFixture db) : IClassFixtu
             events.Select(e => e.EventType));
         Assert.Equal(["Charging", "Charging", "SuspendedEV", "EVConnected", "Idle"], events.Select(e => e.ChargingState));
         Assert.Equal([0L, 5000L, 12000L, 12000L, 12500L], events.Select(e => e.EnergyWh));
-        var t0 = ChargerGatewayHost.Start;
+        var t0 = GatewayHost.Start;
         Assert.Equal([t0.AddSeconds(10), t0.AddSeconds(600), t0.AddSeconds(1200), t0.AddSeconds(1500), t0.AddSeconds(1800)], events.Select(e => e.Timestamp));
-        Assert.Equal(ChargerDatabaseFixture.CustomerId.ToString(), events[0].IdToken);
+        Assert.Equal(GatewayDatabaseFixture.CustomerId.ToString(), events[0].IdToken);
         Assert.Equal("EVDisconnected", events[^1].StoppedReason);
         Assert.All(events, e => Assert.Equal((1, (int?)1), (e.EvseId, e.ConnectorId)));
         Assert.Equal($"{station}/TX-NODE-1/4", events[^1].DedupeId);

@@ -6,10 +6,10 @@ namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 
 // The /ocpp/{stationId} WebSocket on a real Kestrel port and real PostgreSQL: handshake refusals before the
 // upgrade, the station→CSMS handlers and what they persist, and the CALLERROR for each kind of bad frame.
-public sealed class OcppSocketTests(OcppDatabaseFixture db) : IClassFixture<OcppDatabaseFixture>
+public sealed class OcppSocketTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
     private static async Task<(WebSocketState State, HttpStatusCode Status, string? SubProtocol)> TryConnectAsync(
-        OcppHost host, string stationId, string? password, params string[] subprotocols)
+        GatewayHost host, string stationId, string? password, params string[] subprotocols)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -19,7 +19,7 @@ public sealed class OcppSocketTests(OcppDatabaseFixture db) : IClassFixture<Ocpp
         }
         if (password is not null)
         {
-            socket.Options.SetRequestHeader("Authorization", OcppHost.Basic(stationId, password).ToString());
+            socket.Options.SetRequestHeader("Authorization", GatewayHost.Basic(stationId, password).ToString());
         }
         try
         {
@@ -37,16 +37,16 @@ public sealed class OcppSocketTests(OcppDatabaseFixture db) : IClassFixture<Ocpp
     [Fact]
     public async Task Handshake_RefusesOtherSubprotocolsAndBadLoginsBeforeTheUpgrade_AcceptsOcpp201WithBasic()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        var station = OcppDatabaseFixture.Station1;
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        var station = GatewayDatabaseFixture.Station1;
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await TryConnectAsync(host, station, OcppDatabaseFixture.Password, "ocpp1.6")).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await TryConnectAsync(host, station, OcppDatabaseFixture.Password)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await TryConnectAsync(host, station, GatewayDatabaseFixture.StationPassword, "ocpp1.6")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await TryConnectAsync(host, station, GatewayDatabaseFixture.StationPassword)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await TryConnectAsync(host, station, "wrong-password-123", "ocpp2.0.1")).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await TryConnectAsync(host, station, null, "ocpp2.0.1")).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await TryConnectAsync(host, "NO-SUCH-STATION", OcppDatabaseFixture.Password, "ocpp2.0.1")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TryConnectAsync(host, "NO-SUCH-STATION", GatewayDatabaseFixture.StationPassword, "ocpp2.0.1")).Status);
 
-        var accepted = await TryConnectAsync(host, station, OcppDatabaseFixture.Password, "ocpp1.6", "ocpp2.0.1");
+        var accepted = await TryConnectAsync(host, station, GatewayDatabaseFixture.StationPassword, "ocpp1.6", "ocpp2.0.1");
         Assert.Equal((HttpStatusCode.SwitchingProtocols, "ocpp2.0.1"), (accepted.Status, accepted.SubProtocol));
 
         // A plain GET is told to upgrade, with problem details.
@@ -58,8 +58,8 @@ public sealed class OcppSocketTests(OcppDatabaseFixture db) : IClassFixture<Ocpp
     [Fact]
     public async Task Boot_Heartbeat_Status_ArePersistedAndAnsweredPerSchema()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station2);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station2);
 
         var boot = await station.ResultAsync("BootNotification", new
         {
@@ -68,30 +68,30 @@ public sealed class OcppSocketTests(OcppDatabaseFixture db) : IClassFixture<Ocpp
         });
         Assert.Equal("Accepted", boot.GetProperty("status").GetString());
         Assert.Equal(300, boot.GetProperty("interval").GetInt32());
-        Assert.Equal(OcppHost.Start, DateTimeOffset.Parse(boot.GetProperty("currentTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(GatewayHost.Start, DateTimeOffset.Parse(boot.GetProperty("currentTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("ABB/Terra 184/1.8.3/SN-42", await db.ScalarAsync<string>(
-            "SELECT vendor || '/' || model || '/' || firmware_version || '/' || serial_number FROM charging.chargers WHERE station_id = $1", OcppDatabaseFixture.Station2));
+            "SELECT vendor || '/' || model || '/' || firmware_version || '/' || serial_number FROM charging.chargers WHERE station_id = $1", GatewayDatabaseFixture.Station2));
 
         host.Clock.Advance(TimeSpan.FromMinutes(5));
         var heartbeat = await station.ResultAsync("Heartbeat", new { });
-        Assert.Equal(OcppHost.Start.AddMinutes(5), DateTimeOffset.Parse(heartbeat.GetProperty("currentTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(GatewayHost.Start.AddMinutes(5), DateTimeOffset.Parse(heartbeat.GetProperty("currentTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
 
-        var deviceTime = OcppHost.Start.AddMinutes(4);
+        var deviceTime = GatewayHost.Start.AddMinutes(4);
         var status = await station.ResultAsync("StatusNotification", new { timestamp = deviceTime.ToString("O"), connectorStatus = "Occupied", evseId = 1, connectorId = 1 });
         Assert.Equal(JsonValueKind.Object, status.ValueKind);
         Assert.Empty(status.EnumerateObject());
         // An older notification arriving late does not overwrite the newer state.
         await station.ResultAsync("StatusNotification", new { timestamp = deviceTime.AddMinutes(-1).ToString("O"), connectorStatus = "Available", evseId = 1, connectorId = 1 });
         Assert.Equal("Occupied", await db.ScalarAsync<string>(
-            "SELECT status FROM gateway.connector_status WHERE station_id = $1 AND evse_id = 1 AND connector_id = 1", OcppDatabaseFixture.Station2));
+            "SELECT status FROM gateway.connector_status WHERE station_id = $1 AND evse_id = 1 AND connector_id = 1", GatewayDatabaseFixture.Station2));
         Assert.Contains(host.Sink.Statuses, s => s is { Status: "Occupied", EvseId: 1, ConnectorId: 1 } && s.Timestamp == deviceTime);
     }
 
     [Fact]
     public async Task Authorize_UnknownInvalidAccepted_FromIdTokensCustomersAndPaymentMethods()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station1);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station1);
         var withCard = Guid.NewGuid();
         var withoutCard = Guid.NewGuid();
         foreach (var (id, name) in new[] { (withCard, "card"), (withoutCard, "nocard") })
@@ -142,8 +142,8 @@ public sealed class OcppSocketTests(OcppDatabaseFixture db) : IClassFixture<Ocpp
     [MemberData(nameof(BadFrames))]
     public async Task MalformedFrame_GetsTheRightCallError_AndTheSocketStaysUsable(string frame, string errorCode, string messageId)
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station1);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station1);
 
         await station.SendTextAsync(frame);
         var answer = await station.ReceiveAsync();
@@ -166,8 +166,8 @@ public sealed class OcppSocketTests(OcppDatabaseFixture db) : IClassFixture<Ocpp
     [Fact]
     public async Task OversizedAndBinaryMessages_GetFormatViolation_NotAClosedSocket()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station1);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station1);
 
         await station.SendTextAsync("[2, \"big\", \"DataTransfer\", {\"vendorId\": \"" + new string('x', 100_000) + "\"}]");
         var big = await station.ReceiveAsync();

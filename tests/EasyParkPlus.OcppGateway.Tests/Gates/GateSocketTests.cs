@@ -245,5 +245,5 @@ public sealed class GateSocketTests(GatewayDatabaseFixture db) : IClassFixture<G
 
     // Waits until the outbox marked every one of these events delivered.
     internal static Task DeliveredAsync(GatewayDatabaseFixture db, string[] eventIds) => db.WaitUntilAsync(
-        "SELECT NOT EXISTS (SELECT 1 FROM gates.events WHERE event_id = ANY($1) AND delivered_at IS NULL)", eventIds);
+        "SELECT NOT EXISTS (SELECT 1 FROM gates.events WHERE event_id = ANY($1) AND delivered_at IS NULL)", (object)eventIds);
 }

@@ -68,7 +68,7 @@ public sealed class SystemChargingTests(SystemFixture system) : IClassFixture<Sy
         Assert.Equal(150_000, charging.GetProperty("allocatedW").GetInt32());
         Assert.Equal(0, charging.GetProperty("holdCents").GetInt64());
         // The session is visible to the api's readers (chargers in use, console, utilisation) while it runs.
-        var active = Assert.Single(await system.RowsAsync("SELECT status, transaction_id, customer_id, started_device_at, meter_start_wh FROM charging.charging_sessions WHERE workflow_id = $1", workflowId));
+        var active = Assert.Single(await system.RowsOnceAnyAsync("SELECT status, transaction_id, customer_id, started_device_at, meter_start_wh FROM charging.charging_sessions WHERE workflow_id = $1", workflowId));
         Assert.Equal(("active", transactionId, (object?)customerId, (object?)station.Start, (object?)1_250_000L),
             ((string)active["status"]!, (string)active["transaction_id"]!, active["customer_id"], active["started_device_at"], active["meter_start_wh"]));
         // The driver sees the session the charger started on their card.
@@ -181,7 +181,7 @@ public sealed class SystemChargingTests(SystemFixture system) : IClassFixture<Sy
                 var stored = Assert.Single(await system.RowsAsync(
                     "SELECT remote_start_id FROM gateway.transaction_events WHERE station_id = $1 AND transaction_id = $2 AND seq_no = 0", stationId, transactionId!));
                 Assert.Equal(remoteStart.GetProperty("remoteStartId").GetInt32(), stored["remote_start_id"]);
-                var row = Assert.Single(await system.RowsAsync("SELECT status, customer_id, meter_start_wh FROM charging.charging_sessions WHERE workflow_id = $1", workflowId));
+                var row = Assert.Single(await system.RowsOnceAnyAsync("SELECT status, customer_id, meter_start_wh FROM charging.charging_sessions WHERE workflow_id = $1", workflowId));
                 Assert.Equal(("active", (object?)customerId, (object?)3_400_000L), ((string)row["status"]!, row["customer_id"], row["meter_start_wh"]));
                 // The chargers list shows the EVSE in use.
                 var chargers = await driver.GetFromJsonAsync<JsonElement>("api/v1/facilities/BOS/chargers");

@@ -35,6 +35,24 @@ public sealed class SystemFixture : ApiFixture
         return await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// <see cref="RowsAsync"/> polled until it returns a row: a workflow's state can move before the activity that writes
+    /// the row has committed (60 s real-time limit).
+    /// </summary>
+    public async Task<List<Dictionary<string, object?>>> RowsOnceAnyAsync(string sql, params object[] parameters)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var rows = await RowsAsync(sql, parameters);
+            if (rows.Count > 0 || DateTimeOffset.UtcNow > deadline)
+            {
+                return rows;
+            }
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Rows of a query as column name → value (DBNull as null, timestamps as DateTimeOffset).</summary>
     public async Task<List<Dictionary<string, object?>>> RowsAsync(string sql, params object[] parameters)
     {

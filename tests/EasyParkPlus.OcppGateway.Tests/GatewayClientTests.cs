@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.OcppGateway.Tests.Ocpp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -77,6 +78,34 @@ public sealed class GatewayClientTests(GatewayDatabaseFixture db) : IClassFixtur
         var badKey = await Assert.ThrowsAsync<GatewayRejectedException>(
             () => wrongKeyProvider.GetRequiredService<IGatewayClient>().ShowGateMessageAsync(GatewayDatabaseFixture.EntryGate, "hi", CancellationToken.None));
         Assert.Contains("401", badKey.Message, StringComparison.Ordinal);
+    }
+
+    // What the charging activities copy next to a session: the gateway's stored TransactionEvents through its internal API.
+    [Fact]
+    public async Task ReadTransactionEventsAsync_StationReportedEventsOutOfOrder_ReturnsEachOnceInSeqNoOrder_InvalidIdRejected()
+    {
+        await using var host = await GatewayHost.StartAsync(db.ConnectionString);
+        await using var station = await host.ConnectAsync(GatewayDatabaseFixture.Station1);
+        using var provider = ClientServices(host.InternalAddress, GatewayHost.InternalKey);
+        var client = provider.GetRequiredService<IGatewayClient>();
+        var t0 = GatewayHost.Start.AddMinutes(-30);
+        var tx = $"tx-{Guid.NewGuid():N}"[..20];
+
+        // seqNo 1 arrives last, replayed from the station's offline queue, and then once more.
+        await station.ResultAsync("TransactionEvent", OcppTransactionTests.Event("Started", 0, tx, t0, "Authorized", "Charging", 1000m, evse: new { id = 1, connectorId = 1 }));
+        await station.ResultAsync("TransactionEvent", OcppTransactionTests.Event("Ended", 2, tx, t0.AddMinutes(45), "EVDeparted", "Idle", 12_600m, stoppedReason: "EVDisconnected"));
+        var offline = OcppTransactionTests.Event("Updated", 1, tx, t0.AddMinutes(20), "ChargingStateChanged", "SuspendedEV", null, offline: true);
+        await station.ResultAsync("TransactionEvent", offline);
+        await station.ResultAsync("TransactionEvent", offline);
+
+        var events = await client.ReadTransactionEventsAsync(GatewayDatabaseFixture.Station1, tx, CancellationToken.None);
+
+        events.Select(e => (e.SeqNo, e.DeviceTime, e.EnergyWh, e.ChargingState)).Should().Equal(
+            (0, t0, 1000L, "Charging"), (1, t0.AddMinutes(20), (long?)null, "SuspendedEV"), (2, t0.AddMinutes(45), 12_600L, "Idle"));
+        events.Should().OnlyContain(e => e.ReceivedAt == GatewayHost.Start, "the gateway's clock when each arrived");
+        (await client.ReadTransactionEventsAsync(GatewayDatabaseFixture.Station2, tx, CancellationToken.None)).Should().BeEmpty("the transaction id is the other station's");
+        var invalid = () => client.ReadTransactionEventsAsync(GatewayDatabaseFixture.Station1, new string('x', 65), CancellationToken.None);
+        (await invalid.Should().ThrowAsync<GatewayRejectedException>()).Which.Message.Should().Contain("400");
     }
 
     [Fact]

@@ -260,29 +260,50 @@ public sealed class ChargingActivities(
             ChargingLog.SessionNotRecorded(logger, record.WorkflowId, record.StationId, record.EvseId);
             return;
         }
-        // The session's meter readings and charging-state changes, as the charger reported them (the gateway stored each
-        // TransactionEvent once), copied next to the session for reports; the unique keys make a retry change nothing.
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO charging.energy_readings (charging_session_id, seq_no, device_at, received_at, energy_wh)
-            SELECT s.id, t.seq_no, t.device_time, t.received_at, t.energy_wh
-            FROM charging.charging_sessions s
-            JOIN charging.chargers c ON c.id = s.charger_id
-            JOIN gateway.transaction_events t ON t.station_id = c.station_id AND t.transaction_id = s.transaction_id
-            WHERE s.workflow_id = {record.WorkflowId} AND t.energy_wh IS NOT NULL
-            ON CONFLICT (charging_session_id, seq_no, device_at) DO NOTHING
-            """, CancellationToken);
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO charging.charging_state_events (charging_session_id, seq_no, device_at, received_at, state)
-            SELECT s.id, t.seq_no, t.device_time, t.received_at,
-                   CASE t.charging_state WHEN 'Charging' THEN 'charging' WHEN 'EVConnected' THEN 'ev_connected'
-                        WHEN 'SuspendedEV' THEN 'suspended_ev' WHEN 'SuspendedEVSE' THEN 'suspended_evse' ELSE 'idle' END
-            FROM charging.charging_sessions s
-            JOIN charging.chargers c ON c.id = s.charger_id
-            JOIN gateway.transaction_events t ON t.station_id = c.station_id AND t.transaction_id = s.transaction_id
-            WHERE s.workflow_id = {record.WorkflowId} AND t.charging_state IN ('Charging', 'EVConnected', 'SuspendedEV', 'SuspendedEVSE', 'Idle')
-            ON CONFLICT (charging_session_id, seq_no) DO NOTHING
-            """, CancellationToken);
+        // The session's meter readings and charging-state changes as the charger reported them, copied next to the session
+        // for reports; the gateway owns the events and hands them over through its internal API (an unreachable gateway
+        // fails this attempt, after the row above is written, and the retry copies them). Unique keys make a retry change nothing.
+        var events = await gateway.ReadTransactionEventsAsync(record.StationId, record.TransactionId, CancellationToken);
+        var readings = events.Where(e => e.EnergyWh is not null).ToList();
+        if (readings.Count > 0)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO charging.energy_readings (charging_session_id, seq_no, device_at, received_at, energy_wh)
+                SELECT s.id, r.seq_no, r.device_at, r.received_at, r.energy_wh
+                FROM charging.charging_sessions s
+                CROSS JOIN unnest({readings.Select(e => e.SeqNo).ToArray()}, {readings.Select(e => e.DeviceTime.ToUniversalTime()).ToArray()},
+                    {readings.Select(e => e.ReceivedAt.ToUniversalTime()).ToArray()}, {readings.Select(e => e.EnergyWh!.Value).ToArray()})
+                    AS r(seq_no, device_at, received_at, energy_wh)
+                WHERE s.workflow_id = {record.WorkflowId}
+                ON CONFLICT (charging_session_id, seq_no, device_at) DO NOTHING
+                """, CancellationToken);
+        }
+        var states = events.Select(e => (Event: e, State: ChargingStateName(e.ChargingState))).Where(e => e.State is not null).ToList();
+        if (states.Count > 0)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO charging.charging_state_events (charging_session_id, seq_no, device_at, received_at, state)
+                SELECT s.id, r.seq_no, r.device_at, r.received_at, r.state
+                FROM charging.charging_sessions s
+                CROSS JOIN unnest({states.Select(e => e.Event.SeqNo).ToArray()}, {states.Select(e => e.Event.DeviceTime.ToUniversalTime()).ToArray()},
+                    {states.Select(e => e.Event.ReceivedAt.ToUniversalTime()).ToArray()}, {states.Select(e => e.State!).ToArray()})
+                    AS r(seq_no, device_at, received_at, state)
+                WHERE s.workflow_id = {record.WorkflowId}
+                ON CONFLICT (charging_session_id, seq_no) DO NOTHING
+                """, CancellationToken);
+        }
     }
+
+    // OCPP 2.0.1 chargingState → charging.charging_state_events.state; an event without a state records no change.
+    private static string? ChargingStateName(string? chargingState) => chargingState switch
+    {
+        "Charging" => "charging",
+        "EVConnected" => "ev_connected",
+        "SuspendedEV" => "suspended_ev",
+        "SuspendedEVSE" => "suspended_evse",
+        "Idle" => "idle",
+        _ => null,
+    };
 
     public async Task RaiseOperatorAlertAsync(ChargingAlert alert)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EasyParkPlus.Data.GatewayApi;
 using Microsoft.Extensions.Logging;
 
 namespace EasyParkPlus.Activities.Gateway;
@@ -53,6 +54,13 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
 
     public async Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken)
         => EnsureAcknowledged(await SendAsync<AckReply>($"internal/v1/gates/{Escape(gateId)}/message", new { text }, cancellationToken), gateId);
+
+    public async Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken)
+    {
+        var reply = await SendAsync<TransactionEventsResponse>(
+            "internal/v1/chargers/transaction-events", new TransactionEventsRequest(stationId, transactionId), cancellationToken);
+        return reply.Events;
+    }
 
     private async Task<T> SendAsync<T>(string path, object body, CancellationToken cancellationToken)
         where T : class

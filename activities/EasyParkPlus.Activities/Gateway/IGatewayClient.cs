@@ -1,3 +1,5 @@
+using EasyParkPlus.Data.GatewayApi;
+
 namespace EasyParkPlus.Activities.Gateway;
 
 /// <summary>
@@ -20,6 +22,9 @@ public interface IGatewayClient
     Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken);
 
     Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken);
+
+    /// <summary>The TransactionEvents the gateway stored of a station's transaction, in seqNo order (empty when none).</summary>
+    Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken);
 }
 
 public sealed record StartTransactionResult(bool Accepted, string? TransactionId);

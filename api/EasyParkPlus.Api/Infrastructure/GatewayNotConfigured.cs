@@ -1,4 +1,5 @@
 using EasyParkPlus.Activities.Gateway;
+using EasyParkPlus.Data.GatewayApi;
 
 namespace EasyParkPlus.Api.Infrastructure;
 
@@ -22,4 +23,7 @@ public sealed class GatewayNotConfigured : IGatewayClient
     public Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken) => throw Missing();
 
     public Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken) => throw Missing();
+
+    public Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
+        throw Missing();
 }

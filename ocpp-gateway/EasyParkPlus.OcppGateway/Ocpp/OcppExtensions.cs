@@ -32,6 +32,7 @@ public static class OcppExtensions
         endpoints.MapOcppEndpoints();
         internalApi.MapOcppCommandEndpoints();
         internalApi.MapLiveStateEndpoints();
+        internalApi.MapTransactionEventEndpoints();
         return endpoints;
     }
 

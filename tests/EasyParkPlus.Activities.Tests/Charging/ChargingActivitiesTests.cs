@@ -5,6 +5,7 @@ using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Activities.Subscriptions;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Accounts;
+using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Domain.Subscriptions;
 using EasyParkPlus.Engine;
@@ -245,15 +246,14 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
             Closing = new ChargingSessionClosing(false, started.AddMinutes(51.5), 1_270_000, 20_000, 690, 7, 200, 700, 350, 1250, "EVDisconnected"),
         };
 
-        // What the gateway stored of the transaction: three events with the register and the charging state.
-        foreach (var (seqNo, type, minutes, state, wh) in new[] { (0, "Started", 0, "Charging", 1_250_000L), (1, "Updated", 40, "EVConnected", 1_270_000L), (2, "Ended", 51.5, "Idle", 1_270_000L) })
-        {
-            await ExecuteAsync("""
-                INSERT INTO gateway.transaction_events (station_id, transaction_id, seq_no, event_type, evse_id, device_time, trigger_reason, charging_state,
-                    energy_wh, payload, received_at, next_attempt_at)
-                VALUES ($1, 'TX-REC-1', $2, $3, 1, $4, 'Trigger', $5, $6, '{}', $4, $4)
-                """, record.StationId, seqNo, type, started.AddMinutes(minutes), state, wh);
-        }
+        // What the gateway's internal API reports of the transaction: three events with the register and the charging
+        // state (the gateway's own tables hold nothing here: the activity must not read them).
+        _gateway.TransactionEvents[(record.StationId, "TX-REC-1")] =
+        [
+            new(0, started, started.AddSeconds(1), 1_250_000, "Charging"),
+            new(1, started.AddMinutes(40), started.AddMinutes(40), 1_270_000, "EVConnected"),
+            new(2, started.AddMinutes(51.5), started.AddMinutes(51.5), 1_270_000, "Idle"),
+        ];
 
         await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(record));
         var active = await RowAsync(record.WorkflowId);
@@ -270,6 +270,30 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
                 || '|' || (SELECT string_agg(e.seq_no || ':' || e.state, ',' ORDER BY e.seq_no) FROM charging.charging_state_events e WHERE e.charging_session_id = s.id)
             FROM charging.charging_sessions s WHERE s.workflow_id = $1
             """, record.WorkflowId));
+        _gateway.Commands.Should().Equal(Enumerable.Repeat($"events:{record.StationId}/TX-REC-1", 3), "each recording of the known EVSE asks the gateway once");
+    }
+
+    [Fact]
+    public async Task RecordSessionAsync_GatewayUnreachable_SessionRowWrittenAndTheActivityFailsForARetry()
+    {
+        var sessionId = Guid.NewGuid();
+        var customerId = await RegisterDriverAsync();
+        var started = new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero);
+        var record = new ChargingSessionRecord($"charging-{sessionId}", sessionId, EasyParkSeeder.StationId("BOS", 1), 1, "TX-REC-2", customerId,
+            started, 40_000, started.AddSeconds(2));
+        _gateway.Offline = true;
+
+        var attempt = () => InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(record));
+
+        await attempt.Should().ThrowAsync<GatewayUnavailableException>();
+        (await RowAsync(record.WorkflowId)).Should().Be($"active|TX-REC-2|{customerId}|40000||0|0|", "the api's readers see the running session meanwhile");
+        _gateway.Offline = false;
+        _gateway.TransactionEvents[(record.StationId, "TX-REC-2")] = [new(0, started, started, 40_000, "Charging")];
+        await attempt();
+        (await ScalarTextAsync("""
+            SELECT string_agg(r.seq_no || ':' || r.energy_wh, ',') FROM charging.energy_readings r
+            JOIN charging.charging_sessions s ON s.id = r.charging_session_id WHERE s.workflow_id = $1
+            """, record.WorkflowId)).Should().Be("0:40000");
     }
 
     private async Task<string> ScalarTextAsync(string sql, params object[] values) => (await TestSql.ScalarAsync<string>(_connectionString, sql, values))!;
@@ -379,6 +403,19 @@ internal sealed class RecordingChargerGateway : IGatewayClient
     {
         Commands.Add($"release:{sessionId}");
         return Task.CompletedTask;
+    }
+
+    /// <summary>What the gateway's internal API answers for a transaction's stored events (none when not set).</summary>
+    public Dictionary<(string StationId, string TransactionId), List<TransactionEventReading>> TransactionEvents { get; } = [];
+
+    public Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken)
+    {
+        if (Offline)
+        {
+            throw new GatewayUnavailableException("The gateway could not be reached (test).");
+        }
+        Commands.Add($"events:{stationId}/{transactionId}");
+        return Task.FromResult<IReadOnlyList<TransactionEventReading>>(TransactionEvents.GetValueOrDefault((stationId, transactionId)) ?? []);
     }
 
     public Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Activities.Tests.Data;
 using EasyParkPlus.Data.Accounts;
 using EasyParkPlus.Data.Billing;
+using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Domain;
@@ -143,5 +144,8 @@ public sealed class EntryValidationTests
         public Task<int> ReservePowerAsync(string facilityId, PowerRequest request, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
 
         public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+
+        public Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("not used");
     }
 }

@@ -1,6 +1,7 @@
 using EasyParkPlus.Activities.Gateway;
 using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Api.Tests.Support;
+using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Engine.Hosting;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,5 +36,8 @@ public sealed class ApiWithParkingFixture : ApiFixture
         public Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken) => throw None();
 
         public Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken) => throw None();
+
+        public Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
+            throw None();
     }
 }

@@ -3,6 +3,7 @@ using EasyParkPlus.Activities.Gateway;
 using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Data;
+using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Engine;
 using EasyParkPlus.Engine.Hosting;
@@ -138,4 +139,7 @@ public sealed class RecordingGatewayClient : IGatewayClient
 
     public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken) =>
         throw new NotSupportedException("Parking tests send no charger commands.");
+
+    public Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Parking tests read no charger transactions.");
 }

@@ -14,9 +14,10 @@ public sealed class WebUiOptions
 
     /// <summary>
     /// The folder of the built UI (index.html and _app/), written by <c>./easypark ui_build</c> to temporal-server/ui/build.
-    /// Unset: that folder is looked for above the server's own binaries, which is where it is in a checkout.
+    /// Unset: <c>EASYPARK_TEMPORAL_UI</c> names it, else it is looked for above the server's own binaries (where it is
+    /// in a checkout).
     /// </summary>
-    public string? AssetsPath { get; set; }
+    public string? AssetsPath { get; set; } = Environment.GetEnvironmentVariable("EASYPARK_TEMPORAL_UI") is { Length: > 0 } configured ? configured : null;
 
     /// <summary>The namespace the UI opens first.</summary>
     public string DefaultNamespace { get; set; } = "default";

@@ -8,8 +8,8 @@ namespace EasyParkPlus.TemporalServer.Http;
 /// <summary>
 /// The Temporal Web UI on its own port, as <c>temporal server start-dev</c> has it: the built app (static files), the
 /// UI server's <c>/api/v1/settings</c> and history download, and Temporal's HTTP API transcoded onto the server's
-/// methods, all same-origin. It is a host of its own beside the gRPC one (HTTP/1.1 for browsers), so nothing of it
-/// can answer on the gRPC port and no UI route can shadow a gRPC method.
+/// methods, all same-origin. It is a host of its own beside the gRPC one, on HTTP/1.1 (browsers speak no cleartext
+/// HTTP/2), so nothing of it can answer on the gRPC port and no UI route can shadow a gRPC method.
 /// </summary>
 public static class WebUiServer
 {
@@ -24,7 +24,7 @@ public static class WebUiServer
         }
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(options.Ip is "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Ip), options.Port,
-                listen => listen.Protocols = HttpProtocols.Http1AndHttp2));
+                listen => listen.Protocols = HttpProtocols.Http1));
         builder.Services.AddSingleton(invoker);
         builder.Services.AddSingleton(HttpApiRoutes.ForTemporal());
         builder.Services.AddSingleton<HttpApiEndpoints>();

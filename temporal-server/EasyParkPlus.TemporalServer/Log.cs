@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(11006, LogLevel.Debug, "Workflow task of {Run} failed: {Cause} {Message}")]
     public static partial void WorkflowTaskFailed(ILogger logger, string run, string cause, string message);
+
+    [LoggerMessage(11007, LogLevel.Warning, "The Web UI is not built, so its port serves only the HTTP API: run ./easypark ui_build")]
+    public static partial void WebUiNotBuilt(ILogger logger);
 }

@@ -2,6 +2,7 @@ using System.Net;
 using EasyParkPlus.TemporalServer.Cli;
 using EasyParkPlus.TemporalServer.Frontend;
 using EasyParkPlus.TemporalServer.History;
+using EasyParkPlus.TemporalServer.Http;
 using EasyParkPlus.TemporalServer.Matching;
 using EasyParkPlus.TemporalServer.Persistence;
 using EasyParkPlus.TemporalServer.Persistence.InMemory;
@@ -137,13 +138,31 @@ public static class ServerHosting
         }
     }
 
+    /// <summary>
+    /// Starts the Web UI beside a built server: a host of its own on the UI port whose HTTP API calls the server's
+    /// dispatch point in process, exactly as its gRPC methods do.
+    /// </summary>
+    public static async Task<WebApplication> StartWebUiAsync(IServiceProvider server, WebUiOptions options, CancellationToken cancellationToken = default)
+    {
+        var invoker = new RegistryApiInvoker(server.GetRequiredService<RpcRegistry>());
+        var ui = WebUiServer.Build(options, invoker, server.GetRequiredService<ILoggerFactory>());
+        await ui.StartAsync(cancellationToken);
+        return ui;
+    }
+
+    /// <summary>Where a started Web UI host listens, e.g. http://127.0.0.1:8233/.</summary>
+    public static Uri WebUiAddress(WebApplication ui) => WebUiServer.Address(ui);
+
     /// <summary>Starts a server in this process and returns it with the address it listens on (port 0 picks a free port).</summary>
     public static async Task<(WebApplication App, string Address)> StartAsync(ServerOptions options, CancellationToken cancellationToken = default)
     {
         var app = Build(options);
         await InitializeAsync(app.Services, cancellationToken);
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new Uri(address).Authority);
+        return (app, Address(app));
     }
+
+    /// <summary>The host:port a started server listens on (the port it got when asked for 0).</summary>
+    public static string Address(WebApplication app) =>
+        new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Authority;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EasyParkPlus.TemporalServer.History;
+using EasyParkPlus.TemporalServer.Http;
 using Temporalio.Api.Enums.V1;
 
 namespace EasyParkPlus.TemporalServer.Cli;
@@ -36,6 +37,19 @@ public sealed record ServerOptions
 
     /// <summary>Arguments that were not understood (the server starts anyway and warns about each).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
+
+    /// <summary>
+    /// The Web UI as Temporal's CLI places it: on <c>--ui-port</c>, else the gRPC port + 1000 (8233 beside 7233), on the
+    /// same address; none with <c>--headless</c> or for the time-skipping test server.
+    /// </summary>
+    public WebUiOptions? WebUi => TimeSkipping || Headless ? null : new WebUiOptions
+    {
+        Ip = Ip,
+        Port = UiPort ?? (Port == 0 ? 0 : Port + WebUiPortOffset),
+        DefaultNamespace = Namespaces[0],
+    };
+
+    internal const int WebUiPortOffset = 1000;
 }
 
 public enum StoreKind
@@ -155,6 +169,10 @@ public static class ServerCommandLine
                     }
                     break;
             }
+        }
+        if (!options.Headless && options.UiPort is null && options.Port + ServerOptions.WebUiPortOffset > 65535)
+        {
+            throw new FormatException($"--port {options.Port} leaves no room for the Web UI at port + {ServerOptions.WebUiPortOffset}: give --ui-port or --headless");
         }
         return options with
         {

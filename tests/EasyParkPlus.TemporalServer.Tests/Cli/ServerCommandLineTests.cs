@@ -48,6 +48,30 @@ public sealed class ServerCommandLineTests
     }
 
     [Theory]
+    [InlineData(new[] { "server", "start-dev" }, 8233)]
+    [InlineData(new[] { "server", "start-dev", "--port", "7300" }, 8300)]
+    [InlineData(new[] { "server", "start-dev", "--port", "7300", "--ui-port", "9000" }, 9000)]
+    [InlineData(new[] { "server", "start-dev", "--port", "65000", "--ui-port", "9000" }, 9000)]
+    [InlineData(new[] { "server", "start-dev", "--headless" }, null)]
+    [InlineData(new[] { "server", "start-dev", "--port", "65000", "--headless" }, null)]
+    [InlineData(new[] { "7233" }, null)]
+    public void WebUi_AsTemporalsCliPlacesIt_UiPortElseGrpcPortPlus1000NoneHeadlessOrForTheTestServer(string[] args, int? uiPort)
+    {
+        var options = ServerCommandLine.Parse(args);
+
+        options.WebUi?.Port.Should().Be(uiPort);
+        (options.WebUi is null).Should().Be(uiPort is null);
+    }
+
+    [Fact]
+    public void Parse_PortWithNoRoomForTheUiPort_FormatExceptionNamingTheWayOut()
+    {
+        var parse = () => ServerCommandLine.Parse(["server", "start-dev", "--port", "65000"]);
+
+        parse.Should().Throw<FormatException>().WithMessage("*--ui-port or --headless*");
+    }
+
+    [Theory]
     [InlineData("server")]
     [InlineData("start-dev")]
     [InlineData("server", "start-dev", "--port", "seventy")]

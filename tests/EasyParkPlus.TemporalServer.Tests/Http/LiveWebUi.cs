@@ -25,6 +25,8 @@ public sealed class LiveWebUi : IAsyncLifetime
     private readonly CancellationTokenSource _stop = new();
 
     public TemporalClient Client { get; private set; } = null!;
+
+    /// <summary>The UI port, serving the built UI (temporal-server/ui/build) when <c>./easypark ui_build</c> has run.</summary>
     public HttpClient Http { get; } = new();
 
     public async Task InitializeAsync()
@@ -39,7 +41,11 @@ public sealed class LiveWebUi : IAsyncLifetime
         _ui = await ServerHosting.StartWebUiAsync(_server.Services, new() { Port = 0 });
         Http.BaseAddress = ServerHosting.WebUiAddress(_ui);
         Client = await TemporalClient.ConnectAsync(new(address) { Namespace = "default" });
-        _worker = new TemporalWorker(Client, new TemporalWorkerOptions(TaskQueue).AddWorkflow<ParkedCar>().AddAllActivities(new Gate()));
+        _worker = new TemporalWorker(Client, new TemporalWorkerOptions(TaskQueue)
+        {
+            // The UI's call-stack page asks the workflow for its stack.
+            WorkflowStackTrace = WorkflowStackTrace.Normal,
+        }.AddWorkflow<ParkedCar>().AddAllActivities(new Gate()));
         _working = _worker.ExecuteAsync(_stop.Token);
     }
 

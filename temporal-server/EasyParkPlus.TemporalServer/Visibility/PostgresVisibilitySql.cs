@@ -47,11 +47,11 @@ public static class PostgresVisibilitySql
     /// rows of <see cref="PostgresVisibilityTable.SelectList"/> (read them with
     /// <see cref="PostgresVisibilityTable.Read"/>) in the query's order, after the page token's position.
     /// When the page comes back full, <see cref="VisibilityPaging.NextPageToken"/> of its last record
-    /// continues it.
+    /// continues it. A store that keeps columns of its own may select those instead (<paramref name="selectList"/>).
     /// </summary>
     /// <exception cref="VisibilityPageTokenException">The token is not one this query handed out.</exception>
     public static SqlStatement ListStatement(
-        VisibilityQuery query, string namespaceId, int pageSize, ReadOnlySpan<byte> pageToken, string table = "visibility")
+        VisibilityQuery query, string namespaceId, int pageSize, ReadOnlySpan<byte> pageToken, string table = "visibility", string? selectList = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         var ordering = new VisibilityOrdering(query.OrderBy);
@@ -66,7 +66,7 @@ public static class PostgresVisibilitySql
         {
             conditions.Add(sql.After(ordering.Terms, after));
         }
-        var text = $"SELECT {PostgresVisibilityTable.SelectList} FROM {table} WHERE {string.Join(" AND ", conditions)} "
+        var text = $"SELECT {selectList ?? PostgresVisibilityTable.SelectList} FROM {table} WHERE {string.Join(" AND ", conditions)} "
             + $"ORDER BY {sql.OrderBy(ordering.Terms)} LIMIT {sql.Add(NpgsqlDbType.Integer, pageSize)}";
         return new SqlStatement(text, sql.Parameters);
     }

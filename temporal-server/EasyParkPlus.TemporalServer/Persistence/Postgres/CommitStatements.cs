@@ -50,10 +50,7 @@ internal static class CommitStatements
         }
         if (run.Visibility is { } visibility)
         {
-            Statement(batch, """
-                INSERT INTO temporal.visibility (namespace, run_id, workflow_id, start_time, record) VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (namespace, run_id) DO UPDATE SET start_time = EXCLUDED.start_time, record = EXCLUDED.record
-                """, Text(ns), Text(id), Text(wf), Time(visibility.StartTime), Bytes(StateCodec.Encode(visibility)));
+            batch.BatchCommands.Add(VisibilityRows.Upsert(visibility));
         }
         Timers(batch, run);
         QueueTasks(batch, run);

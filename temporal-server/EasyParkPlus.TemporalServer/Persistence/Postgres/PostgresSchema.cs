@@ -47,6 +47,7 @@ public static class PostgresSchema
                 }
                 await transaction.CommitAsync(cancellationToken);
             }
+            await VisibilityRows.MigrateAsync(connection, applied, cancellationToken);
         }
         finally
         {

@@ -203,29 +203,14 @@ public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerSt
     }
 
     public async ValueTask<VisibilityPage> ListExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, int pageSize, byte[]? pageToken, CancellationToken cancellationToken) =>
-        VisibilityListing.List(query, await ReadVisibilityAsync(@namespace, cancellationToken), pageSize, pageToken);
+        await VisibilityRows.ListAsync(dataSource, @namespace, query, pageSize, pageToken, cancellationToken);
 
     public async ValueTask<Visibility.VisibilityCount> CountExecutionsAsync(string @namespace, Visibility.VisibilityQuery query, CancellationToken cancellationToken) =>
-        VisibilityListing.Count(query, await ReadVisibilityAsync(@namespace, cancellationToken));
-
-    // Filters are evaluated in memory over the namespace's records until the list-filter language's SQL translation
-    // (Visibility/PostgresVisibilitySql) is wired to this table; the results are the same, only slower.
-    private async Task<List<VisibilityRecord>> ReadVisibilityAsync(string @namespace, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT record FROM temporal.visibility WHERE namespace = $1");
-        command.Parameters.Add(Text(@namespace));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var records = new List<VisibilityRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            records.Add(StateCodec.DecodeVisibility(reader.GetFieldValue<byte[]>(0)));
-        }
-        return records;
-    }
+        await VisibilityRows.CountAsync(dataSource, @namespace, query, cancellationToken);
 
     public async ValueTask<VisibilityRecord?> GetVisibilityAsync(RunKey key, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT record FROM temporal.visibility WHERE namespace = $1 AND run_id = $2");
+        await using var command = dataSource.CreateCommand($"SELECT record FROM {VisibilityRows.Table} WHERE namespace_id = $1 AND run_id = $2");
         command.Parameters.Add(Text(key.Namespace));
         command.Parameters.Add(Text(key.RunId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

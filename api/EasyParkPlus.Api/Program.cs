@@ -18,6 +18,7 @@ using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -45,8 +46,11 @@ builder.Services.AddHybridCache();
 if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{RedisOptions.Section}:Configuration"]))
 {
     builder.Services.AddStackExchangeRedisCache(_ => { });
-    builder.Services.AddOptions<RedisCacheOptions>().Configure<RedisConnection>((options, redis) =>
-        options.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer!));
+    builder.Services.AddOptions<RedisCacheOptions>().Configure<RedisConnection, IOptions<RedisOptions>>((options, redis, redisOptions) =>
+    {
+        options.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer!);
+        options.InstanceName = redisOptions.Value.KeyPrefix;
+    });
 }
 builder.Services.AddOperatorConsole();
 builder.Services.AddSingleton<RedisConnection>();

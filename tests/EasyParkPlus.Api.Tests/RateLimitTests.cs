@@ -56,7 +56,7 @@ public sealed class RateLimitTests(TightRateLimitFixture api) : IClassFixture<Ti
         Assert.False(string.IsNullOrEmpty(redis), "EASYPARK_TEST_REDIS must be set (./easypark test starts Redis)");
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
         var sub = JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(tokens.AccessToken.Split('.')[1])).RootElement.GetProperty("sub").GetString();
-        var keys = connection.GetServer(connection.GetEndPoints()[0]).Keys(pattern: $"easypark:rl:sub:{sub}:*").ToList();
+        var keys = connection.GetServer(connection.GetEndPoints()[0]).Keys(pattern: $"{api.RedisKeyPrefix}easypark:rl:sub:{sub}:*").ToList();
         var key = Assert.Single(keys);
         Assert.Equal(6, (long)await connection.GetDatabase().StringGetAsync(key));
     }

@@ -28,9 +28,10 @@ public sealed class SharedRedisFixture : ApiFixture
 {
     public SecondApiInstance Second { get; private set; } = null!;
 
-    // Both instances run with these: the same limit over the same window, so they count under the same key.
+    // Both instances run with these: the same keys in Redis, the same limit over the same window, so they count under the same key.
     private static readonly Dictionary<string, string?> Shared = new()
     {
+        ["Redis:KeyPrefix"] = $"easypark-test-shared-{Guid.NewGuid():N}:",
         ["RateLimit:PermitsPerWindow"] = "6",
         ["RateLimit:Window"] = "00:10:00",
         ["Availability:CacheFor"] = "00:01:00",

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
 
 namespace EasyParkPlus.Api.Infrastructure;
 
@@ -11,6 +12,12 @@ public sealed class RedisOptions
 
     /// <summary>StackExchange.Redis configuration string, e.g. "127.0.0.1:6379".</summary>
     public string Configuration { get; set; } = "";
+
+    /// <summary>
+    /// Put before every key this installation keeps in Redis (availability cache, rate limits, failed logins), so
+    /// installations sharing one Redis keep apart. Empty: the keys as they are.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "";
 }
 
 /// <summary>
@@ -20,9 +27,11 @@ public sealed class RedisOptions
 public sealed class RedisConnection : IDisposable
 {
     private readonly ConnectionMultiplexer? _multiplexer;
+    private readonly string _keyPrefix;
 
     public RedisConnection(IOptions<RedisOptions> options)
     {
+        _keyPrefix = options.Value.KeyPrefix;
         if (string.IsNullOrWhiteSpace(options.Value.Configuration))
         {
             return;
@@ -42,7 +51,10 @@ public sealed class RedisConnection : IDisposable
     /// <summary>The shared connection (null when Redis is not configured), also used by the HybridCache's Redis level.</summary>
     public IConnectionMultiplexer? Multiplexer => _multiplexer;
 
-    public IDatabase? Database => _multiplexer is { IsConnected: true } m ? m.GetDatabase() : null;
+    /// <summary>The connected database with every key under <see cref="RedisOptions.KeyPrefix"/>; null while not connected.</summary>
+    public IDatabase? Database => _multiplexer is { IsConnected: true } m
+        ? _keyPrefix.Length == 0 ? m.GetDatabase() : m.GetDatabase().WithKeyPrefix(_keyPrefix)
+        : null;
 
     public void Dispose() => _multiplexer?.Dispose();
 }

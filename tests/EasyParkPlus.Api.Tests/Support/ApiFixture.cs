@@ -75,6 +75,9 @@ public class ApiFixture : IAsyncLifetime
     private WebApplicationFactory<Program>? _factory;
     private string? _connectionString;
 
+    /// <summary>What this fixture's api puts before its Redis keys.</summary>
+    public string RedisKeyPrefix { get; } = $"easypark-test-{Guid.NewGuid():N}:";
+
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("Not initialised.");
 
     public StripeStandIn Stripe { get; private set; } = null!;
@@ -95,8 +98,9 @@ public class ApiFixture : IAsyncLifetime
         ["Postgres:ConnectionString"] = ConnectionString,
         ["Auth:SigningKey"] = SigningKey,
         ["Auth:DevelopmentPassword"] = DevelopmentPassword,
-        // Failed-login counters are shared through Redis: each fixture keeps its own.
-        ["LoginThrottle:KeyPrefix"] = $"easypark-test-{Guid.NewGuid():N}",
+        // Every fixture has a database of its own but all share one Redis: each keeps its own keys there (availability
+        // cache, rate limits, failed logins), or one fixture's cached availability would answer for another's database.
+        ["Redis:KeyPrefix"] = RedisKeyPrefix,
         ["Stripe:ApiKey"] = StripeStandIn.ApiKey,
         ["Stripe:BaseUrl"] = Stripe.BaseUrl,
         ["Stripe:WebhookSecret"] = WebhookSecret,

@@ -315,12 +315,13 @@ public sealed class ParkingSession
             return price;
         }
 
-        _state = ParkingStates.AwaitingReview;
         _reviewReason = string.Join("; ", reasons);
         _amountDue = price.Total.Cents;
         await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.ChargeReview,
             $"The charge of {price.Total} for plate {input.Plate} at {input.FacilityId} waits for an operator: {_reviewReason}. " +
             "Send the ChargeReviewed signal to approve it or set the amount.");
+        // Only now: an operator who sees AwaitingReview must also find the alert that says what to review.
+        _state = ParkingStates.AwaitingReview;
         await Workflow.WaitConditionAsync(() => _review is not null);
         _state = ParkingStates.Pricing;
         return StayReview.Apply(price, _review!);

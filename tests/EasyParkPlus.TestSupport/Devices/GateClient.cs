@@ -29,7 +29,8 @@ public sealed class GateClient(ClientWebSocket socket) : IAsyncDisposable
 
     public async Task<JsonElement> ReceiveAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // A cold api process on a loaded 2-core machine can take most of 30 s to run its first workflow task and activities.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var buffer = new byte[64 * 1024];
         var length = 0;
         while (true)

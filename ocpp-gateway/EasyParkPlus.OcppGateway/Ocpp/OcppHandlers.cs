@@ -5,9 +5,9 @@ using Microsoft.Extensions.Options;
 
 namespace EasyParkPlus.OcppGateway.Ocpp;
 
-// The station→CSMS messages of OCPP 2.0.1. Each payload is checked as the official schema constrains
-// the fields we read; whatever goes wrong becomes a CALLERROR, never a closed socket.
-public sealed class OcppHandlers(OcppStore store, DeviceEventOutbox delivery, IServiceProvider services,
+// The station→CSMS messages of OCPP 2.0.1. Each payload is first checked against its official schema (a violation is
+// answered with its CALLERROR code and changes nothing); whatever else goes wrong becomes a CALLERROR, never a closed socket.
+public sealed class OcppHandlers(OcppStore store, OcppSchemas schemas, DeviceEventOutbox delivery, IServiceProvider services,
     IOptions<OcppOptions> options, TimeProvider time, ILogger<OcppHandlers> logger)
 {
     private static readonly HashSet<string> BootReasons = ["ApplicationReset", "FirmwareUpdate", "LocalReset", "PowerUp", "RemoteReset", "ScheduledReset", "Triggered", "Unknown", "Watchdog"];
@@ -37,11 +37,25 @@ public sealed class OcppHandlers(OcppStore store, DeviceEventOutbox delivery, IS
         "SetMonitoringBase", "SetMonitoringLevel", "SetNetworkProfile", "SetVariableMonitoring", "SetVariables", "SignCertificate",
         "TriggerMessage", "UnlockConnector", "UnpublishFirmware", "UpdateFirmware"];
 
+    // The messages handled below; their payloads are checked against the schemas first.
+    private static readonly HashSet<string> Handled = ["BootNotification", "Heartbeat", "StatusNotification", "Authorize", "TransactionEvent", "MeterValues"];
+
     public async Task<string> HandleAsync(StationConnection station, OcppCall call, CancellationToken ct)
     {
+        if (!Handled.Contains(call.Action) && !Acknowledged.Contains(call.Action))
+        {
+            var unsupported = OtherOcppActions.Contains(call.Action);
+            return OcppFraming.ErrorText(call.MessageId, unsupported ? OcppErrorCodes.NotSupported : OcppErrorCodes.NotImplemented,
+                unsupported ? $"{call.Action} is not accepted from a charging station by this CSMS." : $"Unknown action '{call.Action}'.");
+        }
         try
         {
-            object? answer = call.Action switch
+            if (await schemas.CheckAsync(call.Action, call.Payload) is { } violation)
+            {
+                OcppLog.InvalidMessage(logger, station.StationId, violation.ErrorCode, violation.Description);
+                return OcppFraming.ErrorText(call.MessageId, violation.ErrorCode, $"{call.Action}: {violation.Description}");
+            }
+            object answer = call.Action switch
             {
                 "BootNotification" => await BootAsync(station, PayloadReader.Root(call.Payload), ct),
                 "Heartbeat" => new { currentTime = Now() },
@@ -49,16 +63,9 @@ public sealed class OcppHandlers(OcppStore store, DeviceEventOutbox delivery, IS
                 "Authorize" => await AuthorizeAsync(PayloadReader.Root(call.Payload), ct),
                 "TransactionEvent" => await TransactionEventAsync(station, call.Payload, ct),
                 "MeterValues" => await MeterValuesAsync(station, call.Payload, ct),
-                _ when Acknowledged.Contains(call.Action) => new { },
-                _ => null,
+                _ => new { },
             };
-            if (answer is not null)
-            {
-                return OcppFraming.ResultText(call.MessageId, answer);
-            }
-            var unsupported = OtherOcppActions.Contains(call.Action);
-            return OcppFraming.ErrorText(call.MessageId, unsupported ? OcppErrorCodes.NotSupported : OcppErrorCodes.NotImplemented,
-                unsupported ? $"{call.Action} is not accepted from a charging station by this CSMS." : $"Unknown action '{call.Action}'.");
+            return OcppFraming.ResultText(call.MessageId, answer);
         }
         catch (OcppPayloadException ex)
         {

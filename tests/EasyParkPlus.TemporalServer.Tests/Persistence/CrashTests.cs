@@ -10,7 +10,10 @@ namespace EasyParkPlus.TemporalServer.Tests.Persistence;
 /// Crash safety with real processes (issue 11, must-show 3): two server processes and two SDK worker processes on one
 /// database; one server and one worker are SIGKILLed mid-run and PostgreSQL restarts once. The side effects of the
 /// activities go to a table keyed by (workflow, step, attempt), so running an attempt twice shows as a repeat.
+/// Runs alone: restarting PostgreSQL ends every connection to the shared test cluster, which other test classes running
+/// in parallel would see as 57P01 in the middle of their own work.
 /// </summary>
+[Collection(nameof(CrashTests))]
 public sealed class CrashTests : IAsyncLifetime
 {
     private const int Workflows = 500;
@@ -125,3 +128,6 @@ public sealed class CrashTests : IAsyncLifetime
         }
     }
 }
+
+[CollectionDefinition(nameof(CrashTests), DisableParallelization = true)]
+public sealed class CrashTestsCollection;

@@ -46,11 +46,12 @@ public sealed class CrashTests : IAsyncLifetime
             await Task.WhenAll(ids.Select((id, i) => RetryAsync(() => clients[i % 2].StartWorkflowAsync("ThreeActivityWorkflow", [id],
                 new(id, Queue) { IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting }))));
 
-            await EffectsAtLeastAsync(300, a, b);
+            string Outputs() => $"server a: {Tail(a.Output)}; server b: {Tail(b.Output)}; worker w1: {w1.OutputTail}";
+            await EffectsAtLeastAsync(300, Outputs);
             a.Kill();
             w2.Kill();
             a = await ServerProcess.StartAsync(_database.ConnectionString, fallback, a.Port);
-            await EffectsAtLeastAsync(700, a, b);
+            await EffectsAtLeastAsync(700, Outputs);
             await RestartPostgresAsync();
             // This process's own pooled connections died with the restart; the servers handle theirs themselves.
             Npgsql.NpgsqlConnection.ClearAllPools();
@@ -77,13 +78,13 @@ public sealed class CrashTests : IAsyncLifetime
         }
     }
 
-    private async Task EffectsAtLeastAsync(long rows, ServerProcess a, ServerProcess b)
+    private async Task EffectsAtLeastAsync(long rows, Func<string> outputs)
     {
         var deadline = Stopwatch.StartNew();
         while (await _database.ScalarAsync<long>("SELECT count(*) FROM temporal_bench_effects") is var seen && seen < rows)
         {
             deadline.Elapsed.Should().BeLessThan(TimeSpan.FromMinutes(3),
-                $"{rows} activity executions should happen (seen {seen}); server a: {Tail(a.Output)}; server b: {Tail(b.Output)}");
+                $"{rows} activity executions should happen (seen {seen}); {outputs()}");
             await Task.Delay(50);
         }
     }

@@ -2,11 +2,12 @@ using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Billing;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Activities.Billing;
 
@@ -15,6 +16,7 @@ namespace EasyParkPlus.Activities.Billing;
 // replays its first answer), receipts by invoice. A retry after a crash therefore changes nothing.
 public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient stripe, TimeProvider time, ILogger<BillingActivities> logger) : IBillingActivities
 {
+    [Activity("Billing.IssueInvoice")]
     public async Task<IssuedInvoice> IssueInvoiceAsync(InvoiceRequest request)
     {
         var kind = ToInvoiceKind(request.Kind);
@@ -61,6 +63,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
         return new IssuedInvoice(invoice.Id, invoice.Total.Cents);
     }
 
+    [Activity("Billing.ChargeSavedCard")]
     public async Task<PaymentRecorded> ChargeSavedCardAsync(SavedCardCharge charge)
     {
         var key = charge.IdempotencyKey;
@@ -116,7 +119,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
             Metrics.Payment("charge", Metrics.Outcome(error));
             if (error.IsRetryable)
             {
-                // 5xx, 429, timeouts: the engine retries with the same key.
+                // 5xx, 429, timeouts: Temporal retries with the same key.
                 throw error.ToRetryableFailure(exception);
             }
             payment.Status = PaymentStatus.Failed;
@@ -128,7 +131,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
             {
                 BillingLog.SavedCardDeclined(logger, charge.InvoiceId, error.Code, error.DeclineCode, key);
                 throw new ApplicationFailureException(error.StripeMessage ?? "The card was declined.", BillingErrors.CardDeclined, nonRetryable: true,
-                    details: new { error.Code, error.DeclineCode });
+                    details: [new { error.Code, error.DeclineCode }]);
             }
             throw new ApplicationFailureException($"Stripe refused the charge: {error.Message}", BillingErrors.PaymentRejected, nonRetryable: true);
         }
@@ -144,6 +147,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
         return new PaymentRecorded(payment.Id, PaymentChannel.SavedCard, intent.AmountReceived, intent.Id);
     }
 
+    [Activity("Billing.RecordPayStationPayment")]
     public async Task<PaymentRecorded> RecordPayStationPaymentAsync(PayStationPayment payment)
     {
         var key = $"{payment.WorkflowId}/pay-station/{payment.Reference}";
@@ -176,6 +180,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
         return new PaymentRecorded(row.Id, PaymentChannel.PayStation, row.AmountCaptured.Cents, null);
     }
 
+    [Activity("Billing.IssueReceipt")]
     public async Task<IssuedReceipt> IssueReceiptAsync(ReceiptRequest request)
     {
         var existing = await db.Receipts.AsNoTracking().SingleOrDefaultAsync(r => r.InvoiceId == request.InvoiceId, CancellationToken);
@@ -207,6 +212,7 @@ public sealed class BillingActivities(EasyParkDbContext db, Stripe.StripeClient 
         return new IssuedReceipt(receipt.Id, receipt.Number, receipt.Total.Cents);
     }
 
+    [Activity("Billing.RefundPayment")]
     public async Task<RefundRecorded> RefundPaymentAsync(RefundCommand refund)
     {
         var key = refund.IdempotencyKey;

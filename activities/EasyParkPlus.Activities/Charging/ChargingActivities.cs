@@ -3,12 +3,13 @@ using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Billing;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Charging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Activities.Charging;
 
@@ -20,6 +21,7 @@ public sealed class ChargingActivities(
 {
     public const string GatewayRejected = "GatewayRejected";
 
+    [Activity("Charging.AuthoriseHold")]
     public async Task<HoldAuthorised> AuthoriseHoldAsync(HoldRequest request)
     {
         var key = request.IdempotencyKey;
@@ -101,6 +103,7 @@ public sealed class ChargingActivities(
         return new HoldAuthorised(payment.Id, intent.Id, intent.AmountCapturable);
     }
 
+    [Activity("Charging.CaptureHold")]
     public async Task<HoldCaptured> CaptureHoldAsync(HoldCapture capture)
     {
         var payment = await db.Payments.SingleAsync(p => p.Id == capture.PaymentId, CancellationToken);
@@ -148,6 +151,7 @@ public sealed class ChargingActivities(
         return new HoldCaptured(payment.Id, intent.AmountReceived);
     }
 
+    [Activity("Charging.CancelHold")]
     public async Task CancelHoldAsync(HoldRelease release)
     {
         var payment = await db.Payments.SingleAsync(p => p.Id == release.PaymentId, CancellationToken);
@@ -176,6 +180,7 @@ public sealed class ChargingActivities(
         ChargingLog.HoldCancelled(logger, intentId, release.WorkflowId, release.Reason);
     }
 
+    [Activity("Charging.ReservePower")]
     public async Task<int> ReservePowerAsync(PowerReservation reservation)
     {
         try
@@ -189,6 +194,7 @@ public sealed class ChargingActivities(
         }
     }
 
+    [Activity("Charging.ReleasePower")]
     public async Task ReleasePowerAsync(PowerRelease release)
     {
         try
@@ -202,6 +208,7 @@ public sealed class ChargingActivities(
         }
     }
 
+    [Activity("Charging.StartTransaction")]
     public async Task<RemoteStartOutcome> StartTransactionAsync(RemoteStart start)
     {
         try
@@ -216,6 +223,7 @@ public sealed class ChargingActivities(
         }
     }
 
+    [Activity("Charging.StopTransaction")]
     public async Task<bool> StopTransactionAsync(RemoteStop stop)
     {
         try
@@ -229,6 +237,7 @@ public sealed class ChargingActivities(
         }
     }
 
+    [Activity("Charging.RecordSession")]
     public async Task RecordSessionAsync(ChargingSessionRecord record)
     {
         var closing = record.Closing;
@@ -305,6 +314,7 @@ public sealed class ChargingActivities(
         _ => null,
     };
 
+    [Activity("Charging.RaiseOperatorAlert")]
     public async Task RaiseOperatorAlertAsync(ChargingAlert alert)
     {
         // The operator alerts table (0002) allows one alert per workflow and kind.

@@ -5,13 +5,14 @@ using EasyParkPlus.Data;
 using EasyParkPlus.Domain.Reservations;
 using EasyParkPlus.Domain.Subscriptions;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using ParkingSessionRow = EasyParkPlus.Data.Parking.ParkingSession;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Activities.Parking;
 
@@ -19,6 +20,7 @@ public sealed class ParkingActivities(
     EasyParkDbContext db, SpaceAllocator allocator, IGatewayClient gateway, TimeProvider time, IOptions<ParkingPolicyOptions> policy,
     ILogger<ParkingActivities> logger) : IParkingActivities
 {
+    [Activity("Parking.ValidateEntry")]
     public async Task<EntryValidation> ValidateEntryAsync(EntryValidationRequest request)
     {
         if (!LicensePlate.TryNormalize(request.Plate, out var plate))
@@ -76,6 +78,7 @@ public sealed class ParkingActivities(
         };
     }
 
+    [Activity("Parking.AllocateSpace")]
     public async Task<SpaceAssignment> AllocateSpaceAsync(SpaceRequest request)
     {
         // A session that has moved past entry keeps the space it had: running this step again late
@@ -128,6 +131,7 @@ public sealed class ParkingActivities(
         return new SpaceAssignment(true, allocation.SpaceId, allocation.SpaceLabel, null);
     }
 
+    [Activity("Parking.OpenGate")]
     public async Task OpenGateAsync(GateOpening opening)
     {
         try
@@ -141,6 +145,7 @@ public sealed class ParkingActivities(
         }
     }
 
+    [Activity("Parking.ShowGateMessage")]
     public async Task ShowGateMessageAsync(GateMessage message)
     {
         try
@@ -153,8 +158,10 @@ public sealed class ParkingActivities(
         }
     }
 
+    [Activity("Parking.ReleaseSpace")]
     public Task ReleaseSpaceAsync(SpaceRelease release) => allocator.ReleaseAsync(release.SessionId, release.At, CancellationToken);
 
+    [Activity("Parking.RaiseOperatorAlert")]
     public async Task RaiseOperatorAlertAsync(OperatorAlertRequest alert)
     {
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
@@ -168,6 +175,7 @@ public sealed class ParkingActivities(
         }
     }
 
+    [Activity("Parking.CloseSession")]
     public async Task CloseSessionAsync(SessionClosing closing)
     {
         var session = await db.ParkingSessions.SingleOrDefaultAsync(s => s.Id == closing.SessionId, CancellationToken);

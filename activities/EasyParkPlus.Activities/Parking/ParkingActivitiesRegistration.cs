@@ -1,8 +1,8 @@
 using EasyParkPlus.Activities.Billing;
 using EasyParkPlus.Activities.Reservations;
-using EasyParkPlus.Engine.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Temporalio.Extensions.Hosting;
 
 namespace EasyParkPlus.Activities.Parking;
 
@@ -10,7 +10,7 @@ public static class ParkingActivitiesRegistration
 {
     // Parking, reservation and billing activities, scoped (a fresh DbContext per attempt). They need
     // AddEasyParkData, AddStripe and an IGatewayClient registered by the host.
-    public static WorkflowEngineBuilder AddParkingActivities(this WorkflowEngineBuilder builder)
+    public static ITemporalWorkerServiceOptionsBuilder AddParkingActivities(this ITemporalWorkerServiceOptionsBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<ParkingPolicyOptions>().BindConfiguration(ParkingPolicyOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -2,16 +2,18 @@ using EasyParkPlus.Data;
 using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Reservations;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Reservations;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ReservationRow = EasyParkPlus.Data.Reservations.Reservation;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Activities.Reservations;
 
 public sealed class ReservationActivities(EasyParkDbContext db, SpaceAllocator allocator, TimeProvider time) : IReservationActivities
 {
+    [Activity("Reservation.HoldCapacity")]
     public async Task<CapacityHoldAnswer> HoldCapacityAsync(CapacityHoldRequest request)
     {
         string? plate = null;
@@ -47,8 +49,10 @@ public sealed class ReservationActivities(EasyParkDbContext db, SpaceAllocator a
         return new CapacityHoldAnswer(hold.IsHeld, hold.IsHeld ? null : hold.DenialReason ?? "No space of that type is free for the slot.");
     }
 
+    [Activity("Reservation.ReleaseHold")]
     public Task ReleaseHoldAsync(Guid reservationId) => allocator.ReleaseHoldAsync(reservationId, CancellationToken);
 
+    [Activity("Reservation.Update")]
     public async Task UpdateReservationAsync(ReservationUpdate update)
     {
         var reservation = await db.Reservations.SingleOrDefaultAsync(r => r.Id == update.ReservationId, CancellationToken)

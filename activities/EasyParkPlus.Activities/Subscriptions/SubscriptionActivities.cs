@@ -2,11 +2,12 @@ using EasyParkPlus.Activities.Charging;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Billing;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Activities.Subscriptions;
 
@@ -16,6 +17,7 @@ public sealed class SubscriptionActivities(EasyParkDbContext db, TimeProvider ti
 {
     public const string UnknownPlan = "UnknownPlan";
 
+    [Activity("Subscriptions.GetPlan")]
     public async Task<PlanQuote> GetPlanAsync(string planCode)
     {
         var plan = await db.SubscriptionPlans.AsNoTracking().SingleOrDefaultAsync(p => p.Code == planCode && p.Active, CancellationToken)
@@ -23,6 +25,7 @@ public sealed class SubscriptionActivities(EasyParkDbContext db, TimeProvider ti
         return new PlanQuote(plan.Code, plan.Name, plan.FacilityId, plan.MonthlyPrice.Cents);
     }
 
+    [Activity("Subscriptions.Update")]
     public async Task UpdateSubscriptionAsync(SubscriptionUpdate update)
     {
         var now = time.GetUtcNow();

@@ -1,4 +1,4 @@
-using EasyParkPlus.Engine;
+using Temporalio.Activities;
 
 namespace EasyParkPlus.Workflows.Billing;
 

@@ -1,4 +1,6 @@
 using EasyParkPlus.Domain.Charging;
+using Temporalio.Common;
+using Temporalio.Workflows;
 
 namespace EasyParkPlus.Workflows.Charging;
 
@@ -51,20 +53,17 @@ public sealed record ChargingSessionInput(Guid SessionId, string FacilityId, str
 
     // What the session is found by, set by whoever starts it and upserted by the run: the gateway finds it by station
     // and EVSE when the charger reports its transaction, the driver by account.
-    public Dictionary<string, object?> SearchAttributes()
-    {
-        var attributes = new Dictionary<string, object?>
-        {
-            ["FacilityId"] = FacilityId,
-            ["StationId"] = StationId,
-            ["EvseId"] = EvseId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (CustomerId is { } customer)
-        {
-            attributes["CustomerId"] = customer.ToString();
-        }
-        return attributes;
-    }
+    public SearchAttributeCollection SearchAttributes() => EasyParkSearchAttributes.Collection(Values());
+
+    public SearchAttributeUpdate[] SearchAttributeUpdates() => EasyParkSearchAttributes.Updates(Values());
+
+    private (SearchAttributeKey<string>, string?)[] Values() =>
+    [
+        (EasyParkSearchAttributes.FacilityId, FacilityId),
+        (EasyParkSearchAttributes.StationId, StationId),
+        (EasyParkSearchAttributes.EvseId, EvseId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        (EasyParkSearchAttributes.CustomerId, CustomerId?.ToString()),
+    ];
 }
 
 // DedupeId is the gateway's stationId/transactionId/seqNo; a redelivered event carries the same one.

@@ -1,8 +1,10 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
+using Temporalio.Workflows;
+using Temporalio.Common;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Workflows.Charging;
 
@@ -11,16 +13,16 @@ namespace EasyParkPlus.Workflows.Charging;
 [Workflow]
 public sealed class ChargingSession
 {
-    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
+    private static ActivityOptions Quick => ActivityPresets.Quick;
 
     // Gateway commands: a device that stays offline is worth a few tries, not a day of them.
-    private static readonly ActivityOptions Command = new()
+    private static ActivityOptions Command => new()
     {
         StartToCloseTimeout = TimeSpan.FromSeconds(40),
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(2), MaximumInterval = TimeSpan.FromSeconds(20), MaximumAttempts = 5 },
     };
 
-    private static readonly ActivityOptions Payment = new()
+    private static ActivityOptions Payment => new()
     {
         StartToCloseTimeout = TimeSpan.FromMinutes(1),
         RetryPolicy = new RetryPolicy
@@ -32,7 +34,7 @@ public sealed class ChargingSession
     };
 
     // Compensation must run even when the workflow is being cancelled.
-    private static readonly ActivityOptions Compensation = Quick with { CancellationToken = CancellationToken.None };
+    private static ActivityOptions Compensation => ActivityPresets.Compensation;
 
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly List<ChargingStateChange> _changes = [];
@@ -109,7 +111,7 @@ public sealed class ChargingSession
         _input = input;
         var settings = input.Settings ?? new ChargingSessionSettings();
         var workflowId = Workflow.Info.WorkflowId;
-        Workflow.UpsertSearchAttributes(input.SearchAttributes());
+        Workflow.UpsertTypedSearchAttributes(input.SearchAttributeUpdates());
 
         // Started from the app: hold first, so a car never charges on a card that cannot pay.
         if (_started is null && input.CustomerId is { } payer)
@@ -209,7 +211,7 @@ public sealed class ChargingSession
         var price = ChargingPricing.Price(_energyWh, idle.Total, tariff);
         var idleMinutes = ChargingPricing.BillableIdleMinutes(idle.Total, tariff.IdleGrace);
         var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
-            workflowId, BillableKind.Charging, "session", input.CustomerId, input.FacilityId, BillingLine.From(price), Workflow.UtcNow)), Quick);
+            workflowId, BillableKind.Charging, "session", input.CustomerId, input.FacilityId, BillingLine.From(price), WorkflowTime.Now)), Quick);
         var total = invoice.TotalCents;
         await RecordAsync(input, new ChargingSessionClosing(false, ended.Timestamp, _meterStopWh, _energyWh, (long)idle.Total.TotalSeconds, idleMinutes,
             Cents(price, PriceLineCodes.ChargingSessionFee), Cents(price, PriceLineCodes.ChargingEnergy), Cents(price, PriceLineCodes.ChargingIdle), total,
@@ -258,13 +260,13 @@ public sealed class ChargingSession
             if (owed > 0)
             {
                 await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.RaiseOperatorAlertAsync(new ChargingAlert(
-                    workflowId, input.FacilityId, ChargingAlertKinds.Unpaid, $"{Money.FromCents(owed)} owed for charging at {input.StationId}: {_reason}", Workflow.UtcNow)), Quick);
+                    workflowId, input.FacilityId, ChargingAlertKinds.Unpaid, $"{Money.FromCents(owed)} owed for charging at {input.StationId}: {_reason}", WorkflowTime.Now)), Quick);
             }
         }
         if (owed == 0)
         {
             // Paid in full (or nothing owed): the driver gets a receipt, as for parking.
-            await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueReceiptAsync(new ReceiptRequest(invoice.InvoiceId, paymentId, Workflow.UtcNow)), Quick);
+            await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueReceiptAsync(new ReceiptRequest(invoice.InvoiceId, paymentId, WorkflowTime.Now)), Quick);
         }
         _state = ChargingStates.Completed;
         return Result(ChargingOutcome.Completed, invoice.InvoiceId, idleMinutes, total, captured, remainder, owed);
@@ -283,7 +285,7 @@ public sealed class ChargingSession
         if (alertKind is not null)
         {
             await Workflow.ExecuteActivityAsync((IChargingActivities a) => a.RaiseOperatorAlertAsync(
-                new ChargingAlert(workflowId, input.FacilityId, alertKind, reason, Workflow.UtcNow)), Compensation);
+                new ChargingAlert(workflowId, input.FacilityId, alertKind, reason, WorkflowTime.Now)), Compensation);
         }
         if (_recorded)
         {
@@ -298,7 +300,7 @@ public sealed class ChargingSession
     {
         var started = _started!;
         var record = new ChargingSessionRecord(Workflow.Info.WorkflowId, input.SessionId, input.StationId, input.EvseId, started.TransactionId,
-            input.CustomerId, started.Timestamp, _meterStartWh, Workflow.UtcNow)
+            input.CustomerId, started.Timestamp, _meterStartWh, WorkflowTime.Now)
         {
             Closing = closing,
         };

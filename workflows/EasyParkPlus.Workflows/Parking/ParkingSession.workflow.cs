@@ -1,9 +1,11 @@
-using EasyParkPlus.Engine;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Domain.Reservations;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Charging;
+using Temporalio.Workflows;
+using Temporalio.Common;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Workflows.Parking;
 
@@ -11,11 +13,11 @@ namespace EasyParkPlus.Workflows.Parking;
 [Workflow]
 public sealed class ParkingSession
 {
-    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
+    private static ActivityOptions Quick => ActivityPresets.Quick;
 
-    private static readonly ActivityOptions Payment = ActivityPresets.CardPayment;
+    private static ActivityOptions Payment => ActivityPresets.CardPayment;
 
-    private static readonly ActivityOptions GateDisplay = new()
+    private static ActivityOptions GateDisplay => new()
     {
         StartToCloseTimeout = TimeSpan.FromSeconds(10),
         RetryPolicy = new RetryPolicy { MaximumAttempts = 3 },
@@ -94,12 +96,10 @@ public sealed class ParkingSession
         _input = input;
         var settings = input.Settings ?? ParkingSessionSettings.Default;
         var workflowId = Workflow.Info.WorkflowId;
-        Workflow.UpsertSearchAttributes(new Dictionary<string, object?>
-        {
-            ["FacilityId"] = input.FacilityId,
-            ["Plate"] = input.Plate,
-            ["CustomerId"] = input.CustomerId?.ToString(),
-        });
+        Workflow.UpsertTypedSearchAttributes(EasyParkSearchAttributes.Updates(
+            (EasyParkSearchAttributes.FacilityId, input.FacilityId),
+            (EasyParkSearchAttributes.Plate, input.Plate),
+            (EasyParkSearchAttributes.CustomerId, input.CustomerId?.ToString())));
         if (input.EntryClock is { } entryClock)
         {
             await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.EntryClock,
@@ -115,7 +115,7 @@ public sealed class ParkingSession
         _customerId = validation.CustomerId ?? input.CustomerId;
         if (validation.CustomerId is { } customerId && input.CustomerId is null)
         {
-            Workflow.UpsertSearchAttributes(new Dictionary<string, object?> { ["CustomerId"] = customerId.ToString() });
+            Workflow.UpsertTypedSearchAttributes(EasyParkSearchAttributes.CustomerId.ValueSet(customerId.ToString()));
         }
 
         _state = ParkingStates.Allocating;
@@ -147,7 +147,7 @@ public sealed class ParkingSession
         var price = await PriceStayAsync(input, settings, validation, exit, workflowId);
         _amountDue = price.Total.Cents;
         var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
-            workflowId, BillableKind.Parking, "", validation.CustomerId, input.FacilityId, BillingLine.From(price), Workflow.UtcNow)), Quick);
+            workflowId, BillableKind.Parking, "", validation.CustomerId, input.FacilityId, BillingLine.From(price), WorkflowTime.Now)), Quick);
 
         var paymentId = await CollectPaymentAsync(input, settings, validation, invoice, workflowId);
 
@@ -158,7 +158,7 @@ public sealed class ParkingSession
         }
         await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.ReleaseSpaceAsync(new SpaceRelease(input.SessionId, exit.ExitAt)), Quick);
         var receipt = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueReceiptAsync(
-            new ReceiptRequest(invoice.InvoiceId, paymentId, Workflow.UtcNow)), Quick);
+            new ReceiptRequest(invoice.InvoiceId, paymentId, WorkflowTime.Now)), Quick);
         var credit = -price.Lines.Where(l => l.Code == PriceLineCodes.ReservationCredit).Sum(l => l.Amount.Cents);
         await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.CloseSessionAsync(new SessionClosing(
             input.SessionId, exit.ExitAt, price.Total.Cents + credit, credit, price.Total.Cents, _amountPaid)), Quick);
@@ -199,7 +199,7 @@ public sealed class ParkingSession
         var alerted = false;
         while (_exit is null)
         {
-            var untilOverstay = input.EntryAt + settings.OverstayLimit - Workflow.UtcNow;
+            var untilOverstay = input.EntryAt + settings.OverstayLimit - WorkflowTime.Now;
             if (!alerted && untilOverstay > TimeSpan.Zero)
             {
                 if (!await Workflow.WaitConditionAsync(() => _exit is not null || _chargingRequest is not null, untilOverstay))
@@ -259,12 +259,12 @@ public sealed class ParkingSession
             Id = ChargingWorkflowIds.ForSession(chargingSessionId),
             ParentClosePolicy = ParentClosePolicy.Abandon,
             // Visible to its driver and findable by the gateway from the start, as an app-started charge is.
-            SearchAttributes = chargingInput.SearchAttributes(),
+            TypedSearchAttributes = chargingInput.SearchAttributes(),
         });
         _charging = FollowChargingAsync(child);
     }
 
-    private async Task FollowChargingAsync(ChildWorkflowHandle<ChargingSessionResult> child)
+    private async Task FollowChargingAsync(ChildWorkflowHandle<ChargingSession, ChargingSessionResult> child)
     {
         try
         {
@@ -298,7 +298,7 @@ public sealed class ParkingSession
             await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.ExitClock,
                 $"Plate {input.Plate} at {input.FacilityId}: {exitClock.Describe("exit")}. The stay is timed to the arrival and its charge waits for an operator.");
         }
-        var span = StayReview.BillingSpan(input, exit, Workflow.UtcNow);
+        var span = StayReview.BillingSpan(input, exit, WorkflowTime.Now);
         if (span.OutOfOrder is { } reason)
         {
             reasons.Add(reason);
@@ -402,6 +402,6 @@ public sealed class ParkingSession
     {
         _alerts.Add(kind);
         await Workflow.ExecuteActivityAsync((IParkingActivities a) => a.RaiseOperatorAlertAsync(
-            new OperatorAlertRequest(workflowId, input.FacilityId, kind, message, Workflow.UtcNow)), Quick);
+            new OperatorAlertRequest(workflowId, input.FacilityId, kind, message, WorkflowTime.Now)), Quick);
     }
 }

@@ -1,9 +1,10 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Domain.Reservations;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
+using Temporalio.Workflows;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Workflows.Reservations;
 
@@ -12,9 +13,9 @@ namespace EasyParkPlus.Workflows.Reservations;
 [Workflow]
 public sealed class Reservation
 {
-    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
+    private static ActivityOptions Quick => ActivityPresets.Quick;
 
-    private static readonly ActivityOptions Payment = ActivityPresets.CardPayment;
+    private static ActivityOptions Payment => ActivityPresets.CardPayment;
 
     private ReservationInput? _input;
     private string _state = ReservationStates.Holding;
@@ -53,7 +54,7 @@ public sealed class Reservation
         if (_arrival is null && _cancellation is null && _state is ReservationStates.Holding or ReservationStates.Prepaying or ReservationStates.Booked)
         {
             _cancellation = cancellation;
-            _cancelledAt = Workflow.UtcNow;
+            _cancelledAt = WorkflowTime.Now;
         }
         return Task.CompletedTask;
     }
@@ -64,25 +65,19 @@ public sealed class Reservation
         _input = input;
         var policy = input.Policy ?? ReservationPolicy.Default;
         var workflowId = Workflow.Info.WorkflowId;
-        var searchAttributes = new Dictionary<string, object?>
-        {
-            ["FacilityId"] = input.FacilityId,
-            ["CustomerId"] = input.CustomerId.ToString(),
-        };
-        if (input.Plate is { } plate)
-        {
-            searchAttributes["Plate"] = plate;
-        }
-        Workflow.UpsertSearchAttributes(searchAttributes);
+        Workflow.UpsertTypedSearchAttributes(EasyParkSearchAttributes.Updates(
+            (EasyParkSearchAttributes.FacilityId, input.FacilityId),
+            (EasyParkSearchAttributes.CustomerId, input.CustomerId.ToString()),
+            (EasyParkSearchAttributes.Plate, input.Plate)));
 
         // The api refuses these with 422 too; this guards every other starter, before anything is held or charged.
-        if (ReservationPricing.SlotProblem(input.SlotStart, input.SlotEnd, Workflow.UtcNow, policy) is { } problem)
+        if (ReservationPricing.SlotProblem(input.SlotStart, input.SlotEnd, WorkflowTime.Now, policy) is { } problem)
         {
             return Reject(problem.Message);
         }
         var hold = await Workflow.ExecuteActivityAsync((IReservationActivities a) => a.HoldCapacityAsync(new CapacityHoldRequest(
             input.ReservationId, workflowId, input.CustomerId, input.FacilityId, input.SpaceType, input.Plate,
-            input.SlotStart, input.SlotEnd, Workflow.UtcNow)), Quick);
+            input.SlotStart, input.SlotEnd, WorkflowTime.Now)), Quick);
         if (!hold.Held)
         {
             await UpdateAsync(input, ReservationStatus.Cancelled, null);
@@ -99,7 +94,7 @@ public sealed class Reservation
         _state = ReservationStates.Prepaying;
         var price = ReservationPricing.Prepayment(input.SpaceType, input.SlotStart, input.SlotEnd, ParkingTariff.Default);
         var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
-            workflowId, BillableKind.Reservation, "prepayment", input.CustomerId, input.FacilityId, BillingLine.From(price), Workflow.UtcNow)), Quick);
+            workflowId, BillableKind.Reservation, "prepayment", input.CustomerId, input.FacilityId, BillingLine.From(price), WorkflowTime.Now)), Quick);
         PaymentRecorded? payment = null;
         if (invoice.TotalCents > 0)
         {
@@ -117,13 +112,13 @@ public sealed class Reservation
             }
             _prepaid = payment.AmountCents;
         }
-        var receipt = new ReceiptRequest(invoice.InvoiceId, payment?.PaymentId, Workflow.UtcNow);
+        var receipt = new ReceiptRequest(invoice.InvoiceId, payment?.PaymentId, WorkflowTime.Now);
         await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueReceiptAsync(receipt), Quick);
         await UpdateAsync(input, ReservationStatus.Booked, null);
 
         _state = ReservationStates.Booked;
         var deadline = ReservationPricing.ArrivalDeadline(input.SlotStart, policy);
-        var remaining = deadline - Workflow.UtcNow;
+        var remaining = deadline - WorkflowTime.Now;
         if (remaining > TimeSpan.Zero)
         {
             await Workflow.WaitConditionAsync(() => _arrival is not null || _cancellation is not null, remaining);
@@ -145,7 +140,7 @@ public sealed class Reservation
 
         // A gate that was offline may still deliver an entry from before the deadline: that car arrived in time, so the
         // reservation is fulfilled rather than kept as a no-show while the car pays for a second, ordinary stay.
-        if (input.LateEntryWindow is { } window && deadline + window - Workflow.UtcNow is var left && left > TimeSpan.Zero
+        if (input.LateEntryWindow is { } window && deadline + window - WorkflowTime.Now is var left && left > TimeSpan.Zero
             && await Workflow.WaitConditionAsync(() => _arrival is not null, left))
         {
             return await FulfilAsync(input, _arrival!);
@@ -175,12 +170,10 @@ public sealed class Reservation
         {
             Id = _parkingWorkflowId,
             ParentClosePolicy = ParentClosePolicy.Abandon,
-            SearchAttributes = new Dictionary<string, object?>
-            {
-                ["FacilityId"] = input.FacilityId,
-                ["Plate"] = arrival.Plate,
-                ["CustomerId"] = input.CustomerId.ToString(),
-            },
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection(
+                (EasyParkSearchAttributes.FacilityId, input.FacilityId),
+                (EasyParkSearchAttributes.Plate, arrival.Plate),
+                (EasyParkSearchAttributes.CustomerId, input.CustomerId.ToString())),
         });
         return new ReservationResult(ReservationOutcome.Fulfilled, _prepaid, 0, 0, _parkingWorkflowId, null);
     }

@@ -1,7 +1,9 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Subscriptions;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
+using Temporalio.Workflows;
+using Temporalio.Common;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Workflows.Subscriptions;
 
@@ -11,9 +13,9 @@ namespace EasyParkPlus.Workflows.Subscriptions;
 [Workflow]
 public sealed class SubscriptionRenewal
 {
-    private static readonly ActivityOptions Quick = ActivityPresets.Quick;
+    private static ActivityOptions Quick => ActivityPresets.Quick;
 
-    private static readonly ActivityOptions Payment = new()
+    private static ActivityOptions Payment => new()
     {
         StartToCloseTimeout = TimeSpan.FromMinutes(1),
         RetryPolicy = new RetryPolicy
@@ -68,13 +70,13 @@ public sealed class SubscriptionRenewal
         _input = input;
         _status = input.Suspended ? SubscriptionStatus.Suspended : SubscriptionStatus.Active;
         _period = BillingPeriod.Monthly(input.AnchorAt, input.PeriodIndex);
-        Workflow.UpsertSearchAttributes(new Dictionary<string, object?> { ["CustomerId"] = input.CustomerId.ToString() });
+        Workflow.UpsertTypedSearchAttributes(EasyParkSearchAttributes.CustomerId.ValueSet(input.CustomerId.ToString()));
 
         var planCode = input.NextPlanCode ?? input.PlanCode;
         _plan = await Workflow.ExecuteActivityAsync((ISubscriptionActivities a) => a.GetPlanAsync(planCode), Quick);
         if (_plan.FacilityCode is { } facility)
         {
-            Workflow.UpsertSearchAttributes(new Dictionary<string, object?> { ["FacilityId"] = facility });
+            Workflow.UpsertTypedSearchAttributes(EasyParkSearchAttributes.FacilityId.ValueSet(facility));
         }
 
         // Wait for the due date (the first run starts on it); a cancellation before it ends the pass unbilled.
@@ -87,13 +89,13 @@ public sealed class SubscriptionRenewal
         await CollectAsync(input);
 
         // The paid period runs to its end; signals only change what happens next.
-        while (Workflow.UtcNow < _period.End)
+        while (WorkflowTime.Now < _period.End)
         {
             var resumeWanted = _status == SubscriptionStatus.Suspended;
             await WaitUntilAsync(_period.End, () => resumeWanted && _paymentMethodUpdated);
-            if (resumeWanted && _paymentMethodUpdated && Workflow.UtcNow < _period.End)
+            if (resumeWanted && _paymentMethodUpdated && WorkflowTime.Now < _period.End)
             {
-                await TryChargeAsync(input, $"resume-{Workflow.UtcNow:yyyyMMddHHmmss}", isLastAttempt: true);
+                await TryChargeAsync(input, $"resume-{WorkflowTime.Now:yyyyMMddHHmmss}", isLastAttempt: true);
             }
         }
 
@@ -137,7 +139,7 @@ public sealed class SubscriptionRenewal
         _paymentMethodUpdated = false;
         var price = SubscriptionPlans.Renewal(new SubscriptionPlan(plan.Code, plan.Name, plan.FacilityCode, Money.FromCents(plan.MonthlyPriceCents)), _period);
         var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
-            workflowId, BillableKind.Subscription, reference, input.CustomerId, plan.FacilityCode, BillingLine.From(price), Workflow.UtcNow)), Quick);
+            workflowId, BillableKind.Subscription, reference, input.CustomerId, plan.FacilityCode, BillingLine.From(price), WorkflowTime.Now)), Quick);
         try
         {
             var paid = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.ChargeSavedCardAsync(new SavedCardCharge(
@@ -151,7 +153,7 @@ public sealed class SubscriptionRenewal
         catch (ActivityFailureException failure) when (failure.InnerException is ApplicationFailureException)
         {
             _failedAttempts++;
-            _pastDueSince ??= Workflow.UtcNow;
+            _pastDueSince ??= WorkflowTime.Now;
             _status = isLastAttempt || _status == SubscriptionStatus.Suspended ? SubscriptionStatus.Suspended : SubscriptionStatus.PastDue;
             await RecordAsync(input, null);
             return false;
@@ -161,8 +163,8 @@ public sealed class SubscriptionRenewal
     private async Task<SubscriptionResult> EndAsync(SubscriptionInput input, string reason)
     {
         _status = SubscriptionStatus.Cancelled;
-        await RecordAsync(input, Workflow.UtcNow);
-        return new SubscriptionResult(SubscriptionStatus.Cancelled, input.PeriodIndex, Workflow.UtcNow, reason);
+        await RecordAsync(input, WorkflowTime.Now);
+        return new SubscriptionResult(SubscriptionStatus.Cancelled, input.PeriodIndex, WorkflowTime.Now, reason);
     }
 
     private Task RecordAsync(SubscriptionInput input, DateTimeOffset? cancelledAt)
@@ -170,13 +172,13 @@ public sealed class SubscriptionRenewal
         var plan = _plan!;
         var update = new SubscriptionUpdate(
             input.SubscriptionId, Workflow.Info.WorkflowId, input.CustomerId, plan.Code, plan.FacilityCode, _status, plan.MonthlyPriceCents,
-            input.AnchorAt, _period.Start, _period.End, _pastDueSince, cancelledAt, Workflow.UtcNow);
+            input.AnchorAt, _period.Start, _period.End, _pastDueSince, cancelledAt, WorkflowTime.Now);
         return Workflow.ExecuteActivityAsync((ISubscriptionActivities a) => a.UpdateSubscriptionAsync(update), Quick);
     }
 
     private static async Task WaitUntilAsync(DateTimeOffset at, Func<bool> wakeEarly)
     {
-        var remaining = at - Workflow.UtcNow;
+        var remaining = at - WorkflowTime.Now;
         if (remaining > TimeSpan.Zero && !wakeEarly())
         {
             await Workflow.WaitConditionAsync(wakeEarly, remaining);

@@ -1,31 +1,28 @@
 using EasyParkPlus.Domain.Charging;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Subscriptions;
+using EasyParkPlus.Workflows.Tests.Infrastructure;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Workflows.Tests.Charging;
 
-public sealed class ChargingSessionWorkflowTests
+[Collection(TimeSkippingCollection.Name)]
+public sealed class ChargingSessionWorkflowTests(TimeSkippingServer server)
 {
-    internal static WorkflowTestEnvironment CreateEnvironment(FakeChargingWorld world)
-    {
-        var env = WorkflowTestEnvironment.Create(b => b.AddChargingWorkflows()
-            .AddSingletonActivities<IChargingActivities>(world)
-            .AddSingletonActivities<IBillingActivities>(world)
-            .AddSingletonActivities<ISubscriptionActivities>(world), taskQueue: ChargingWorkflowIds.TaskQueue);
-        world.Time = env.Time;
-        return env;
-    }
+    internal static WorkflowTestEnvironment CreateEnvironment(TimeSkippingServer server, FakeChargingWorld world) =>
+        WorkflowTestEnvironment.Start(server, w => w
+            .AddAllActivities<IChargingActivities>(world)
+            .AddAllActivities<IBillingActivities>(world)
+            .AddAllActivities<ISubscriptionActivities>(world));
 
     private static async Task<(WorkflowHandle<ChargingSession, ChargingSessionResult> Handle, DateTimeOffset T0)> StartFromAppAsync(
         WorkflowTestEnvironment env, ChargingSessionSettings? settings = null)
     {
         var input = new ChargingSessionInput(Guid.NewGuid(), "BOS", "BOS-CH-01", 1, Guid.NewGuid(), "TOKEN-1") { Settings = settings };
         var handle = await env.Client.StartWorkflowAsync((ChargingSession wf) => wf.RunAsync(input),
-            new WorkflowOptions(ChargingWorkflowIds.ForSession(input.SessionId), ChargingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ChargingWorkflowIds.ForSession(input.SessionId), env.TaskQueue));
         await env.RunUntilIdleAsync();
         return (handle, env.Time.GetUtcNow());
     }
@@ -59,7 +56,7 @@ public sealed class ChargingSessionWorkflowTests
     public async Task RunAsync_TwentyKwhAndTwelveIdleMinutes_Captures1250AndSkipsSuspendedEvseTime()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env);
 
         Assert.Equal(5000L, Assert.Single(world.Payloads<HoldRequest>("hold")).AmountCents);
@@ -76,7 +73,7 @@ public sealed class ChargingSessionWorkflowTests
             [(PriceLineCodes.ChargingSessionFee, 200L), (PriceLineCodes.ChargingEnergy, 700L), (PriceLineCodes.ChargingIdle, 350L)],
             invoice.Lines.Select(l => (l.Code, l.AmountCents)));
         var capture = Assert.Single(world.Payloads<HoldCapture>("capture"));
-        Assert.Equal((1250L, $"{handle.WorkflowId}/capture"), (capture.AmountCents, capture.IdempotencyKey));
+        Assert.Equal((1250L, $"{handle.Id}/capture"), (capture.AmountCents, capture.IdempotencyKey));
         Assert.Empty(world.Payloads<SavedCardCharge>("charge"));
         Assert.Empty(world.ReservedPower);
         Assert.Equal(ChargingStates.Completed, (await handle.QueryAsync(wf => wf.Status)).State);
@@ -86,7 +83,7 @@ public sealed class ChargingSessionWorkflowTests
     public async Task RunAsync_LifetimeRegisterReadingsOutOfOrder_BillsMeterStopMinusStart_RecordsTheRowAndIssuesAReceipt()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env);
 
         // Energy.Active.Import.Register is the EVSE's lifetime meter: 1,250,000 Wh at the start, 1,262,345 Wh at the end.
@@ -113,7 +110,7 @@ public sealed class ChargingSessionWorkflowTests
     public async Task RunAsync_EndedWithoutAMeterValue_KeepsTheEnergyOfTheLastReadings()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env);
 
         await AtAsync(env, t0.AddMinutes(1), () => handle.SignalAsync(wf => wf.TransactionStartedAsync(new("TX8", 0, t0.AddMinutes(1), ChargingState.Charging, 2_000_000))));
@@ -130,7 +127,7 @@ public sealed class ChargingSessionWorkflowTests
     public async Task RunAsync_PriceAboveTheHold_CapturesTheHoldAndChargesTheRemainderOffSession()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env, new ChargingSessionSettings { HoldCents = 1000 });
 
         await ChargeTwentyKwhWithTwelveIdleMinutesAsync(env, handle, t0);
@@ -138,14 +135,14 @@ public sealed class ChargingSessionWorkflowTests
 
         Assert.Equal((1250L, 1000L, 250L, 0L), (result.TotalCents, result.CapturedCents, result.RemainderChargedCents, result.OwedCents));
         var remainder = Assert.Single(world.Payloads<SavedCardCharge>("charge"));
-        Assert.Equal((250L, $"{handle.WorkflowId}/remainder"), (remainder.AmountCents, remainder.IdempotencyKey));
+        Assert.Equal((250L, $"{handle.Id}/remainder"), (remainder.AmountCents, remainder.IdempotencyKey));
     }
 
     [Fact]
     public async Task RunAsync_NothingOwed_CancelsTheIntentInsteadOfCapturing()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env);
 
         await AtAsync(env, t0.AddMinutes(1), () => handle.SignalAsync(wf => wf.TransactionStartedAsync(new("TX2", 0, t0.AddMinutes(1), ChargingState.EVConnected, 0))));
@@ -154,20 +151,20 @@ public sealed class ChargingSessionWorkflowTests
 
         Assert.Equal((0L, 0L), (result.TotalCents, result.CapturedCents));
         Assert.Empty(world.Payloads<HoldCapture>("capture"));
-        Assert.Equal($"{handle.WorkflowId}/cancel-hold", Assert.Single(world.Payloads<HoldRelease>("cancel-hold")).IdempotencyKey);
+        Assert.Equal($"{handle.Id}/cancel-hold", Assert.Single(world.Payloads<HoldRelease>("cancel-hold")).IdempotencyKey);
     }
 
     [Fact]
     public async Task RunAsync_ChargerNeverStarts_ReleasesTheHoldAndPowerAndAlertsAnOperator()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env);
 
         var result = await handle.GetResultAsync();
 
         Assert.Equal(ChargingOutcome.NeverStarted, result.Outcome);
-        Assert.Equal(t0 + TimeSpan.FromMinutes(2), Assert.Single(world.TimesOf("cancel-hold")));
+        world.TimesOf("cancel-hold").ShouldBeAt(t0 + TimeSpan.FromMinutes(2));
         Assert.Single(world.Payloads<PowerRelease>("release-power"));
         Assert.Empty(world.ReservedPower);
         Assert.Equal(ChargingAlertKinds.NeverStarted, Assert.Single(world.Payloads<ChargingAlert>("alert")).Kind);
@@ -179,20 +176,20 @@ public sealed class ChargingSessionWorkflowTests
     public async Task RunAsync_ChargerRejectsTheStart_ReleasesTheHoldWithoutWaiting()
     {
         var world = new FakeChargingWorld { StartAccepted = false };
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env);
 
         var result = await handle.GetResultAsync();
 
         Assert.Equal(ChargingOutcome.StartRejected, result.Outcome);
-        Assert.Equal(t0, Assert.Single(world.TimesOf("cancel-hold")));
+        world.TimesOf("cancel-hold").ShouldBeAt(t0);
     }
 
     [Fact]
     public async Task RunAsync_ChargerGoesSilent_EndsTheSessionReleasesTheHoldAndAlerts()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var settings = new ChargingSessionSettings { SilenceTimeout = TimeSpan.FromMinutes(10) };
         var (handle, t0) = await StartFromAppAsync(env, settings);
         await AtAsync(env, t0.AddMinutes(1), () => handle.SignalAsync(wf => wf.TransactionStartedAsync(new("TX3", 0, t0.AddMinutes(1), ChargingState.Charging, 0))));
@@ -201,7 +198,7 @@ public sealed class ChargingSessionWorkflowTests
         var result = await handle.GetResultAsync();
 
         Assert.Equal(ChargingOutcome.ChargerSilent, result.Outcome);
-        Assert.Equal(t0.AddMinutes(19), Assert.Single(world.TimesOf("cancel-hold")));
+        world.TimesOf("cancel-hold").ShouldBeAt(t0.AddMinutes(19));
         Assert.Equal(ChargingAlertKinds.Silent, Assert.Single(world.Payloads<ChargingAlert>("alert")).Kind);
         Assert.Empty(world.ReservedPower);
     }
@@ -210,7 +207,7 @@ public sealed class ChargingSessionWorkflowTests
     public async Task RunAsync_StopRequested_AsksTheGatewayToStopOnce()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, t0) = await StartFromAppAsync(env);
         await AtAsync(env, t0.AddMinutes(1), () => handle.SignalAsync(wf => wf.TransactionStartedAsync(new("TX4", 0, t0.AddMinutes(1), ChargingState.Charging, 0))));
 
@@ -229,13 +226,13 @@ public sealed class ChargingSessionWorkflowTests
     public async Task SignalWithStart_AtTheChargerWithAnAccount_BillsTheSavedCardAtTheEnd()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var t0 = env.Time.GetUtcNow();
         var input = new ChargingSessionInput(Guid.NewGuid(), "PHL", "PHL-CH-02", 2, Guid.NewGuid(), null);
 
         var handle = await env.Client.SignalWithStartWorkflowAsync((ChargingSession wf) => wf.RunAsync(input),
             wf => wf.TransactionStartedAsync(new TransactionStarted("TX9", 0, t0, ChargingState.Charging, 0, "PHL-CH-02/TX9/0")),
-            new WorkflowOptions(ChargingWorkflowIds.ForSession(input.SessionId), ChargingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ChargingWorkflowIds.ForSession(input.SessionId), env.TaskQueue));
         await env.RunUntilIdleAsync();
         Assert.Empty(world.Payloads<HoldRequest>("hold"));
         Assert.Empty(world.Payloads<RemoteStart>("start"));
@@ -245,20 +242,20 @@ public sealed class ChargingSessionWorkflowTests
         var result = await handle.GetResultAsync<ChargingSessionResult>();
 
         Assert.Equal((550L, 0L, 550L), (result.TotalCents, result.CapturedCents, result.RemainderChargedCents));
-        Assert.Equal($"{handle.WorkflowId}/charge", Assert.Single(world.Payloads<SavedCardCharge>("charge")).IdempotencyKey);
+        Assert.Equal($"{handle.Id}/charge", Assert.Single(world.Payloads<SavedCardCharge>("charge")).IdempotencyKey);
     }
 
     [Fact]
     public async Task SignalWithStart_AtTheChargerWithoutAnAccount_RecordsTheAmountAsOwedAndAlerts()
     {
         var world = new FakeChargingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var t0 = env.Time.GetUtcNow();
         var input = new ChargingSessionInput(Guid.NewGuid(), "PHL", "PHL-CH-02", 2, null, null);
 
         var handle = await env.Client.SignalWithStartWorkflowAsync((ChargingSession wf) => wf.RunAsync(input),
             wf => wf.TransactionStartedAsync(new TransactionStarted("TX10", 0, t0, ChargingState.Charging, 0)),
-            new WorkflowOptions(ChargingWorkflowIds.ForSession(input.SessionId), ChargingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ChargingWorkflowIds.ForSession(input.SessionId), env.TaskQueue));
         await env.RunUntilIdleAsync();
         await AtAsync(env, t0.AddMinutes(20), () => handle.SignalAsync(wf => wf.TransactionEndedAsync(new("TX10", 1, t0.AddMinutes(20), 10_000, "EVDisconnected"))));
         var result = await handle.GetResultAsync<ChargingSessionResult>();
@@ -272,7 +269,7 @@ public sealed class ChargingSessionWorkflowTests
     public async Task RunAsync_HoldDeclined_NeverReservesPowerOrStartsTheCharger()
     {
         var world = new FakeChargingWorld { CardDeclines = true };
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var (handle, _) = await StartFromAppAsync(env);
 
         var result = await handle.GetResultAsync();

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Subscriptions;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Workflows.Tests.Charging;
 
@@ -29,9 +30,9 @@ public sealed class FakeChargingWorld : IChargingActivities, IBillingActivities,
 
     public List<DateTimeOffset> TimesOf(string call) => [.. Calls.Where(c => c.Call == call).Select(c => c.At)];
 
-    public TimeProvider Time { get; set; } = TimeProvider.System;
-
-    private void Record(string call, object payload) => Calls.Enqueue((call, Time.GetUtcNow(), payload));
+    // Stamped with the server's (virtual) time at which this attempt was scheduled.
+    private void Record(string call, object payload) =>
+        Calls.Enqueue((call, new DateTimeOffset(ActivityExecutionContext.Current.Info.CurrentAttemptScheduledTime, TimeSpan.Zero), payload));
 
     public Task<HoldAuthorised> AuthoriseHoldAsync(HoldRequest request)
     {

@@ -1,8 +1,6 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
 using EasyParkPlus.Domain.Subscriptions;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
@@ -10,33 +8,46 @@ using EasyParkPlus.Workflows.Reservations;
 using EasyParkPlus.Workflows.Subscriptions;
 using EasyParkPlus.Workflows.Tests.Charging;
 using EasyParkPlus.Workflows.Tests.Parking;
+using EasyParkPlus.Workflows.Tests.Infrastructure;
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+using Temporalio.Workflows;
 
 namespace EasyParkPlus.Workflows.Tests.Histories;
 
 /// <summary>
-/// Histories recorded from earlier versions of the four business workflows (Histories/*.json) must replay against
-/// the current code: a change that would break running sessions fails here before it is deployed. Set
-/// EASYPARK_RECORD_HISTORIES=1 to re-record them after an intentional, versioned change.
+/// Histories recorded from our server (Histories/*.json, Temporal's JSON history format) for the four business workflows
+/// must replay with the SDK's <see cref="WorkflowReplayer"/> against the current code: a change that would break running
+/// workflows fails here before it is deployed. Set EASYPARK_RECORD_HISTORIES=1 to record them again after an
+/// intentional change that is versioned with Workflow.Patched.
 /// </summary>
-public sealed class GoldenHistoryTests
+[Collection(TimeSkippingCollection.Name)]
+public sealed class GoldenHistoryTests(TimeSkippingServer server)
 {
-    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Histories");
+    private static readonly string Folder = SourceFolder();
 
-    private static WorkflowReplayer Replayer => new(typeof(ParkingSession), typeof(Reservation), typeof(ChargingSession), typeof(SubscriptionRenewal));
+    private static WorkflowReplayer Replayer => new(new WorkflowReplayerOptions()
+        .AddWorkflow<ParkingSession>().AddWorkflow<Reservation>().AddWorkflow<ChargingSession>().AddWorkflow<SubscriptionRenewal>());
 
     private static IEnumerable<string> Files => Directory.GetFiles(Folder, "*.json").Select(Path.GetFileName).OfType<string>().Order();
 
     public static TheoryData<string> Recorded => [.. Files];
 
+    private static async Task<WorkflowHistory> LoadAsync(string file) =>
+        WorkflowHistory.FromJson(Path.GetFileNameWithoutExtension(file), await File.ReadAllTextAsync(Path.Combine(Folder, file)));
+
     [Theory]
     [MemberData(nameof(Recorded))]
     public async Task Replay_RecordedHistory_MatchesCurrentCode(string file)
     {
-        var json = await File.ReadAllTextAsync(Path.Combine(Folder, file));
+        var history = await LoadAsync(file);
 
-        await Replayer.ReplayJsonAsync(json);
+        var result = await Replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false);
 
-        Assert.Contains("WorkflowExecutionCompleted", json, StringComparison.Ordinal);
+        result.ReplayFailure.Should().BeNull();
+        history.Events.Should().Contain(e => e.WorkflowExecutionCompletedEventAttributes != null);
     }
 
     [Fact]
@@ -49,6 +60,17 @@ public sealed class GoldenHistoryTests
     }
 
     [Fact]
+    public async Task Replay_DeliberatelyChangedWorkflow_FailsWithANondeterminismError()
+    {
+        var history = await LoadAsync("parking-saved-card-3h10m.json");
+        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<ChangedParkingSession>());
+
+        var result = await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false);
+
+        result.ReplayFailure.Should().BeOfType<WorkflowNondeterminismException>();
+    }
+
+    [Fact]
     public async Task Record_CurrentScenarios_ReplayCleanly()
     {
         var recorded = new List<(string Name, WorkflowHandle Handle)>();
@@ -57,33 +79,58 @@ public sealed class GoldenHistoryTests
 
         foreach (var (name, handle) in recorded)
         {
-            var json = await handle.ExportHistoryJsonAsync();
-            await Replayer.ReplayJsonAsync(json);
+            var history = await handle.FetchHistoryAsync();
+            var result = await Replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false);
+            result.ReplayFailure.Should().BeNull($"{name} must replay");
             if (Environment.GetEnvironmentVariable("EASYPARK_RECORD_HISTORIES") == "1")
             {
-                var source = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "Histories", $"{name}.json");
-                await File.WriteAllTextAsync(source, json);
+                var source = Path.Combine(Folder, $"{name}.json");
+                await File.WriteAllTextAsync(source, history.ToJson());
             }
         }
     }
 
-    private static async Task<List<(string, WorkflowHandle)>> ParkingScenariosAsync()
+    // The Histories folder of this project's sources (the build output may live anywhere).
+    private static string SourceFolder()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EasyParkPlus.sln")))
+        {
+            directory = directory.Parent;
+        }
+        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("EasyParkPlus.sln not found above the test output"),
+            "tests", "EasyParkPlus.Workflows.Tests", "Histories");
+    }
+
+    // ParkingSession as a careless edit would leave it: the same type name, but a pause before entry validation. A
+    // session recorded by the real workflow cannot be continued by it.
+    [Workflow("ParkingSession")]
+    public sealed class ChangedParkingSession
+    {
+        [WorkflowRun]
+        public async Task<ParkingSessionResult> RunAsync(ParkingSessionInput input)
+        {
+            await Workflow.DelayAsync(TimeSpan.FromSeconds(1));
+            return ParkingSessionResult.Deny("changed", input.EntryAt);
+        }
+    }
+
+    private async Task<List<(string, WorkflowHandle)>> ParkingScenariosAsync()
     {
         var parkingWorld = new FakeParkingWorld();
         var chargingWorld = new FakeChargingWorld();
         var customer = Guid.NewGuid();
         parkingWorld.CustomersWithCard.Add(customer);
-        await using var env = WorkflowTestEnvironment.Create(b => b.AddParkingWorkflows().AddChargingWorkflows()
-            .AddSingletonActivities<IParkingActivities>(parkingWorld)
-            .AddSingletonActivities<IBillingActivities>(parkingWorld)
-            .AddSingletonActivities<IReservationActivities>(parkingWorld)
-            .AddSingletonActivities<IChargingActivities>(chargingWorld), taskQueue: ParkingWorkflowIds.TaskQueue);
-        chargingWorld.Time = env.Time;
+        await using var env = WorkflowTestEnvironment.Start(server, w => w
+            .AddAllActivities<IParkingActivities>(parkingWorld)
+            .AddAllActivities<IBillingActivities>(parkingWorld)
+            .AddAllActivities<IReservationActivities>(parkingWorld)
+            .AddAllActivities<IChargingActivities>(chargingWorld));
 
         var entry = env.Time.GetUtcNow();
         var parkingInput = new ParkingSessionInput(Guid.Parse("00000000-0000-0000-0000-000000000001"), "BOS", "ABC123", SpaceType.Regular, entry, "BOS-G1", CustomerId: customer);
         var parking = await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(parkingInput),
-            new WorkflowOptions(ParkingWorkflowIds.ForSession(parkingInput.SessionId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(parkingInput.SessionId), env.TaskQueue));
         await env.SkipTimeAsync(new TimeSpan(3, 10, 0));
         await parking.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry + new TimeSpan(3, 10, 0), "BOS-G2")));
         Assert.Equal(1400, (await parking.GetResultAsync()).TotalCents);
@@ -91,7 +138,7 @@ public sealed class GoldenHistoryTests
         var reservationInput = new ReservationInput(Guid.Parse("00000000-0000-0000-0000-000000000002"), customer, "BOS", SpaceType.Regular,
             env.Time.GetUtcNow().AddHours(1), env.Time.GetUtcNow().AddHours(3));
         var reservation = await env.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(reservationInput),
-            new WorkflowOptions(ReservationWorkflowIds.ForReservation(reservationInput.ReservationId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ReservationWorkflowIds.ForReservation(reservationInput.ReservationId), env.TaskQueue));
         Assert.Equal(ReservationOutcome.NoShow, (await reservation.GetResultAsync()).Outcome);
 
         // An entry the gate buffered offline (device time before the deadline) delivered after the space went back.
@@ -101,7 +148,7 @@ public sealed class GoldenHistoryTests
             LateEntryWindow = TimeSpan.FromHours(72),
         };
         var late = await env.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(lateInput),
-            new WorkflowOptions(ReservationWorkflowIds.ForReservation(lateInput.ReservationId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ReservationWorkflowIds.ForReservation(lateInput.ReservationId), env.TaskQueue));
         await env.SkipTimeAsync(new TimeSpan(1, 16, 0));
         await late.SignalAsync(wf => wf.VehicleArrivedAsync(new ReservationArrival(
             Guid.Parse("00000000-0000-0000-0000-000000000007"), "LATE26", lateInput.SlotStart.AddMinutes(10), "BOS-G1")));
@@ -111,7 +158,7 @@ public sealed class GoldenHistoryTests
         var evEntry = env.Time.GetUtcNow();
         var evInput = new ParkingSessionInput(Guid.Parse("00000000-0000-0000-0000-000000000003"), "BOS", "EV4242", SpaceType.Ev, evEntry, "BOS-G1", CustomerId: customer);
         var ev = await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(evInput),
-            new WorkflowOptions(ParkingWorkflowIds.ForSession(evInput.SessionId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(evInput.SessionId), env.TaskQueue));
         await ev.SignalAsync(wf => wf.ChargingRequestedAsync(new ChargingRequest("BOS-CH-01", 1)));
         var chargeId = (await ev.QueryAsync(wf => wf.Status)).ChargingSessionId!.Value;
         var charge = env.Client.GetWorkflowHandle<ChargingSession>(ChargingWorkflowIds.ForSession(chargeId));
@@ -126,16 +173,16 @@ public sealed class GoldenHistoryTests
         return [("parking-saved-card-3h10m", parking), ("reservation-no-show", reservation), ("reservation-late-entry", late), ("parking-ev-with-charge", ev)];
     }
 
-    private static async Task<List<(string, WorkflowHandle)>> ChargingAndSubscriptionScenariosAsync()
+    private async Task<List<(string, WorkflowHandle)>> ChargingAndSubscriptionScenariosAsync()
     {
         var world = new FakeChargingWorld();
-        await using var env = ChargingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ChargingSessionWorkflowTests.CreateEnvironment(server, world);
 
         // From the app: 20 kWh, then 12 idle minutes after the 5-minute grace: $2 + $7.00 + $3.50.
         var t0 = env.Time.GetUtcNow();
         var chargeInput = new ChargingSessionInput(Guid.Parse("00000000-0000-0000-0000-000000000004"), "BOS", "BOS-CH-01", 1, Guid.NewGuid(), "TOKEN-1");
         var charge = await env.Client.StartWorkflowAsync((ChargingSession wf) => wf.RunAsync(chargeInput),
-            new WorkflowOptions(ChargingWorkflowIds.ForSession(chargeInput.SessionId), ChargingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ChargingWorkflowIds.ForSession(chargeInput.SessionId), env.TaskQueue));
         await charge.SignalAsync(wf => wf.TransactionStartedAsync(new("TX-G2", 0, t0.AddMinutes(1), ChargingState.Charging, 0)));
         await env.SkipTimeAsync(TimeSpan.FromMinutes(20));
         await charge.SignalAsync(wf => wf.TransactionUpdatedAsync(new("TX-G2", 1, t0.AddMinutes(21), ChargingState.SuspendedEVSE, 9_000)));
@@ -148,7 +195,7 @@ public sealed class GoldenHistoryTests
         // A monthly pass paid for its first period, then cancelled: it ends at the period end without another charge.
         var subscriptionInput = new SubscriptionInput(Guid.Parse("00000000-0000-0000-0000-000000000005"), Guid.NewGuid(), SubscriptionPlans.BostonMonthly, env.Time.GetUtcNow());
         var subscription = await env.Client.StartWorkflowAsync((SubscriptionRenewal wf) => wf.RunAsync(subscriptionInput),
-            new WorkflowOptions(SubscriptionWorkflowIds.ForSubscription(subscriptionInput.SubscriptionId), SubscriptionWorkflowIds.TaskQueue));
+            new WorkflowOptions(SubscriptionWorkflowIds.ForSubscription(subscriptionInput.SubscriptionId), env.TaskQueue));
         await env.SkipTimeAsync(TimeSpan.FromDays(10));
         await subscription.SignalAsync(wf => wf.CancelAsync(new CancelSubscription("moving")));
         Assert.Equal(SubscriptionStatus.Cancelled, (await subscription.GetResultAsync()).Status);

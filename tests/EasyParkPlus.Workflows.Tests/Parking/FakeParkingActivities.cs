@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
 using EasyParkPlus.Workflows.Reservations;
+using Temporalio.Exceptions;
+using Temporalio.Activities;
 
 namespace EasyParkPlus.Workflows.Tests.Parking;
 
@@ -64,7 +65,9 @@ public sealed class FakeParkingWorld : IParkingActivities, IBillingActivities, I
 
     public DateTimeOffset? TimeOf(string call) => Calls.Where(c => c.Call == call).Select(c => (DateTimeOffset?)c.At).FirstOrDefault();
 
-    private void Record(string call, object payload) => Calls.Enqueue((call, ActivityExecutionContext.Current.TimeProvider.GetUtcNow(), payload));
+    // Stamped with the server's (virtual) time at which this attempt was scheduled.
+    private void Record(string call, object payload) =>
+        Calls.Enqueue((call, new DateTimeOffset(ActivityExecutionContext.Current.Info.CurrentAttemptScheduledTime, TimeSpan.Zero), payload));
 
     public Task<EntryValidation> ValidateEntryAsync(EntryValidationRequest request)
     {

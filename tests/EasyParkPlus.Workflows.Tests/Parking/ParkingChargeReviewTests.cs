@@ -1,28 +1,29 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
+using EasyParkPlus.Workflows.Tests.Infrastructure;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Workflows.Tests.Parking;
 
 // Issue 16, point 1: device times never move money on their own, and large amounts wait for an operator.
-public sealed class ParkingChargeReviewTests
+[Collection(TimeSkippingCollection.Name)]
+public sealed class ParkingChargeReviewTests(TimeSkippingServer server)
 {
-    private static async Task<(WorkflowTestEnvironment Env, FakeParkingWorld World, WorkflowHandle<ParkingSession, ParkingSessionResult> Handle, DateTimeOffset EntryAt)> EnterAsync(
+    private async Task<(WorkflowTestEnvironment Env, FakeParkingWorld World, WorkflowHandle<ParkingSession, ParkingSessionResult> Handle, DateTimeOffset EntryAt)> EnterAsync(
         Func<DateTimeOffset, ParkingSessionInput, ParkingSessionInput>? shape = null, long? ceiling = null)
     {
         var world = new FakeParkingWorld { AutoChargeCeilingCents = ceiling };
         var customer = Guid.NewGuid();
         world.CustomersWithCard.Add(customer);
-        var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
         var now = env.Time.GetUtcNow();
         var sessionId = Guid.NewGuid();
         var input = new ParkingSessionInput(sessionId, "BOS", "ABC123", SpaceType.Regular, now, "BOS-G1", CustomerId: customer) { EntryReceivedAt = now };
         input = shape?.Invoke(now, input) ?? input;
         var handle = await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input),
-            new WorkflowOptions(ParkingWorkflowIds.ForSession(sessionId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(sessionId), env.TaskQueue));
         await env.RunUntilIdleAsync();
         return (env, world, handle, now);
     }
@@ -30,8 +31,10 @@ public sealed class ParkingChargeReviewTests
     private static async Task<ParkingStatus> ExitAsync(WorkflowTestEnvironment env, WorkflowHandle<ParkingSession, ParkingSessionResult> handle,
         TimeSpan after, Func<DateTimeOffset, VehicleExit> exit)
     {
+        // The car leaves `after` past its entry by the virtual clock (read from the stay, not the drifting test clock).
+        var leftAt = (await handle.QueryAsync(wf => wf.Status)).EntryAt + after;
         await env.SkipTimeAsync(after);
-        await handle.SignalAsync(wf => wf.VehicleExitedAsync(exit(env.Time.GetUtcNow())));
+        await handle.SignalAsync(wf => wf.VehicleExitedAsync(exit(leftAt)));
         await env.RunUntilIdleAsync();
         return await handle.QueryAsync(wf => wf.Status);
     }

@@ -1,41 +1,39 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Parking;
 using EasyParkPlus.Workflows.Reservations;
 using EasyParkPlus.Workflows.Tests.Charging;
+using EasyParkPlus.Workflows.Tests.Infrastructure;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Workflows.Tests.Parking;
 
 // An EV stay that charges: the ParkingSession starts a child ChargingSession, which holds, meters and bills on its own.
-public sealed class ParkingChargingTests
+[Collection(TimeSkippingCollection.Name)]
+public sealed class ParkingChargingTests(TimeSkippingServer server)
 {
     private readonly FakeParkingWorld _parking = new();
     private readonly FakeChargingWorld _charging = new();
     private readonly Guid _customer = Guid.NewGuid();
 
-    public ParkingChargingTests() => _parking.CustomersWithCard.Add(_customer);
-
     // Billing (invoices, saved-card charges) goes to the parking world for both workflows; holds and the gateway to the charging one.
     private WorkflowTestEnvironment CreateEnvironment()
     {
-        var env = WorkflowTestEnvironment.Create(b => b.AddParkingWorkflows().AddChargingWorkflows()
-            .AddSingletonActivities<IParkingActivities>(_parking)
-            .AddSingletonActivities<IBillingActivities>(_parking)
-            .AddSingletonActivities<IReservationActivities>(_parking)
-            .AddSingletonActivities<IChargingActivities>(_charging), taskQueue: ParkingWorkflowIds.TaskQueue);
-        _charging.Time = env.Time;
-        return env;
+        _parking.CustomersWithCard.Add(_customer);
+        return WorkflowTestEnvironment.Start(server, w => w
+            .AddAllActivities<IParkingActivities>(_parking)
+            .AddAllActivities<IBillingActivities>(_parking)
+            .AddAllActivities<IReservationActivities>(_parking)
+            .AddAllActivities<IChargingActivities>(_charging));
     }
 
     private async Task<WorkflowHandle<ParkingSession, ParkingSessionResult>> ParkAsync(WorkflowTestEnvironment env, SpaceType type, Guid? customer)
     {
         var input = new ParkingSessionInput(Guid.NewGuid(), "BOS", "EV4242", type, env.Time.GetUtcNow(), "BOS-G1", CustomerId: customer);
         var handle = await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input),
-            new WorkflowOptions(ParkingWorkflowIds.ForSession(input.SessionId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(input.SessionId), env.TaskQueue));
         await env.RunUntilIdleAsync();
         return handle;
     }
@@ -69,7 +67,7 @@ public sealed class ParkingChargingTests
     {
         await using var env = CreateEnvironment();
         var parking = await ParkAsync(env, SpaceType.Ev, _customer);
-        var entry = env.Time.GetUtcNow();
+        var entry = (await parking.QueryAsync(wf => wf.Status)).EntryAt;
 
         var charge = await RequestChargeAsync(env, parking);
 
@@ -92,7 +90,7 @@ public sealed class ParkingChargingTests
         Assert.Equal(800, stay.TotalCents);
         Assert.Equal(800, ((SavedCardCharge)Assert.Single(_parking.Calls, c => c.Call == "charge").Payload).AmountCents);
         Assert.Equal([BillableKind.Charging, BillableKind.Parking], _parking.Calls.Where(c => c.Call == "invoice").Select(c => ((InvoiceRequest)c.Payload).Kind));
-        Assert.Equal(charge.WorkflowId, ChargingWorkflowIds.ForSession(stay.ChargingSessionId!.Value));
+        Assert.Equal(charge.Id, ChargingWorkflowIds.ForSession(stay.ChargingSessionId!.Value));
         Assert.Equal(1250, stay.Charging!.TotalCents);
     }
 
@@ -101,13 +99,13 @@ public sealed class ParkingChargingTests
     {
         await using var env = CreateEnvironment();
         var parking = await ParkAsync(env, SpaceType.Ev, _customer);
-        var entry = env.Time.GetUtcNow();
+        var entry = (await parking.QueryAsync(wf => wf.Status)).EntryAt;
         var charge = await RequestChargeAsync(env, parking);
         await charge.SignalAsync(wf => wf.TransactionStartedAsync(new("TX-P2", 0, entry, ChargingState.Charging, 0)));
 
         await env.SkipTimeAsync(TimeSpan.FromMinutes(20));
         await parking.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(entry.AddMinutes(20), "BOS-G2")));
-        var stay = await parking.GetResultAsync();
+        var stay = await env.WithoutTimeSkippingAsync(() => parking.GetResultAsync());
 
         Assert.Equal((ParkingOutcome.Completed, 400L), (stay.Outcome, stay.TotalCents));
         Assert.Null(stay.Charging);
@@ -147,14 +145,14 @@ public sealed class ParkingChargingTests
         await parking.SignalAsync(wf => wf.ChargingRequestedAsync(new ChargingRequest("BOS-CH-02", 1)));
         await env.RunUntilIdleAsync();
         var status = await parking.QueryAsync(wf => wf.Status);
-        Assert.Equal(first.WorkflowId, ChargingWorkflowIds.ForSession(status.ChargingSessionId!.Value));
+        Assert.Equal(first.Id, ChargingWorkflowIds.ForSession(status.ChargingSessionId!.Value));
         Assert.Contains("already running", status.ChargingNote, StringComparison.Ordinal);
 
         // The charger never reports a transaction: the first charge gives up and refunds its hold.
         await env.SkipTimeAsync(TimeSpan.FromMinutes(3));
         Assert.Equal(ChargingOutcome.NeverStarted, (await first.GetResultAsync<ChargingSessionResult>()).Outcome);
         var second = await RequestChargeAsync(env, parking);
-        Assert.NotEqual(first.WorkflowId, second.WorkflowId);
+        Assert.NotEqual(first.Id, second.Id);
         Assert.Equal(2, _charging.Payloads<RemoteStart>("start").Count);
     }
 }

@@ -1,20 +1,22 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
 using EasyParkPlus.Workflows.Reservations;
+using EasyParkPlus.Workflows.Tests.Infrastructure;
+using Temporalio.Client;
+using Temporalio.Converters;
 
 namespace EasyParkPlus.Workflows.Tests.Parking;
 
-public sealed class ParkingSessionWorkflowTests
+[Collection(TimeSkippingCollection.Name)]
+public sealed class ParkingSessionWorkflowTests(TimeSkippingServer server)
 {
-    internal static WorkflowTestEnvironment CreateEnvironment(FakeParkingWorld world) =>
-        WorkflowTestEnvironment.Create(b => b.AddParkingWorkflows()
-            .AddSingletonActivities<IParkingActivities>(world)
-            .AddSingletonActivities<IBillingActivities>(world)
-            .AddSingletonActivities<IReservationActivities>(world), taskQueue: ParkingWorkflowIds.TaskQueue);
+    internal static WorkflowTestEnvironment CreateEnvironment(TimeSkippingServer server, FakeParkingWorld world) =>
+        WorkflowTestEnvironment.Start(server, w => w
+            .AddAllActivities<IParkingActivities>(world)
+            .AddAllActivities<IBillingActivities>(world)
+            .AddAllActivities<IReservationActivities>(world));
 
     private static async Task<WorkflowHandle<ParkingSession, ParkingSessionResult>> EnterAsync(
         WorkflowTestEnvironment env, Guid? customerId = null, ParkingSessionSettings? settings = null, string facility = "BOS")
@@ -25,7 +27,7 @@ public sealed class ParkingSessionWorkflowTests
             Settings = settings,
         };
         return await env.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input),
-            new WorkflowOptions(ParkingWorkflowIds.ForSession(sessionId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(sessionId), env.TaskQueue));
     }
 
     private static async Task<ParkingSessionResult> StayAndExitAsync(WorkflowTestEnvironment env, WorkflowHandle<ParkingSession, ParkingSessionResult> handle, TimeSpan stay)
@@ -42,7 +44,7 @@ public sealed class ParkingSessionWorkflowTests
         var world = new FakeParkingWorld();
         var customer = Guid.NewGuid();
         world.CustomersWithCard.Add(customer);
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, customer);
 
         var result = await StayAndExitAsync(env, handle, new TimeSpan(3, 10, 0));
@@ -52,7 +54,7 @@ public sealed class ParkingSessionWorkflowTests
         Assert.Equal([(PriceLineCodes.ParkingFirstHours, 3m, 900L), (PriceLineCodes.ParkingHours, 1m, 500L)],
             result.Lines.Select(l => (l.Code, l.Quantity, l.AmountCents)));
         var charge = Assert.Single(world.Calls, c => c.Call == "charge").Payload as SavedCardCharge;
-        Assert.Equal((1400L, $"{handle.WorkflowId}/exit-charge"), (charge!.AmountCents, charge.IdempotencyKey));
+        Assert.Equal((1400L, $"{handle.Id}/exit-charge"), (charge!.AmountCents, charge.IdempotencyKey));
         Assert.Equal((PaymentChannel.SavedCard, 1400L), (result.Channel, result.PaidCents));
         Assert.Equal(["BOS-G1", "BOS-G2"], world.GateOpenings.Select(g => g.GateId));
         Assert.Equal(0, world.OccupiedCount);
@@ -69,7 +71,7 @@ public sealed class ParkingSessionWorkflowTests
         var world = new FakeParkingWorld();
         var customer = Guid.NewGuid();
         world.CustomersWithCard.Add(customer);
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, customer);
 
         var result = await StayAndExitAsync(env, handle, TimeSpan.FromHours(30));
@@ -83,7 +85,7 @@ public sealed class ParkingSessionWorkflowTests
     public async Task RunAsync_StayWithinGrace_IsFreeAndTakesNoPayment()
     {
         var world = new FakeParkingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env);
 
         var result = await StayAndExitAsync(env, handle, TimeSpan.FromMinutes(9));
@@ -101,7 +103,7 @@ public sealed class ParkingSessionWorkflowTests
         var world = new FakeParkingWorld();
         var customer = Guid.NewGuid();
         world.CustomersWithCard.Add(customer);
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, customer);
 
         var result = await StayAndExitAsync(env, handle, TimeSpan.FromMinutes(11));
@@ -113,7 +115,7 @@ public sealed class ParkingSessionWorkflowTests
     public async Task RunAsync_FacilityFull_IsDeniedWithAClearReasonAndNoGateOpens()
     {
         var world = new FakeParkingWorld { Capacity = 1 };
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var first = await EnterAsync(env);
         await env.RunUntilIdleAsync();
 
@@ -134,7 +136,7 @@ public sealed class ParkingSessionWorkflowTests
     public async Task RunAsync_NoPaymentAtPayStation_RaisesAlertAfterTimeoutAndKeepsWaiting()
     {
         var world = new FakeParkingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, settings: new ParkingSessionSettings { PayStationTimeout = TimeSpan.FromMinutes(15) });
         var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
         await env.SkipTimeAsync(TimeSpan.FromHours(2));
@@ -146,7 +148,7 @@ public sealed class ParkingSessionWorkflowTests
 
         var alert = Assert.Single(world.Alerts);
         Assert.Equal(OperatorAlertKinds.PayStationTimeout, alert.Kind);
-        Assert.Equal(entry + TimeSpan.FromHours(2) + TimeSpan.FromMinutes(15), world.TimeOf("alert"));
+        world.TimeOf("alert").ShouldBeAt(entry + TimeSpan.FromHours(2) + TimeSpan.FromMinutes(15));
         var waiting = await handle.QueryAsync(wf => wf.Status);
         Assert.Equal((ParkingStates.AwaitingPayment, 600L), (waiting.State, waiting.AmountDueCents));
         Assert.Single(world.GateOpenings);
@@ -164,7 +166,7 @@ public sealed class ParkingSessionWorkflowTests
     public async Task RunAsync_PayStationTakesPartOfTheAmount_ExitWaitsForTheRest_RepeatsAndNegativesCountNothing()
     {
         var world = new FakeParkingWorld();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env);
         var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
         await env.SkipTimeAsync(TimeSpan.FromHours(2));
@@ -194,7 +196,7 @@ public sealed class ParkingSessionWorkflowTests
         var world = new FakeParkingWorld();
         var customer = Guid.NewGuid();
         world.CustomersWithCard.Add(customer);
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, customer, new ParkingSessionSettings { OverstayLimit = TimeSpan.FromHours(48) });
         var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
 
@@ -204,7 +206,7 @@ public sealed class ParkingSessionWorkflowTests
 
         var alert = Assert.Single(world.Alerts);
         Assert.Equal((OperatorAlertKinds.Overstay, "BOS"), (alert.Kind, alert.FacilityId));
-        Assert.Equal(entry + TimeSpan.FromHours(48), world.TimeOf("alert"));
+        world.TimeOf("alert").ShouldBeAt(entry + TimeSpan.FromHours(48));
         var status = await handle.QueryAsync(wf => wf.Status);
         Assert.Equal(ParkingStates.Parked, status.State);
         Assert.Contains(OperatorAlertKinds.Overstay, status.Alerts);
@@ -223,7 +225,7 @@ public sealed class ParkingSessionWorkflowTests
         var customer = Guid.NewGuid();
         world.CustomersWithPass.Add(customer);
         world.CustomersWithCard.Add(customer);
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, customer);
 
         var result = await StayAndExitAsync(env, handle, TimeSpan.FromHours(5));
@@ -240,7 +242,7 @@ public sealed class ParkingSessionWorkflowTests
         var customer = Guid.NewGuid();
         world.CustomersWithCard.Add(customer);
         world.DecliningCustomers.Add(customer);
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, customer);
         var entry = (await handle.QueryAsync(wf => wf.Status)).EntryAt;
         await env.SkipTimeAsync(TimeSpan.FromHours(1));
@@ -259,14 +261,16 @@ public sealed class ParkingSessionWorkflowTests
     {
         var world = new FakeParkingWorld();
         var customer = Guid.NewGuid();
-        await using var env = CreateEnvironment(world);
+        await using var env = CreateEnvironment(server, world);
         var handle = await EnterAsync(env, customer);
         await env.RunUntilIdleAsync();
 
         var history = await handle.FetchHistoryAsync();
-        var upsert = Assert.Single(history.Select(e => e.Attributes).OfType<UpsertWorkflowSearchAttributes>());
-        Assert.Equal("BOS", upsert.SearchAttributes["FacilityId"]?.GetString());
-        Assert.Equal("ABC123", upsert.SearchAttributes["Plate"]?.GetString());
-        Assert.Equal(customer.ToString(), upsert.SearchAttributes["CustomerId"]?.GetString());
+        var upsert = Assert.Single(history.Events, e => e.UpsertWorkflowSearchAttributesEventAttributes is not null)
+            .UpsertWorkflowSearchAttributesEventAttributes.SearchAttributes.IndexedFields;
+        string Value(string name) => DataConverter.Default.PayloadConverter.ToValue<string>(upsert[name]);
+        Assert.Equal("BOS", Value("FacilityId"));
+        Assert.Equal("ABC123", Value("Plate"));
+        Assert.Equal(customer.ToString(), Value("CustomerId"));
     }
 }

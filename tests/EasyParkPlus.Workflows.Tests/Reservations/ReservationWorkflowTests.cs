@@ -1,16 +1,17 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Domain.Reservations;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
 using EasyParkPlus.Workflows.Reservations;
 using EasyParkPlus.Workflows.Tests.Parking;
+using EasyParkPlus.Workflows.Tests.Infrastructure;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Workflows.Tests.Reservations;
 
-public sealed class ReservationWorkflowTests
+[Collection(TimeSkippingCollection.Name)]
+public sealed class ReservationWorkflowTests(TimeSkippingServer server)
 {
     private static async Task<(WorkflowHandle<Reservation, ReservationResult> Handle, ReservationInput Input)> BookAsync(
         WorkflowTestEnvironment env, FakeParkingWorld world, TimeSpan startsIn, TimeSpan length)
@@ -24,7 +25,7 @@ public sealed class ReservationWorkflowTests
             LateEntryWindow = TimeSpan.FromHours(72),
         };
         var handle = await env.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(input),
-            new WorkflowOptions(ReservationWorkflowIds.ForReservation(input.ReservationId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ReservationWorkflowIds.ForReservation(input.ReservationId), env.TaskQueue));
         await env.RunUntilIdleAsync();
         return (handle, input);
     }
@@ -33,7 +34,7 @@ public sealed class ReservationWorkflowTests
     public async Task RunAsync_Booked_HoldsASpaceAndChargesThePrepayment()
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
 
         var (handle, input) = await BookAsync(env, world, TimeSpan.FromDays(1), TimeSpan.FromHours(2));
 
@@ -42,14 +43,14 @@ public sealed class ReservationWorkflowTests
         Assert.Equal(input.SlotStart + TimeSpan.FromMinutes(15), status.ArrivalDeadline);
         Assert.Equal(1, world.HoldCount);
         var charge = (SavedCardCharge)Assert.Single(world.Calls, c => c.Call == "charge").Payload;
-        Assert.Equal((600L, $"{handle.WorkflowId}/prepayment"), (charge.AmountCents, charge.IdempotencyKey));
+        Assert.Equal((600L, $"{handle.Id}/prepayment"), (charge.AmountCents, charge.IdempotencyKey));
     }
 
     [Fact]
     public async Task RunAsync_NoShow_ExpiresAtStartPlus15MinutesAndFreesTheSpace()
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
         var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(3), TimeSpan.FromHours(2));
 
         await env.SkipTimeAsync(TimeSpan.FromHours(3) + TimeSpan.FromMinutes(14));
@@ -59,12 +60,31 @@ public sealed class ReservationWorkflowTests
         var result = await handle.GetResultAsync();
 
         Assert.Equal(ReservationOutcome.NoShow, result.Outcome);
-        Assert.Equal(input.SlotStart + TimeSpan.FromMinutes(15), world.TimeOf("release-hold"));
+        world.TimeOf("release-hold").ShouldBeAt(input.SlotStart + TimeSpan.FromMinutes(15));
         Assert.Equal(0, world.HoldCount);
         Assert.Equal((600L, 0L), (result.PrepaidCents, result.RefundedCents));
         Assert.Empty(world.Refunds);
         var last = (ReservationUpdate)world.Calls.Last(c => c.Call == "reservation").Payload;
         Assert.Equal(ReservationStatus.NoShow, last.Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoShowOnTheCurrentVersion_RecordsTheNoShowBeforeReleasingTheSpaceBehindAPatchMarker()
+    {
+        var world = new FakeParkingWorld();
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
+        var (handle, _) = await BookAsync(env, world, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+
+        (await handle.GetResultAsync()).Outcome.Should().Be(ReservationOutcome.NoShow);
+
+        // The golden reservation-no-show history, recorded before the change, replays on the old branch (GoldenHistoryTests).
+        var calls = world.Calls.Select(c => c.Call == "reservation" ? $"reservation:{((ReservationUpdate)c.Payload).Status}" : c.Call).ToList();
+        calls.IndexOf($"reservation:{ReservationStatus.NoShow}").Should().BeLessThan(calls.IndexOf("release-hold"));
+        var history = await handle.FetchHistoryAsync();
+        history.Events.Should().Contain(e => e.MarkerRecordedEventAttributes != null
+            && e.MarkerRecordedEventAttributes.MarkerName == "core_patch"
+            && e.MarkerRecordedEventAttributes.Details.Values.Any(d => d.Payloads_.Any(
+                p => p.Data.ToStringUtf8().Contains(ReservationPatches.NoShowRecordedFirst, StringComparison.Ordinal))));
     }
 
     [Theory]
@@ -74,7 +94,7 @@ public sealed class ReservationWorkflowTests
     public async Task RunAsync_Cancelled_RefundsPerPolicy(int minutesBeforeStart, int percent, long refundCents)
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
         var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(5), TimeSpan.FromHours(2));
 
         await env.SkipTimeAsync(TimeSpan.FromHours(5) - TimeSpan.FromMinutes(minutesBeforeStart));
@@ -86,21 +106,21 @@ public sealed class ReservationWorkflowTests
         if (refundCents > 0)
         {
             var refund = Assert.Single(world.Refunds);
-            Assert.Equal((refundCents, $"{handle.WorkflowId}/cancellation-refund"), (refund.AmountCents, refund.IdempotencyKey));
+            Assert.Equal((refundCents, $"{handle.Id}/cancellation-refund"), (refund.AmountCents, refund.IdempotencyKey));
         }
         else
         {
             Assert.Empty(world.Refunds);
         }
         Assert.Equal(0, world.HoldCount);
-        Assert.Equal(input.SlotStart - TimeSpan.FromMinutes(minutesBeforeStart), world.TimeOf("release-hold"));
+        world.TimeOf("release-hold").ShouldBeAt(input.SlotStart - TimeSpan.FromMinutes(minutesBeforeStart));
     }
 
     [Fact]
     public async Task RunAsync_VehicleArrives_StartsParkingSessionThatCreditsThePrepayment()
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
         var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(1), TimeSpan.FromHours(2));
         await env.SkipTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(5));
         var sessionId = Guid.NewGuid();
@@ -124,7 +144,7 @@ public sealed class ReservationWorkflowTests
         Assert.Equal(800, result.TotalCents);
         Assert.Contains(result.Lines, l => l.Code == PriceLineCodes.ReservationCredit && l.AmountCents == -600);
         var exitCharge = (SavedCardCharge)world.Calls.Last(c => c.Call == "charge").Payload;
-        Assert.Equal((800L, $"{parking.WorkflowId}/exit-charge"), (exitCharge.AmountCents, exitCharge.IdempotencyKey));
+        Assert.Equal((800L, $"{parking.Id}/exit-charge"), (exitCharge.AmountCents, exitCharge.IdempotencyKey));
         Assert.Empty(world.Refunds);
         Assert.Equal(ReservationStatus.Fulfilled, ((ReservationUpdate)world.Calls.Last(c => c.Call == "reservation").Payload).Status);
     }
@@ -138,7 +158,7 @@ public sealed class ReservationWorkflowTests
     public async Task RunAsync_SlotOutsideBookingRules_RejectsWithoutHoldingOrCharging(int startsInMinutes, int lengthMinutes)
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
 
         var (handle, _) = await BookAsync(env, world, TimeSpan.FromMinutes(startsInMinutes), TimeSpan.FromMinutes(lengthMinutes));
         var result = await handle.GetResultAsync();
@@ -154,7 +174,7 @@ public sealed class ReservationWorkflowTests
     public async Task RunAsync_SlotStartedWithinTolerance_IsBooked()
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
 
         var (handle, _) = await BookAsync(env, world, TimeSpan.FromMinutes(-4), TimeSpan.FromHours(2));
 
@@ -165,13 +185,13 @@ public sealed class ReservationWorkflowTests
     public async Task RunAsync_EntryBeforeDeadlineDeliveredAfterIt_FulfilsAndChargesOnlyTheDifference()
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
         var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(1), TimeSpan.FromHours(2));
 
         // The server's clock passes start + 15 minutes: the space goes back, as for a no-show ...
         await env.SkipTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(16));
         world.HoldCount.Should().Be(0);
-        world.TimeOf("release-hold").Should().Be(input.SlotStart.AddMinutes(15));
+        world.TimeOf("release-hold").ShouldBeAt(input.SlotStart.AddMinutes(15));
         // ... then the entry gate, back online, replays the car it saw at start + 10 minutes (device time).
         var sessionId = Guid.NewGuid();
         var enteredAt = input.SlotStart.AddMinutes(10);
@@ -199,7 +219,7 @@ public sealed class ReservationWorkflowTests
     public async Task RunAsync_EntryAfterDeadline_IsNotThisReservationsArrival()
     {
         var world = new FakeParkingWorld();
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
         var (handle, input) = await BookAsync(env, world, TimeSpan.FromHours(1), TimeSpan.FromHours(2));
         await env.SkipTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(20));
 
@@ -216,7 +236,7 @@ public sealed class ReservationWorkflowTests
     public async Task RunAsync_FacilityFull_RejectsWithoutCharging()
     {
         var world = new FakeParkingWorld { Capacity = 0 };
-        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(world);
+        await using var env = ParkingSessionWorkflowTests.CreateEnvironment(server, world);
         var (handle, _) = await BookAsync(env, world, TimeSpan.FromHours(3), TimeSpan.FromHours(1));
 
         var result = await handle.GetResultAsync();

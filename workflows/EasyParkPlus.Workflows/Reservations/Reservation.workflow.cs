@@ -133,9 +133,19 @@ public sealed class Reservation
             return await CancelBookedAsync(input, policy, cancellation, payment, workflowId);
         }
 
-        // No-show: the space goes back at start + grace and the prepayment is kept.
-        await Workflow.ExecuteActivityAsync((IReservationActivities a) => a.ReleaseHoldAsync(input.ReservationId), Quick);
-        await UpdateAsync(input, ReservationStatus.NoShow, null);
+        // No-show: the space goes back at start + grace and the prepayment is kept. The no-show is recorded before the
+        // space is released, so while the release retries (the database is down, say) the driver's app already says why
+        // the space is gone instead of still showing a booking. Runs recorded before this change released first.
+        if (Workflow.Patched(ReservationPatches.NoShowRecordedFirst))
+        {
+            await UpdateAsync(input, ReservationStatus.NoShow, null);
+            await Workflow.ExecuteActivityAsync((IReservationActivities a) => a.ReleaseHoldAsync(input.ReservationId), Quick);
+        }
+        else
+        {
+            await Workflow.ExecuteActivityAsync((IReservationActivities a) => a.ReleaseHoldAsync(input.ReservationId), Quick);
+            await UpdateAsync(input, ReservationStatus.NoShow, null);
+        }
         _state = ReservationStates.NoShow;
 
         // A gate that was offline may still deliver an entry from before the deadline: that car arrived in time, so the

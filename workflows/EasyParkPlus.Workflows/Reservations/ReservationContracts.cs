@@ -38,6 +38,13 @@ public sealed record ReservationArrival(Guid SessionId, string Plate, DateTimeOf
 // Signal Cancel.
 public sealed record ReservationCancellation(string? Reason);
 
+// Workflow.Patched ids of deliberate changes to the Reservation workflow; a running reservation keeps the path it
+// started on. Remove a branch only once no run recorded before it can still be replayed.
+public static class ReservationPatches
+{
+    public const string NoShowRecordedFirst = "reservation-no-show-recorded-first";
+}
+
 public static class ReservationStates
 {
     public const string Holding = "Holding";

@@ -1,0 +1,55 @@
+using EasyParkPlus.TestSupport;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.OperatorService.V1;
+using Temporalio.Testing;
+
+namespace EasyParkPlus.Workflows.Tests.Infrastructure;
+
+/// <summary>
+/// Our Temporal-compatible server started as the SDK's time-skipping test server (one process for the whole
+/// collection), with the application's search attributes registered as a host registers them at start-up.
+/// </summary>
+public sealed class TimeSkippingServer : IAsyncLifetime
+{
+    public WorkflowEnvironment Environment { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Environment = await StartWithRetriesAsync();
+        var request = new AddSearchAttributesRequest { Namespace = Environment.Client.Options.Namespace };
+        foreach (var key in EasyParkSearchAttributes.All)
+        {
+            request.SearchAttributes.Add(key.Name, IndexedValueType.Keyword);
+        }
+        await Environment.Client.Connection.OperatorService.AddSearchAttributesAsync(request);
+    }
+
+    // The SDK gives a server it launches 5 s to answer; on a machine busy with other builds a start can miss that.
+    private static async Task<WorkflowEnvironment> StartWithRetriesAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = TemporalServerExecutable.Path } });
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("did not start within", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Environment is not null)
+        {
+            await Environment.ShutdownAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TimeSkippingCollection : ICollectionFixture<TimeSkippingServer>
+{
+    public const string Name = "time-skipping server";
+}

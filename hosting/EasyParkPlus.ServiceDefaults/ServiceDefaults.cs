@@ -37,6 +37,13 @@ public static class ServiceDefaultsExtensions
         ["EASYPARK_STRIPE_API_KEY"] = "Stripe:ApiKey",
         ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "Stripe:WebhookSecret",
         ["EASYPARK_STRIPE_URL"] = "Stripe:BaseUrl",
+        // Temporal's own names, as its CLI and SDK samples use them.
+        ["TEMPORAL_ADDRESS"] = "Temporal:Address",
+        ["TEMPORAL_NAMESPACE"] = "Temporal:Namespace",
+        ["TEMPORAL_TASK_QUEUE"] = "Temporal:TaskQueue",
+        ["TEMPORAL_API_KEY"] = "Temporal:ApiKey",
+        ["TEMPORAL_TLS_CLIENT_CERT_PATH"] = "Temporal:ClientCertPath",
+        ["TEMPORAL_TLS_CLIENT_KEY_PATH"] = "Temporal:ClientKeyPath",
     };
 
     /// <summary>What every EasyParkPlus process shares: configuration, JSON logs, telemetry, PostgreSQL, health checks.</summary>

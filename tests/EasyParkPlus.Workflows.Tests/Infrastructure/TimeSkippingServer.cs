@@ -1,13 +1,12 @@
+using EasyParkPlus.ServiceDefaults.Temporal;
 using EasyParkPlus.TestSupport;
-using Temporalio.Api.Enums.V1;
-using Temporalio.Api.OperatorService.V1;
 using Temporalio.Testing;
 
 namespace EasyParkPlus.Workflows.Tests.Infrastructure;
 
 /// <summary>
 /// Our Temporal-compatible server started as the SDK's time-skipping test server (one process for the whole
-/// collection), with the application's search attributes registered as a host registers them at start-up.
+/// collection), with the application's search attributes registered as a host registers them at start-up (SearchAttributeRegistration).
 /// </summary>
 public sealed class TimeSkippingServer : IAsyncLifetime
 {
@@ -16,12 +15,7 @@ public sealed class TimeSkippingServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Environment = await StartWithRetriesAsync();
-        var request = new AddSearchAttributesRequest { Namespace = Environment.Client.Options.Namespace };
-        foreach (var key in EasyParkSearchAttributes.All)
-        {
-            request.SearchAttributes.Add(key.Name, IndexedValueType.Keyword);
-        }
-        await Environment.Client.Connection.OperatorService.AddSearchAttributesAsync(request);
+        await SearchAttributeRegistration.RegisterAsync(Environment.Client, Environment.Client.Options.Namespace, EasyParkSearchAttributes.All);
     }
 
     // The SDK gives a server it launches 5 s to answer; on a machine busy with other builds a start can miss that.

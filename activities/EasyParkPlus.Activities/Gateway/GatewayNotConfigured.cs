@@ -1,10 +1,9 @@
-using EasyParkPlus.Activities.Gateway;
 using EasyParkPlus.Data.GatewayApi;
 
-namespace EasyParkPlus.Api.Infrastructure;
+namespace EasyParkPlus.Activities.Gateway;
 
 /// <summary>
-/// Stands in for the HTTP client of the ocpp-gateway until that client is composed into the api host (registered with
+/// Stands in for the HTTP client of the ocpp-gateway in a host that has no Gateway:BaseUrl (registered with
 /// TryAdd, so the real one wins). App-driven check-in/check-out never call it; gate and charger commands fail loudly
 /// (the activity retries) instead of pretending a gate opened.
 /// </summary>

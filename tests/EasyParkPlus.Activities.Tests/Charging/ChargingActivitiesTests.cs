@@ -8,7 +8,6 @@ using EasyParkPlus.Data.Accounts;
 using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Domain.Subscriptions;
-using EasyParkPlus.Engine;
 using EasyParkPlus.TestSupport;
 using EasyParkPlus.TestSupport.Stripe;
 using EasyParkPlus.Workflows.Billing;
@@ -17,6 +16,7 @@ using EasyParkPlus.Workflows.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Activities.Tests.Charging;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using EasyParkPlus.Engine;
 using Stripe;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Activities.Payments;
 
@@ -69,9 +69,9 @@ public sealed record StripeFailure(
         _ => null,
     };
 
-    /// <summary>A retryable application failure: the engine retries the activity, which re-sends the same idempotency key.</summary>
+    /// <summary>A retryable application failure: Temporal retries the activity, which re-sends the same idempotency key.</summary>
     public ApplicationFailureException ToRetryableFailure(Exception cause) =>
-        new(Message, UnavailableErrorType, nonRetryable: false, details: new { Kind, HttpStatus, Code, RequestId }, cause: cause);
+        new(Message, cause, UnavailableErrorType, nonRetryable: false, details: [new { Kind, HttpStatus, Code, RequestId }]);
 
     private static StripeFailure FromResponse(StripeException exception)
     {

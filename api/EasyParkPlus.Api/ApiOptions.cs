@@ -7,11 +7,9 @@ public sealed class ApiOptions
 {
     public const string Section = "Api";
 
-    /// <summary>Task queue this process starts workflows on and (with <see cref="RunWorker"/>) works on.</summary>
-    [Required]
-    public string TaskQueue { get; set; } = "easypark";
-
-    /// <summary>Host a workflow worker in the api process (the single-process deployment of ./easypark run).</summary>
+    /// <summary>
+    /// Host the Temporal worker in the api process (the single-process deployment); the task queue is Temporal:TaskQueue.
+    /// </summary>
     public bool RunWorker { get; set; } = true;
 
     /// <summary>Apply the data migrations at start-up.</summary>

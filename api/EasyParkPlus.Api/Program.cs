@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using EasyParkPlus.Activities.Charging;
 using EasyParkPlus.Activities.Gateway;
-using EasyParkPlus.Activities.Parking;
+using EasyParkPlus.Activities.Hosting;
 using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Api;
 using EasyParkPlus.Api.Auth;
@@ -9,13 +8,11 @@ using EasyParkPlus.Api.Console;
 using EasyParkPlus.Api.Endpoints;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
-using EasyParkPlus.Engine.Hosting;
-using EasyParkPlus.Engine.Postgres;
 using EasyParkPlus.ServiceDefaults;
 using EasyParkPlus.ServiceDefaults.Backups;
 using EasyParkPlus.ServiceDefaults.Security;
-using EasyParkPlus.Workflows.Charging;
-using EasyParkPlus.Workflows.Parking;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -30,7 +27,7 @@ builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptio
 builder.Services.AddOptions<AvailabilityOptions>().BindConfiguration(AvailabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 var apiOptions = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
 
-// One NpgsqlDataSource for Data, the engine and the health check (AddEasyParkData's registration wins).
+// One NpgsqlDataSource for Data and the health check (AddEasyParkData's registration wins).
 builder.Services.AddEasyParkData(builder.Configuration[$"{PostgresOptions.Section}:ConnectionString"] ?? "");
 builder.Services.AddHostedService<StartupTasks>();
 builder.AddStripe();
@@ -61,10 +58,6 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Ad
 // problem (Production would otherwise send an empty 400).
 builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-// The workflows this api starts, signals and queries (queries replay here, so every type must be registered),
-// and, with a worker in this process, their activities.
-var engine = builder.Services.AddWorkflowEngine().UsePostgres().AddParkingWorkflows().AddParkingActivities()
-    .AddChargingWorkflows().AddChargingActivities();
 // Gate and charger commands go to the ocpp-gateway when one is configured (./easypark run does);
 // otherwise commands fail with a clear, non-retryable error and app-started parking still works.
 if (!string.IsNullOrEmpty(builder.Configuration["Gateway:BaseUrl"]))
@@ -74,9 +67,13 @@ if (!string.IsNullOrEmpty(builder.Configuration["Gateway:BaseUrl"]))
 }
 builder.Services.TryAddSingleton<IGatewayClient, GatewayNotConfigured>();
 builder.Services.TryAddSingleton<IGatewayLiveStateReader, NoGatewayLiveState>();
+// The Temporal client the endpoints start, signal, query and list workflows with; the custom search attributes are
+// registered at start-up. With Api:RunWorker the business workflows and their activities also run in this process
+// (the single-process deployment); otherwise the worker process (worker/) runs them.
+builder.AddEasyParkTemporalClient(EasyParkSearchAttributes.All);
 if (apiOptions.RunWorker)
 {
-    engine.AddWorker(apiOptions.TaskQueue);
+    builder.AddEasyParkWorker();
 }
 
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.MaxRequestBodyBytes);

@@ -22,7 +22,8 @@ public static class WorkerRegistration
     /// </summary>
     public static ITemporalWorkerServiceOptionsBuilder AddEasyParkWorker(this IHostApplicationBuilder builder)
     {
-        if (!string.IsNullOrEmpty(builder.Configuration["Gateway:BaseUrl"]))
+        // The api may have registered the gateway client already (it reads live state through it too).
+        if (!string.IsNullOrEmpty(builder.Configuration["Gateway:BaseUrl"]) && !builder.Services.Any(d => d.ServiceType == typeof(IGatewayClient)))
         {
             builder.AddGatewayClient();
         }

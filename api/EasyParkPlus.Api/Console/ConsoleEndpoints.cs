@@ -6,8 +6,9 @@ using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
+using EasyParkPlus.Api.Endpoints;
+using EasyParkPlus.Workflows;
+using Temporalio.Client;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
@@ -46,7 +47,6 @@ public sealed record DashboardResponse(
 /// </summary>
 public static class ConsoleEndpoints
 {
-    private const string FacilityAttribute = "FacilityId";
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     public static IServiceCollection AddOperatorConsole(this IServiceCollection services)
@@ -65,7 +65,7 @@ public static class ConsoleEndpoints
             .WithSummary("Where the console links workflows to: the Temporal Web UI's base URL and namespace (Operator).");
         group.MapGet("/sessions", SessionsAsync)
             .WithSummary("Parking sessions in progress, oldest first: plate, space, time parked and the amount so far or due (Operator).");
-        group.MapGet("/workflow-types", (IWorkflowClient workflows) => TypedResults.Ok(workflows.Registry.Workflows.Select(w => w.Name).Order(StringComparer.Ordinal).ToArray()))
+        group.MapGet("/workflow-types", () => TypedResults.Ok(WorkflowCatalog.Names.ToArray()))
             .WithSummary("The workflow types this api knows, for the console's search (Operator).");
 
         // The pages themselves are public (they hold no data); every figure they show comes from an Operator endpoint.
@@ -101,7 +101,7 @@ public static class ConsoleEndpoints
     }
 
     internal static async Task<Ok<DashboardResponse>> DashboardAsync(
-        EasyParkDbContext db, NpgsqlDataSource dataSource, IGatewayLiveStateReader gateway, SpaceAllocator allocator, IWorkflowClient workflows, IOptions<ConsoleOptions> options,
+        EasyParkDbContext db, NpgsqlDataSource dataSource, IGatewayLiveStateReader gateway, SpaceAllocator allocator, ITemporalClient workflows, IOptions<ConsoleOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         var settings = options.Value;
@@ -217,11 +217,12 @@ public static class ConsoleEndpoints
     }
 
     private static async Task<(List<(string Type, string? Facility)> Running, bool Truncated)> RunningWorkflowsAsync(
-        IWorkflowClient workflows, int max, CancellationToken ct)
+        ITemporalClient workflows, int max, CancellationToken ct)
     {
-        var page = await workflows.ListWorkflowsAsync(new WorkflowListQuery { Statuses = [WorkflowStatus.Running], PageSize = max }, ct);
-        var running = page.Executions.Select(e => (e.WorkflowType, e.SearchAttributes.TryGetValue(FacilityAttribute, out var facility)
-            && facility.ValueKind == System.Text.Json.JsonValueKind.String ? facility.GetString() : null)).ToList();
-        return (running, page.NextPageToken is not null);
+        var page = await workflows.ListWorkflowsPaginatedAsync(new ListFilter().Running().ToString(), null,
+            new() { PageSize = max, Rpc = new() { CancellationToken = ct } });
+        var running = page.Workflows.Select(e => (e.WorkflowType,
+            e.TypedSearchAttributes.TryGetValue(EasyParkSearchAttributes.FacilityId, out var facility) ? facility : null)).ToList();
+        return (running, page.NextPageToken is { Length: > 0 });
     }
 }

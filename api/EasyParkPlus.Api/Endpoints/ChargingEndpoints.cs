@@ -3,8 +3,10 @@ using System.Text.Json;
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
 using EasyParkPlus.Workflows.Charging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -45,8 +47,8 @@ public static class ChargingEndpoints
     }
 
     internal static async Task<Results<Accepted<ChargingSessionStarted>, ProblemHttpResult>> StartAsync(
-        StartChargingRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db,
-        IOptions<ApiOptions> options, CancellationToken ct)
+        StartChargingRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, EasyParkDbContext db,
+        IOptions<TemporalOptions> options, CancellationToken ct)
     {
         if (user.CustomerId() is not { } customerId)
         {
@@ -64,15 +66,15 @@ public static class ChargingEndpoints
             return Unprocessable(problem);
         }
 
-        var sessionId = Guid.NewGuid();
+        var sessionId = WorkflowAccess.NewId(http);
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
         // The gateway accepts "Central" id tokens that are our customer ids, so the charger authorises the app's driver.
         var input = new ChargingSessionInput(sessionId, facilityId, stationId, evseId, customerId, IdToken: customerId.ToString());
-        await client.StartWorkflowAsync((ChargingSession wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
+        await client.StartOnceAsync((ChargingSession wf) => wf.RunAsync(input), http, new WorkflowOptions(workflowId, options.Value.TaskQueue)
         {
-            RequestId = SessionEndpoints.RequestId(http),
-            SearchAttributes = input.SearchAttributes(),
-        }, ct);
+            TypedSearchAttributes = input.SearchAttributes(),
+            Rpc = new() { CancellationToken = ct },
+        });
         return TypedResults.Accepted(StatusUrl(sessionId), new ChargingSessionStarted(sessionId, workflowId));
     }
 
@@ -91,7 +93,7 @@ public static class ChargingEndpoints
         return await db.Evses.AnyAsync(e => e.ChargerId == charger.Id && e.EvseNumber == evseId, ct) ? null : $"Station '{stationId}' has no EVSE {evseId}.";
     }
 
-    internal static async Task<Results<Ok<ChargingSessionResponse>, NotFound>> GetAsync(Guid sessionId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    internal static async Task<Results<Ok<ChargingSessionResponse>, NotFound>> GetAsync(Guid sessionId, ClaimsPrincipal user, ITemporalClient client, CancellationToken ct)
     {
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -99,12 +101,12 @@ public static class ChargingEndpoints
         {
             return TypedResults.NotFound();
         }
-        var state = await client.StatusAsync(workflowId, description.Execution.RunId, ct);
-        return TypedResults.Ok(new ChargingSessionResponse(sessionId, workflowId, description.Execution.Status.ToString(), state, description.Execution.Result));
+        var state = await client.StatusAsync(description, ct);
+        return TypedResults.Ok(new ChargingSessionResponse(sessionId, workflowId, description.Status.StatusName(), state, await client.ResultAsync(description, ct)));
     }
 
     internal static async Task<Results<Accepted, NotFound, ProblemHttpResult>> StopAsync(
-        Guid sessionId, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, CancellationToken ct)
+        Guid sessionId, ClaimsPrincipal user, HttpContext http, ITemporalClient client, CancellationToken ct)
     {
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -113,12 +115,12 @@ public static class ChargingEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (description.Execution.Status != WorkflowStatus.Running)
+        if (description.Status != WorkflowExecutionStatus.Running)
         {
             return TypedResults.Problem(title: "The charging session has already ended.", statusCode: StatusCodes.Status409Conflict);
         }
         await client.GetWorkflowHandle<ChargingSession>(workflowId)
-            .SignalAsync(wf => wf.StopRequestedAsync(new StopRequest("Stopped by the driver in the app.")), SessionEndpoints.RequestId(http), ct);
+            .SignalAsync(wf => wf.StopRequestedAsync(new StopRequest("Stopped by the driver in the app.")), SessionEndpoints.Signal(ct));
         return TypedResults.Accepted(StatusUrl(sessionId));
     }
 
@@ -127,6 +129,6 @@ public static class ChargingEndpoints
     private static ProblemHttpResult Unprocessable(string title) => TypedResults.Problem(title: title, statusCode: StatusCodes.Status422UnprocessableEntity);
 
     private static bool IsOwner(WorkflowExecutionDescription description, ClaimsPrincipal user) =>
-        user.CustomerId()?.ToString() is { } me && description.Execution.SearchAttributes.TryGetValue("CustomerId", out var owner)
-        && owner.ValueKind == JsonValueKind.String && owner.GetString() == me;
+        user.CustomerId()?.ToString() is { } me && description.TypedSearchAttributes.TryGetValue(EasyParkSearchAttributes.CustomerId, out var owner)
+        && owner == me;
 }

@@ -5,7 +5,10 @@ using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Reservations;
-using EasyParkPlus.Engine;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
 using EasyParkPlus.Workflows.Reservations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -62,8 +65,8 @@ public static class ReservationEndpoints
     }
 
     internal static async Task<Results<Accepted<ReservationStarted>, NotFound, ProblemHttpResult>> CreateAsync(
-        CreateReservationRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db,
-        IOptions<ApiOptions> options, TimeProvider time, CancellationToken ct)
+        CreateReservationRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, EasyParkDbContext db,
+        IOptions<TemporalOptions> options, IOptions<ApiOptions> api, TimeProvider time, CancellationToken ct)
     {
         var customerId = user.CustomerId();
         var facilityId = request.FacilityId!.Trim().ToUpperInvariant();
@@ -77,23 +80,24 @@ public static class ReservationEndpoints
             errors.Add(problem.Field, problem.Message);
             return errors.Unprocessable("This slot cannot be reserved.");
         }
-        var reservationId = Guid.NewGuid();
+        var reservationId = WorkflowAccess.NewId(http);
         var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
         var plate = request.Plate is null ? null : LicensePlate.Normalize(request.Plate);
         var input = new ReservationInput(reservationId, customerId.Value, facilityId, Enum.Parse<SpaceType>(request.SpaceType!, ignoreCase: true),
             request.SlotStart!.Value.ToUniversalTime(), request.SlotEnd!.Value.ToUniversalTime(), plate)
         {
-            LateEntryWindow = options.Value.ReservationLateEntryWindow,
+            LateEntryWindow = api.Value.ReservationLateEntryWindow,
         };
-        await client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
+        await client.StartOnceAsync((Reservation wf) => wf.RunAsync(input), http, new WorkflowOptions(workflowId, options.Value.TaskQueue)
         {
-            RequestId = SessionEndpoints.RequestId(http),
-            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["CustomerId"] = customerId.ToString(), ["Plate"] = plate },
-        }, ct);
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection((EasyParkSearchAttributes.FacilityId, facilityId),
+                (EasyParkSearchAttributes.CustomerId, customerId.ToString()), (EasyParkSearchAttributes.Plate, plate)),
+            Rpc = new() { CancellationToken = ct },
+        });
         return TypedResults.Accepted($"/api/v1/reservations/{reservationId}", new ReservationStarted(reservationId, workflowId, $"/api/v1/reservations/{reservationId}"));
     }
 
-    internal static async Task<Results<Ok<ReservationResponse>, NotFound>> GetAsync(Guid reservationId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    internal static async Task<Results<Ok<ReservationResponse>, NotFound>> GetAsync(Guid reservationId, ClaimsPrincipal user, ITemporalClient client, CancellationToken ct)
     {
         var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -101,12 +105,12 @@ public static class ReservationEndpoints
         {
             return TypedResults.NotFound();
         }
-        var state = await client.StatusAsync(workflowId, description.Execution.RunId, ct);
-        return TypedResults.Ok(new ReservationResponse(reservationId, workflowId, description.Execution.Status.ToString(), state, description.Execution.Result));
+        var state = await client.StatusAsync(description, ct);
+        return TypedResults.Ok(new ReservationResponse(reservationId, workflowId, description.Status.StatusName(), state, await client.ResultAsync(description, ct)));
     }
 
     internal static async Task<Results<Accepted, NotFound, ProblemHttpResult>> CancelAsync(
-        Guid reservationId, string? reason, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+        Guid reservationId, string? reason, ClaimsPrincipal user, ITemporalClient client, CancellationToken ct)
     {
         var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -114,23 +118,23 @@ public static class ReservationEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (description.Execution.Status != WorkflowStatus.Running)
+        if (description.Status != WorkflowExecutionStatus.Running)
         {
             return TypedResults.Problem(title: "The reservation is already closed.", statusCode: StatusCodes.Status409Conflict);
         }
         var reservation = client.GetWorkflowHandle<Reservation>(workflowId);
         // Past its deadline a reservation only waits for a gate's late entry; there is nothing left to cancel.
-        if ((await reservation.QueryAsync(wf => wf.Status, ct)).State is not (ReservationStates.Holding or ReservationStates.Prepaying or ReservationStates.Booked))
+        if ((await reservation.QueryAsync(wf => wf.Status, Query(ct))).State is not (ReservationStates.Holding or ReservationStates.Prepaying or ReservationStates.Booked))
         {
             return TypedResults.Problem(title: "The reservation can no longer be cancelled: its arrival deadline has passed.", statusCode: StatusCodes.Status409Conflict);
         }
         var text = reason is { Length: > 0 and <= 200 } && !reason.Any(char.IsControl) ? reason : null;
-        await reservation.SignalAsync(wf => wf.CancelAsync(new ReservationCancellation(text)), null, ct);
+        await reservation.SignalAsync(wf => wf.CancelAsync(new ReservationCancellation(text)), new() { Rpc = new() { CancellationToken = ct } });
         return TypedResults.Accepted($"/api/v1/reservations/{reservationId}");
     }
 
     internal static async Task<Results<Accepted<ArrivalAccepted>, NotFound, ProblemHttpResult>> ConfirmAsync(
-        Guid reservationId, ConfirmArrivalRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, TimeProvider time, CancellationToken ct)
+        Guid reservationId, ConfirmArrivalRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, TimeProvider time, CancellationToken ct)
     {
         var workflowId = ReservationWorkflowIds.ForReservation(reservationId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -138,19 +142,21 @@ public static class ReservationEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (description.Execution.Status != WorkflowStatus.Running)
+        if (description.Status != WorkflowExecutionStatus.Running)
         {
             return TypedResults.Problem(title: "The reservation is already closed.", statusCode: StatusCodes.Status409Conflict);
         }
         var reservation = client.GetWorkflowHandle<Reservation>(workflowId);
         var now = time.GetUtcNow();
-        if (now > (await reservation.QueryAsync(wf => wf.Status, ct)).ArrivalDeadline)
+        if (now > (await reservation.QueryAsync(wf => wf.Status, Query(ct))).ArrivalDeadline)
         {
             return TypedResults.Problem(title: "The arrival deadline has passed; check in as an ordinary stay.", statusCode: StatusCodes.Status409Conflict);
         }
-        var sessionId = Guid.NewGuid();
+        var sessionId = WorkflowAccess.NewId(http);
         var arrival = new ReservationArrival(sessionId, LicensePlate.Normalize(request.Plate!), now, null);
-        await reservation.SignalAsync(wf => wf.VehicleArrivedAsync(arrival), SessionEndpoints.RequestId(http), ct);
+        await reservation.SignalAsync(wf => wf.VehicleArrivedAsync(arrival), SessionEndpoints.Signal(ct));
         return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new ArrivalAccepted(reservationId, sessionId, $"/api/v1/sessions/{sessionId}"));
     }
+
+    private static WorkflowQueryOptions Query(CancellationToken ct) => new() { Rpc = new() { CancellationToken = ct } };
 }

@@ -4,12 +4,14 @@ using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Api.Endpoints;
 
@@ -69,8 +71,8 @@ public static class SessionEndpoints
     }
 
     internal static async Task<Results<Accepted<SessionStarted>, NotFound, ValidationProblem>> CheckInAsync(
-        CheckInRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db,
-        IOptions<ApiOptions> options, TimeProvider time, CancellationToken ct)
+        CheckInRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, EasyParkDbContext db,
+        IOptions<TemporalOptions> options, TimeProvider time, CancellationToken ct)
     {
         var facilityId = request.FacilityId!.Trim().ToUpperInvariant();
         if (!await db.Facilities.AnyAsync(f => f.Id == facilityId, ct))
@@ -80,19 +82,21 @@ public static class SessionEndpoints
         // Drivers check in only for themselves; an operator may name the customer (or leave the session anonymous).
         var customerId = user.IsOperator() ? request.CustomerId : user.CustomerId();
         var spaceType = request.SpaceType is null ? SpaceType.Regular : Enum.Parse<SpaceType>(request.SpaceType, ignoreCase: true);
-        var sessionId = Guid.NewGuid();
+        var sessionId = WorkflowAccess.NewId(http);
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
         var input = new ParkingSessionInput(sessionId, facilityId, LicensePlate.Normalize(request.Plate!), spaceType, time.GetUtcNow(), EntryGateId: null, CustomerId: customerId);
-        await client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
+        await client.StartOnceAsync((ParkingSession wf) => wf.RunAsync(input), http, new WorkflowOptions(workflowId, options.Value.TaskQueue)
         {
-            RequestId = RequestId(http),
-            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = input.Plate, ["CustomerId"] = customerId?.ToString() },
-        }, ct);
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection(
+                (EasyParkSearchAttributes.FacilityId, facilityId), (EasyParkSearchAttributes.Plate, input.Plate),
+                (EasyParkSearchAttributes.CustomerId, customerId?.ToString())),
+            Rpc = new() { CancellationToken = ct },
+        });
         return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
     }
 
     internal static async Task<Results<Accepted<SessionStarted>, NotFound, ProblemHttpResult>> CheckOutAsync(
-        CheckOutRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, TimeProvider time, CancellationToken ct)
+        CheckOutRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, TimeProvider time, CancellationToken ct)
     {
         var sessionId = request.SessionId!.Value;
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
@@ -101,16 +105,16 @@ public static class SessionEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (description.Execution.Status != WorkflowStatus.Running)
+        if (description.Status != WorkflowExecutionStatus.Running)
         {
             return TypedResults.Problem(title: "The session is already closed.", statusCode: StatusCodes.Status409Conflict);
         }
-        await client.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(time.GetUtcNow(), null)), RequestId(http), ct);
+        await client.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(time.GetUtcNow(), null)), Signal(ct));
         return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
     }
 
     internal static async Task<Results<Accepted<SessionStarted>, NotFound, ProblemHttpResult>> RequestChargingAsync(
-        Guid sessionId, SessionChargingRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db, CancellationToken ct)
+        Guid sessionId, SessionChargingRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, EasyParkDbContext db, CancellationToken ct)
     {
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -118,11 +122,11 @@ public static class SessionEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (description.Execution.Status != WorkflowStatus.Running)
+        if (description.Status != WorkflowExecutionStatus.Running)
         {
             return TypedResults.Problem(title: "The session is already closed.", statusCode: StatusCodes.Status409Conflict);
         }
-        var facilityId = Text(description.Execution.SearchAttributes, "FacilityId") ?? "";
+        var facilityId = description.TypedSearchAttributes.TryGetValue(EasyParkSearchAttributes.FacilityId, out var facility) ? facility : "";
         var stationId = request.StationId!.Trim();
         if (await ChargingEndpoints.EvseProblemAsync(db, facilityId, stationId, request.EvseId!.Value, ct) is { } problem)
         {
@@ -130,11 +134,11 @@ public static class SessionEndpoints
         }
         // The stay decides (EV space, driver account, no charge running); its Status query says why when it does not charge.
         await client.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(
-            wf => wf.ChargingRequestedAsync(new ChargingRequest(stationId, request.EvseId.Value)), RequestId(http), ct);
+            wf => wf.ChargingRequestedAsync(new ChargingRequest(stationId, request.EvseId.Value)), Signal(ct));
         return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
     }
 
-    internal static async Task<Results<Ok<SessionResponse>, NotFound>> GetAsync(Guid sessionId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    internal static async Task<Results<Ok<SessionResponse>, NotFound>> GetAsync(Guid sessionId, ClaimsPrincipal user, ITemporalClient client, CancellationToken ct)
     {
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -142,11 +146,11 @@ public static class SessionEndpoints
         {
             return TypedResults.NotFound();
         }
-        var state = await client.StatusAsync(workflowId, description.Execution.RunId, ct);
-        return TypedResults.Ok(new SessionResponse(sessionId, workflowId, description.Execution.Status.ToString(), state, description.Execution.Result));
+        var state = await client.StatusAsync(description, ct);
+        return TypedResults.Ok(new SessionResponse(sessionId, workflowId, description.Status.StatusName(), state, await client.ResultAsync(description, ct)));
     }
 
-    internal static async Task<Results<Ok<ActiveSession[]>, ValidationProblem>> ActiveAsync(string? facilityId, ClaimsPrincipal user, IWorkflowClient client, CancellationToken ct)
+    internal static async Task<Results<Ok<ActiveSession[]>, ValidationProblem>> ActiveAsync(string? facilityId, ClaimsPrincipal user, ITemporalClient client, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         errors.Text("facilityId", facilityId, 16, required: user.IsOperator());
@@ -154,33 +158,33 @@ public static class SessionEndpoints
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        var attributes = new Dictionary<string, object?>();
-        if (!string.IsNullOrWhiteSpace(facilityId))
-        {
-            attributes["FacilityId"] = facilityId.Trim().ToUpperInvariant();
-        }
+        var query = new ListFilter().Type(nameof(ParkingSession)).Running()
+            .Equal(EasyParkSearchAttributes.FacilityId, string.IsNullOrWhiteSpace(facilityId) ? null : facilityId.Trim().ToUpperInvariant());
         if (!user.IsOperator())
         {
-            attributes["CustomerId"] = user.CustomerId()?.ToString();
+            query.Equal(EasyParkSearchAttributes.CustomerId, user.CustomerId()?.ToString() ?? "");
         }
-        var page = await client.ListWorkflowsAsync(new WorkflowListQuery
+        var sessions = new List<ActiveSession>();
+        await foreach (var e in client.ListWorkflowsAsync(query.ToString(), new() { Limit = 500, Rpc = new() { CancellationToken = ct } }))
         {
-            WorkflowType = nameof(ParkingSession),
-            Statuses = [WorkflowStatus.Running],
-            SearchAttributes = attributes,
-            PageSize = 500,
-        }, ct);
-        return TypedResults.Ok(page.Executions.Select(e => new ActiveSession(
-            Guid.TryParse(e.WorkflowId.AsSpan("parking-".Length), out var id) ? id : Guid.Empty, e.WorkflowId,
-            Text(e.SearchAttributes, "FacilityId"), Text(e.SearchAttributes, "Plate"), e.StartTime)).ToArray());
+            sessions.Add(new ActiveSession(
+                Guid.TryParse(e.Id.AsSpan("parking-".Length), out var id) ? id : Guid.Empty, e.Id,
+                e.TypedSearchAttributes.TryGetValue(EasyParkSearchAttributes.FacilityId, out var facility) ? facility : null,
+                e.TypedSearchAttributes.TryGetValue(EasyParkSearchAttributes.Plate, out var plate) ? plate : null, e.StartTime));
+        }
+        return TypedResults.Ok(sessions.ToArray());
     }
 
-    /// <summary>The Idempotency-Key doubles as the engine's request id, so even a retry that misses the stored response starts once.</summary>
+    /// <summary>The Idempotency-Key doubles as Temporal's request id, so even a retry that misses the stored response starts once.</summary>
     public static string? RequestId(HttpContext http) =>
         http.Request.Headers[IdempotencyMiddleware.Header].ToString() is { Length: > 0 } key
             ? $"api:{http.User.FindFirst("sub")?.Value}:{key}"
             : null;
 
-    private static string? Text(IReadOnlyDictionary<string, JsonElement> attributes, string name) =>
-        attributes.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>
+    /// A signal's options: the caller's cancellation. The SDK picks the signal's request id; a retried request with the
+    /// same Idempotency-Key gets the stored answer from the idempotency middleware instead of signalling again.
+    /// </summary>
+    public static WorkflowSignalOptions Signal(CancellationToken ct) =>
+        new() { Rpc = new() { CancellationToken = ct } };
 }

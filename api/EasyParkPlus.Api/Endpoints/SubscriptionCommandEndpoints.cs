@@ -2,7 +2,10 @@ using System.Security.Claims;
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
-using EasyParkPlus.Engine;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
 using EasyParkPlus.Workflows.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -44,7 +47,7 @@ public static class SubscriptionCommandEndpoints
     }
 
     internal static async Task<Results<Accepted<SubscriptionStarted>, NotFound, ValidationProblem>> SubscribeAsync(
-        PlanRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db, IOptions<ApiOptions> options,
+        PlanRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, EasyParkDbContext db, IOptions<TemporalOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         var customerId = user.CustomerId();
@@ -56,35 +59,35 @@ public static class SubscriptionCommandEndpoints
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["planCode"] = [$"No active plan '{request.PlanCode}'."] });
         }
-        var subscriptionId = Guid.NewGuid();
+        var subscriptionId = WorkflowAccess.NewId(http);
         var workflowId = SubscriptionWorkflowIds.ForSubscription(subscriptionId);
         var input = new SubscriptionInput(subscriptionId, customerId.Value, request.PlanCode!, time.GetUtcNow());
-        await client.StartWorkflowAsync((SubscriptionRenewal wf) => wf.RunAsync(input), new WorkflowOptions(workflowId, options.Value.TaskQueue)
+        await client.StartOnceAsync((SubscriptionRenewal wf) => wf.RunAsync(input), http, new WorkflowOptions(workflowId, options.Value.TaskQueue)
         {
-            RequestId = SessionEndpoints.RequestId(http),
-            SearchAttributes = new Dictionary<string, object?> { ["CustomerId"] = customerId.ToString() },
-        }, ct);
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection((EasyParkSearchAttributes.CustomerId, customerId.ToString())),
+            Rpc = new() { CancellationToken = ct },
+        });
         return TypedResults.Accepted($"/api/v1/subscriptions/{subscriptionId}", new SubscriptionStarted(subscriptionId, workflowId, $"/api/v1/subscriptions/{subscriptionId}"));
     }
 
     internal static async Task<Results<Accepted, NotFound, ProblemHttpResult>> CancelAsync(
-        Guid subscriptionId, CancelSubscriptionRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, CancellationToken ct) =>
+        Guid subscriptionId, CancelSubscriptionRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, CancellationToken ct) =>
         await SignalAsync(subscriptionId, user, client, id => client.GetWorkflowHandle<SubscriptionRenewal>(id)
-            .SignalAsync(wf => wf.CancelAsync(new CancelSubscription(request.Reason)), SessionEndpoints.RequestId(http), ct), ct);
+            .SignalAsync(wf => wf.CancelAsync(new CancelSubscription(request.Reason)), SessionEndpoints.Signal(ct)), ct);
 
     internal static async Task<Results<Accepted, NotFound, ProblemHttpResult>> ChangePlanAsync(
-        Guid subscriptionId, PlanRequest request, ClaimsPrincipal user, HttpContext http, IWorkflowClient client, EasyParkDbContext db, CancellationToken ct)
+        Guid subscriptionId, PlanRequest request, ClaimsPrincipal user, HttpContext http, ITemporalClient client, EasyParkDbContext db, CancellationToken ct)
     {
         if (!await db.SubscriptionPlans.AnyAsync(p => p.Code == request.PlanCode && p.Active, ct))
         {
             return TypedResults.Problem(title: $"No active plan '{request.PlanCode}'.", statusCode: StatusCodes.Status422UnprocessableEntity);
         }
         return await SignalAsync(subscriptionId, user, client, id => client.GetWorkflowHandle<SubscriptionRenewal>(id)
-            .SignalAsync(wf => wf.ChangePlanAsync(new ChangePlan(request.PlanCode!)), SessionEndpoints.RequestId(http), ct), ct);
+            .SignalAsync(wf => wf.ChangePlanAsync(new ChangePlan(request.PlanCode!)), SessionEndpoints.Signal(ct)), ct);
     }
 
     private static async Task<Results<Accepted, NotFound, ProblemHttpResult>> SignalAsync(
-        Guid subscriptionId, ClaimsPrincipal user, IWorkflowClient client, Func<string, Task> signal, CancellationToken ct)
+        Guid subscriptionId, ClaimsPrincipal user, ITemporalClient client, Func<string, Task> signal, CancellationToken ct)
     {
         var workflowId = SubscriptionWorkflowIds.ForSubscription(subscriptionId);
         var description = await client.DescribeVisibleAsync(workflowId, user, ct);
@@ -92,7 +95,7 @@ public static class SubscriptionCommandEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (description.Execution.Status != WorkflowStatus.Running)
+        if (description.Status != WorkflowExecutionStatus.Running)
         {
             return TypedResults.Problem(title: "The subscription has ended.", statusCode: StatusCodes.Status409Conflict);
         }

@@ -2,10 +2,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
+using EasyParkPlus.Workflows;
+using Google.Protobuf;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using TemporalFailure = Temporalio.Api.Failure.V1.Failure;
 
 namespace EasyParkPlus.Api.Endpoints;
 
@@ -15,9 +20,16 @@ public sealed record WorkflowSummary(
 
 public sealed record WorkflowListResponse(IReadOnlyList<WorkflowSummary> Workflows, string? NextPageToken);
 
+/// <summary>A failure as an operator sees it: what, of which type, and its cause; never where in the code it was thrown.</summary>
+public sealed record FailureView(string Message, string? Type, bool NonRetryable, FailureView? Cause);
+
+public sealed record PendingActivityView(
+    string ActivityId, string ActivityType, string State, int Attempt, DateTimeOffset? LastStartedTime, DateTimeOffset? ScheduledTime,
+    FailureView? LastFailure);
+
 public sealed record WorkflowDetailResponse(
-    WorkflowSummary Execution, JsonElement? Result, Failure? Failure, IReadOnlyList<PendingActivityInfo> PendingActivities,
-    IReadOnlyList<PendingTimerInfo> PendingTimers, bool WorkflowTaskPending, int WorkflowTaskAttempt, Failure? LastWorkflowTaskFailure,
+    WorkflowSummary Execution, JsonElement? Result, FailureView? Failure, IReadOnlyList<PendingActivityView> PendingActivities,
+    bool WorkflowTaskPending, int WorkflowTaskAttempt, FailureView? LastWorkflowTaskFailure,
     JsonElement? State, string? StateError, IReadOnlyList<string> Signals);
 
 public sealed record HistoryEventResponse(long EventId, DateTimeOffset Timestamp, string EventType, string Description, JsonElement Attributes);
@@ -44,7 +56,7 @@ public sealed record OperatorActionResponse(string WorkflowId, string Action, st
 public sealed record AuditEntry(long Id, DateTimeOffset OccurredAt, string ActorId, string? ActorEmail, string Action, string WorkflowId, string? RunId,
     JsonElement Detail, string Outcome, string? CorrelationId);
 
-/// <summary>The operators' view of the engine: list, describe, history, signal, cancel, terminate (each action audited).</summary>
+/// <summary>The operators' view of Temporal: list (list-filter language), describe, history, signal, cancel, terminate (each action audited).</summary>
 public static class WorkflowEndpoints
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -66,17 +78,22 @@ public static class WorkflowEndpoints
 
     internal static async Task<Results<Ok<WorkflowListResponse>, ValidationProblem>> ListAsync(
         string? type, string? status, string? facility, string? plate, string? customer, DateTimeOffset? from, DateTimeOffset? to,
-        int? pageSize, string? pageToken, IWorkflowClient client, CancellationToken ct)
+        int? pageSize, string? pageToken, ITemporalClient client, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         errors.Text("type", type, 100, required: false);
-        errors.Enum<WorkflowStatus>("status", status, out var workflowStatus, required: false);
+        errors.Enum<WorkflowExecutionStatus>("status", status, out var workflowStatus, required: false);
+        if (status is not null && workflowStatus == WorkflowExecutionStatus.Unspecified)
+        {
+            errors.Add("status", "'status' must be a workflow status such as Running or Completed.");
+        }
         errors.Text("facility", facility, 32, required: false);
         errors.Text("plate", plate, 32, required: false);
         errors.Text("customer", customer, 64, required: false);
         var filter = PageTokens.Filter(type, status, facility, plate, customer, from, to);
         string? cursor = null;
-        if (errors.Text("pageToken", pageToken, 1000, required: false) && !PageTokens.TryRead(pageToken, filter, out cursor))
+        byte[]? next = null;
+        if (errors.Text("pageToken", pageToken, 1000, required: false) && !(PageTokens.TryRead(pageToken, filter, out cursor) && TryDecode(cursor, out next)))
         {
             errors.Add("pageToken", "'pageToken' is not a token this search returned; start again without it.");
         }
@@ -92,127 +109,116 @@ public static class WorkflowEndpoints
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        var attributes = new Dictionary<string, object?>();
-        if (!string.IsNullOrWhiteSpace(facility))
-        {
-            attributes["FacilityId"] = facility.Trim().ToUpperInvariant();
-        }
-        if (!string.IsNullOrWhiteSpace(plate))
-        {
-            attributes["Plate"] = Domain.LicensePlate.TryNormalize(plate, out var normalized) ? normalized : plate.Trim();
-        }
-        if (!string.IsNullOrWhiteSpace(customer))
-        {
-            attributes["CustomerId"] = customer.Trim();
-        }
+        var query = new ListFilter()
+            .Type(string.IsNullOrWhiteSpace(type) ? null : type.Trim())
+            .Status(status is null ? null : workflowStatus.StatusName())
+            .Equal(EasyParkSearchAttributes.FacilityId, string.IsNullOrWhiteSpace(facility) ? null : facility.Trim().ToUpperInvariant())
+            .Equal(EasyParkSearchAttributes.Plate, string.IsNullOrWhiteSpace(plate) ? null
+                : Domain.LicensePlate.TryNormalize(plate, out var normalized) ? normalized : plate.Trim())
+            .Equal(EasyParkSearchAttributes.CustomerId, string.IsNullOrWhiteSpace(customer) ? null : customer.Trim())
+            .StartedFrom(from)
+            .StartedTo(to);
         WorkflowListPage page;
         try
         {
-            page = await client.ListWorkflowsAsync(new WorkflowListQuery
-            {
-                WorkflowType = string.IsNullOrWhiteSpace(type) ? null : type.Trim(),
-                Statuses = status is null ? null : [workflowStatus],
-                StartedAfter = from,
-                StartedBefore = to,
-                SearchAttributes = attributes.Count == 0 ? null : attributes,
-                PageSize = pageSize ?? 50,
-                PageToken = cursor,
-            }, ct);
+            page = await client.ListWorkflowsPaginatedAsync(query.ToString(), next,
+                new() { PageSize = pageSize ?? 50, Rpc = new() { CancellationToken = ct } });
         }
-        catch (ArgumentException) when (cursor is not null)
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.InvalidArgument && next is not null)
         {
-            // A token that decodes but whose cursor the store cannot use (edited by hand).
+            // A token that decodes but whose cursor the cluster cannot use (edited by hand).
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageToken"] = ["'pageToken' is not a token this search returned; start again without it."] });
         }
-        return TypedResults.Ok(new WorkflowListResponse([.. page.Executions.Select(Summary)], page.NextPageToken is { } next ? PageTokens.Issue(next, filter) : null));
+        return TypedResults.Ok(new WorkflowListResponse([.. page.Workflows.Select(Summary)],
+            page.NextPageToken is { Length: > 0 } more ? PageTokens.Issue(Convert.ToBase64String(more), filter) : null));
     }
 
-    internal static async Task<Results<Ok<WorkflowDetailResponse>, NotFound>> DescribeAsync(string workflowId, IWorkflowClient client, CancellationToken ct)
+    internal static async Task<Results<Ok<WorkflowDetailResponse>, NotFound>> DescribeAsync(string workflowId, ITemporalClient client, CancellationToken ct)
     {
-        WorkflowExecutionDescription d;
-        try
-        {
-            d = await client.DescribeWorkflowAsync(workflowId, cancellationToken: ct);
-        }
-        catch (WorkflowNotFoundException)
+        if (await client.DescribeOrNullAsync(workflowId, ct) is not { } d)
         {
             return TypedResults.NotFound();
         }
-        var definition = client.Registry.FindWorkflow(d.Execution.WorkflowType);
+        var entry = WorkflowCatalog.Find(d.WorkflowType);
         JsonElement? state = null;
         string? stateError = null;
-        if (definition?.Queries.ContainsKey("Status") == true)
+        if (entry?.StatusType is { } statusType)
         {
             try
             {
-                state = await client.QueryWorkflowAsync(workflowId, d.Execution.RunId, "Status", PayloadConverter.ToArguments([], []), ct);
+                var answer = await client.GetWorkflowHandle(workflowId, d.RunId).QueryAsync<JsonElement>("Status", [], new() { Rpc = new() { CancellationToken = ct } });
+                state = WorkflowJson.Reshape(answer, statusType);
             }
-            catch (WorkflowEngineException ex)
+            catch (Exception e) when (e is WorkflowQueryFailedException or WorkflowQueryRejectedException or RpcException)
             {
-                stateError = ex.Message;
+                stateError = e.Message;
             }
         }
-        return TypedResults.Ok(new WorkflowDetailResponse(Summary(d.Execution), d.Execution.Result, WithoutTrace(d.Execution.Failure),
-            [.. d.PendingActivities.Select(a => a with { LastFailure = WithoutTrace(a.LastFailure) })], d.PendingTimers,
-            d.WorkflowTaskPending, d.WorkflowTaskAttempt, WithoutTrace(d.LastWorkflowTaskFailure), state, stateError,
-            definition is null ? [] : [.. definition.Signals.Keys.Order(StringComparer.Ordinal)]));
+        // Temporal keeps a run's failure and its workflow tasks' failures in the history, not in the description.
+        var events = await client.GetWorkflowHandle(workflowId, d.RunId).FetchHistoryEventsAsync(new() { Rpc = new() { CancellationToken = ct } }).ToListAsync(ct);
+        var closeFailure = events.LastOrDefault(e => e.WorkflowExecutionFailedEventAttributes is not null)?.WorkflowExecutionFailedEventAttributes.Failure;
+        var lastTask = events.LastOrDefault(e => e.EventType is EventType.WorkflowTaskCompleted or EventType.WorkflowTaskFailed);
+        var raw = await client.WorkflowService.DescribeWorkflowExecutionAsync(new()
+        {
+            Namespace = client.Options.Namespace,
+            Execution = new() { WorkflowId = workflowId, RunId = d.RunId },
+        }, new() { CancellationToken = ct });
+        return TypedResults.Ok(new WorkflowDetailResponse(Summary(d), await client.ResultAsync(d, ct), View(closeFailure),
+            [.. raw.PendingActivities.Select(a => new PendingActivityView(a.ActivityId, a.ActivityType?.Name ?? "", a.State.ToString(), a.Attempt,
+                a.LastStartedTime?.ToDateTimeOffset(), a.ScheduledTime?.ToDateTimeOffset(), View(a.LastFailure)))],
+            raw.PendingWorkflowTask is not null, raw.PendingWorkflowTask?.Attempt ?? 0, View(lastTask?.WorkflowTaskFailedEventAttributes?.Failure),
+            state, stateError, entry is null ? [] : [.. entry.Signals.Keys.Order(StringComparer.Ordinal)]));
     }
 
-    internal static async Task<Results<Ok<HistoryEventResponse[]>, NotFound>> HistoryAsync(string workflowId, IWorkflowClient client, CancellationToken ct)
+    internal static async Task<Results<Ok<HistoryEventResponse[]>, NotFound>> HistoryAsync(string workflowId, ITemporalClient client, CancellationToken ct)
     {
-        IReadOnlyList<HistoryEvent> events;
+        List<HistoryEvent> events;
         try
         {
-            events = await client.GetWorkflowHistoryAsync(workflowId, cancellationToken: ct);
+            events = await client.GetWorkflowHandle(workflowId).FetchHistoryEventsAsync(new() { Rpc = new() { CancellationToken = ct } }).ToListAsync(ct);
         }
-        catch (WorkflowNotFoundException)
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
         {
             return TypedResults.NotFound();
         }
-        return TypedResults.Ok(events.Select(e => new HistoryEventResponse(e.EventId, e.Timestamp, e.EventType, e.Attributes.Describe(),
-            WithoutTraces(JsonSerializer.SerializeToElement(e.Attributes, Json)))).ToArray());
+        return TypedResults.Ok(events.Select(e => new HistoryEventResponse(e.EventId, e.EventTime.ToDateTimeOffset(), e.EventType.ToString(),
+            HistoryText.Describe(e), WithoutTraces(Attributes(e)))).ToArray());
     }
 
     internal static async Task<Results<Accepted<OperatorActionResponse>, NotFound, ValidationProblem>> SignalAsync(
-        string workflowId, SignalRequest request, HttpContext http, IWorkflowClient client, NpgsqlDataSource db, CancellationToken ct)
+        string workflowId, SignalRequest request, HttpContext http, ITemporalClient client, NpgsqlDataSource db, CancellationToken ct)
     {
-        WorkflowExecutionDescription d;
-        try
-        {
-            d = await client.DescribeWorkflowAsync(workflowId, cancellationToken: ct);
-        }
-        catch (WorkflowNotFoundException)
+        if (await client.DescribeOrNullAsync(workflowId, ct) is not { } d)
         {
             return TypedResults.NotFound();
         }
-        var definition = client.Registry.FindWorkflow(d.Execution.WorkflowType);
-        if (definition is null || !definition.Signals.TryGetValue(request.SignalName!, out var signal))
+        var entry = WorkflowCatalog.Find(d.WorkflowType);
+        if (entry is null || !entry.Signals.TryGetValue(request.SignalName!, out var parameterTypes))
         {
-            var known = definition is null ? "none known to this api" : string.Join(", ", definition.Signals.Keys.Order(StringComparer.Ordinal));
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["signalName"] = [$"'{request.SignalName}' is not a signal of {d.Execution.WorkflowType} (signals: {known})."] });
+            var known = entry is null ? "none known to this api" : string.Join(", ", entry.Signals.Keys.Order(StringComparer.Ordinal));
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["signalName"] = [$"'{request.SignalName}' is not a signal of {d.WorkflowType} (signals: {known})."] });
         }
-        var arguments = ArgumentsFor(signal.ParameterTypes, request.Input, out var error);
+        var arguments = ArgumentsFor(parameterTypes, request.Input, out var error);
         if (error is not null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["input"] = [error] });
         }
-        var requestId = http.Request.Headers[IdempotencyMiddleware.Header].ToString() is { Length: > 0 } key ? "api:" + key : null;
-        return await AuditedAsync(http, db, "signal", workflowId, d.Execution.RunId,
+        return await AuditedAsync(http, db, "signal", workflowId, d.RunId,
             new { signalName = request.SignalName, input = request.Input, reason = request.Reason },
-            () => client.SignalWorkflowAsync(workflowId, null, request.SignalName!, arguments, requestId, ct));
+            () => client.GetWorkflowHandle(workflowId).SignalAsync(request.SignalName!, arguments, new() { Rpc = new() { CancellationToken = ct } }));
     }
 
     internal static async Task<Results<Accepted<OperatorActionResponse>, NotFound, ValidationProblem>> CancelAsync(
-        string workflowId, ReasonRequest request, HttpContext http, IWorkflowClient client, NpgsqlDataSource db, CancellationToken ct) =>
+        string workflowId, ReasonRequest request, HttpContext http, ITemporalClient client, NpgsqlDataSource db, CancellationToken ct) =>
         await AuditedAsync(http, db, "cancel", workflowId, null, new { reason = request.Reason },
-            () => client.CancelWorkflowAsync(workflowId, null, request.Reason, ct));
+            () => client.GetWorkflowHandle(workflowId).CancelAsync(new() { Rpc = new() { CancellationToken = ct } }));
 
     internal static async Task<Results<Accepted<OperatorActionResponse>, NotFound, ValidationProblem>> TerminateAsync(
-        string workflowId, ReasonRequest request, HttpContext http, IWorkflowClient client, NpgsqlDataSource db, CancellationToken ct)
+        string workflowId, ReasonRequest request, HttpContext http, ITemporalClient client, NpgsqlDataSource db, CancellationToken ct)
     {
         var reason = $"{request.Reason!.Trim()} (by {http.User.FindFirst("email")?.Value ?? http.User.FindFirst("sub")?.Value})";
         return await AuditedAsync(http, db, "terminate", workflowId, null, new { reason = request.Reason },
-            () => client.TerminateWorkflowAsync(workflowId, null, reason, ct));
+            () => client.GetWorkflowHandle(workflowId).TerminateAsync(reason, new() { Rpc = new() { CancellationToken = ct } }));
     }
 
     internal static async Task<Ok<AuditEntry[]>> AuditAsync(string workflowId, NpgsqlDataSource db, CancellationToken ct)
@@ -245,14 +251,14 @@ public static class WorkflowEndpoints
             outcome = "accepted";
             result = TypedResults.Accepted($"/api/v1/workflows/{Uri.EscapeDataString(workflowId)}", new OperatorActionResponse(workflowId, action, outcome));
         }
-        catch (WorkflowNotFoundException)
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
         {
             outcome = "not_found";
             result = TypedResults.NotFound();
         }
-        catch (WorkflowInvalidArgumentException)
+        catch (RpcException e) when (e.Code is RpcException.StatusCode.InvalidArgument or RpcException.StatusCode.FailedPrecondition)
         {
-            // The engine's wording names .NET types; the operator gets the api's.
+            // Temporal's wording names its internals; the operator gets the api's.
             outcome = "rejected";
             result = TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["input"] = ["The workflow does not accept this input."] });
         }
@@ -272,50 +278,59 @@ public static class WorkflowEndpoints
         return result;
     }
 
-    // The signal's parameters as the engine's argument array: none, or the one input value checked against its type.
-    private static JsonElement ArgumentsFor(IReadOnlyList<Type> parameterTypes, JsonElement? input, out string? error)
+    // The signal's arguments: none, or the one input value checked against its parameter's type.
+    private static object?[] ArgumentsFor(IReadOnlyList<Type> parameterTypes, JsonElement? input, out string? error)
     {
         error = null;
         if (parameterTypes.Count == 0)
         {
-            return PayloadConverter.ToArguments([], []);
+            return [];
         }
         if (parameterTypes.Count > 1)
         {
             error = "Signals with more than one parameter cannot be sent from the api.";
-            return default;
+            return [];
         }
         if (input is null || input.Value.ValueKind == JsonValueKind.Undefined)
         {
             error = "'input' is required for this signal.";
-            return default;
+            return [];
         }
         try
         {
-            var value = input.Value.Deserialize(parameterTypes[0], PayloadConverter.Options);
-            if (value is null && parameterTypes[0].IsValueType)
+            var value = WorkflowJson.Read(input.Value, parameterTypes[0]);
+            if (value is null)
             {
                 error = "'input' must not be null.";
-                return default;
+                return [];
             }
-            return PayloadConverter.ToArguments([value], parameterTypes);
+            return [value];
         }
         catch (JsonException ex) when (ex.Path is { Length: > 1 } path)
         {
             error = $"'input' does not fit the signal: '{path.TrimStart('$').TrimStart('.')}' has a value of the wrong type or format.";
-            return default;
+            return [];
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
             error = "'input' does not fit the signal: it must be a JSON object with the signal's fields.";
-            return default;
+            return [];
         }
     }
 
     // History keeps where a failure was thrown for whoever reads the database or the worker's log; an operator's answer
     // shows no stack trace or source path (the problem's correlation id and the run id lead to it in the logs).
-    private static Failure? WithoutTrace(Failure? failure) =>
-        failure is null ? null : failure with { StackTrace = null, Cause = WithoutTrace(failure.Cause) };
+    private static FailureView? View(TemporalFailure? failure) =>
+        failure is null ? null : new FailureView(failure.Message, failure.ApplicationFailureInfo?.Type is { Length: > 0 } type ? type : null,
+            failure.ApplicationFailureInfo?.NonRetryable ?? false, View(failure.Cause));
+
+    // The event's attributes as Temporal's JSON (the one attribute set it carries).
+    private static JsonElement Attributes(HistoryEvent e)
+    {
+        var field = HistoryEvent.Descriptor.Oneofs.Single(o => o.Name == "attributes").Accessor.GetCaseFieldDescriptor(e);
+        var json = field?.Accessor.GetValue(e) is IMessage attributes ? JsonFormatter.Default.Format(attributes) : "{}";
+        return JsonDocument.Parse(json).RootElement.Clone();
+    }
 
     private static JsonElement WithoutTraces(JsonElement element) =>
         JsonSerializer.SerializeToElement(Strip(JsonNode.Parse(element.GetRawText())), Json);
@@ -344,6 +359,23 @@ public static class WorkflowEndpoints
         return node;
     }
 
-    private static WorkflowSummary Summary(WorkflowExecutionInfo e) =>
-        new(e.WorkflowId, e.RunId, e.WorkflowType, e.TaskQueue, e.Status.ToString(), e.StartTime, e.CloseTime, e.HistoryLength, e.SearchAttributes);
+    private static WorkflowSummary Summary(WorkflowExecution e) =>
+        new(e.Id, e.RunId, e.WorkflowType, e.TaskQueue, e.Status.StatusName(), e.StartTime, e.CloseTime, e.HistoryLength,
+            e.TypedSearchAttributes.UntypedValues.ToDictionary(p => p.Key.Name, p => JsonSerializer.SerializeToElement(p.Value, Json)));
+
+    private static bool TryDecode(string? cursor, out byte[]? next)
+    {
+        next = null;
+        if (cursor is null)
+        {
+            return true;
+        }
+        var buffer = new byte[cursor.Length];
+        if (!Convert.TryFromBase64String(cursor, buffer, out var written) || written == 0)
+        {
+            return false;
+        }
+        next = buffer[..written];
+        return true;
+    }
 }

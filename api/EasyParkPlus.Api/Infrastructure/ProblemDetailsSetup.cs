@@ -1,6 +1,6 @@
 using System.Text.Json;
-using EasyParkPlus.Engine;
 using Microsoft.AspNetCore.Diagnostics;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Api.Infrastructure;
 
@@ -23,20 +23,23 @@ public static class ProblemDetailsSetup
     }
 }
 
-/// <summary>Maps bad requests, engine and domain exceptions to problem details; anything else is a logged 500.</summary>
+/// <summary>Maps bad requests, Temporal and domain exceptions to problem details; anything else is a logged 500.</summary>
 public sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        // Client errors in the api's own words: the framework's and the engine's messages name .NET types (see BadRequests).
+        // Client errors in the api's own words: the framework's and Temporal's messages name .NET types (see BadRequests).
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => BadRequests.Describe(bad),
             JsonException json => BadRequests.Describe(json),
-            WorkflowNotFoundException => (StatusCodes.Status404NotFound, "No such workflow.", exception.Message),
-            WorkflowInvalidArgumentException => (StatusCodes.Status400BadRequest, "The workflow does not accept this input.", (string?)null),
-            WorkflowQueryFailedException => (StatusCodes.Status409Conflict, "The workflow could not answer the query.", exception.Message),
-            WorkflowAlreadyStartedException => (StatusCodes.Status409Conflict, "The workflow is already running.", exception.Message),
+            RpcException { Code: RpcException.StatusCode.NotFound } => (StatusCodes.Status404NotFound, "No such workflow.", (string?)null),
+            RpcException { Code: RpcException.StatusCode.InvalidArgument } => (StatusCodes.Status400BadRequest, "The workflow does not accept this input.", (string?)null),
+            WorkflowQueryFailedException or WorkflowQueryRejectedException => (StatusCodes.Status409Conflict, "The workflow could not answer the query.", (string?)null),
+            WorkflowAlreadyStartedException => (StatusCodes.Status409Conflict, "The workflow is already running.", (string?)null),
+            // Temporal unreachable or overloaded: the caller may retry; nothing was changed that a retry would repeat.
+            RpcException { Code: RpcException.StatusCode.Unavailable or RpcException.StatusCode.DeadlineExceeded or RpcException.StatusCode.ResourceExhausted } =>
+                (StatusCodes.Status503ServiceUnavailable, "Workflows are unavailable right now; try again shortly.", (string?)null),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "The client closed the request.", (string?)null),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", (string?)null),

@@ -7,6 +7,7 @@ using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.Api.Endpoints;
+using EasyParkPlus.ServiceDefaults.Temporal;
 using EasyParkPlus.Workflows;
 using Temporalio.Client;
 using Microsoft.AspNetCore.Http.HttpResults;

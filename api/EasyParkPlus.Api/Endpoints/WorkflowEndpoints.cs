@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EasyParkPlus.Api.Auth;
 using EasyParkPlus.Api.Infrastructure;
+using EasyParkPlus.ServiceDefaults.Temporal;
 using EasyParkPlus.Workflows;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -2,11 +2,15 @@ using System.Globalization;
 using EasyParkPlus.Data;
 using Charger = EasyParkPlus.Data.Charging.Charger;
 using EasyParkPlus.Domain.Charging;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
 using EasyParkPlus.OcppGateway.Devices;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
 using EasyParkPlus.Workflows.Charging;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.OcppGateway.Workflows;
 
@@ -16,9 +20,11 @@ namespace EasyParkPlus.OcppGateway.Workflows;
 /// events find it by that id. A transaction the app asked for answers a session waiting on that station's EVSE
 /// (StationId/EvseId search attributes) whose remoteStartId or id token it carries; a transaction started locally on
 /// an EVSE where an app session waits is its own session, never billed to the app's driver. Every signal carries
-/// the event's dedupe id (station/transaction/seqNo) as its request id, so a redelivered event reaches the workflow once.
+/// the event's dedupe id (station/transaction/seqNo), and the workflow applies each dedupe id once, so a redelivered
+/// event changes nothing.
 /// </summary>
-public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyParkDbContext db, ILogger<ChargerEventRouter> logger)
+public sealed partial class ChargerEventRouter(
+    ITemporalClient workflows, EasyParkDbContext db, IOptions<TemporalOptions> taskQueue, ILogger<ChargerEventRouter> logger)
 {
     public async Task RouteAsync(ChargerTransactionEvent e, CancellationToken cancellationToken)
     {
@@ -29,18 +35,19 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
             await StartFromChargerAsync(e, state, cancellationToken);
             return;
         }
-        var session = workflows.GetWorkflowHandle<ChargingSession>(running.WorkflowId);
+        var session = workflows.GetWorkflowHandle<ChargingSession>(running.Id);
+        var options = new WorkflowSignalOptions { Rpc = new() { CancellationToken = cancellationToken } };
         var signal = e.EventType switch
         {
             TransactionEventType.Started => session.SignalAsync(s => s.TransactionStartedAsync(
-                new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), e.DedupeId, cancellationToken),
+                new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), options),
             TransactionEventType.Updated => session.SignalAsync(s => s.TransactionUpdatedAsync(
-                new TransactionUpdated(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), e.DedupeId, cancellationToken),
+                new TransactionUpdated(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), options),
             _ => session.SignalAsync(s => s.TransactionEndedAsync(
-                new TransactionEnded(e.TransactionId, e.SeqNo, e.Timestamp, e.EnergyWh ?? 0, e.StoppedReason, e.DedupeId)), e.DedupeId, cancellationToken),
+                new TransactionEnded(e.TransactionId, e.SeqNo, e.Timestamp, e.EnergyWh ?? 0, e.StoppedReason, e.DedupeId)), options),
         };
         await signal;
-        LogSignalled(e.EventType, e.DedupeId, running.WorkflowId);
+        LogSignalled(e.EventType, e.DedupeId, running.Id);
     }
 
     private async Task StartFromChargerAsync(ChargerTransactionEvent e, ChargingState? state, CancellationToken cancellationToken)
@@ -66,13 +73,25 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
         var input = new ChargingSessionInput(sessionId, facilityId, e.StationId, e.EvseId, customerId, e.IdToken);
         var started = new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId);
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
-        await workflows.SignalWithStartWorkflowAsync((ChargingSession s) => s.RunAsync(input), s => s.TransactionStartedAsync(started),
-            new WorkflowOptions(workflowId, ChargingWorkflowIds.TaskQueue)
-            {
-                RequestId = e.DedupeId,
-                // With the token owner's account, the driver sees the session in the app as one they started there.
-                SearchAttributes = input.SearchAttributes(),
-            }, cancellationToken);
+        var options = new WorkflowOptions(workflowId, taskQueue.Value.TaskQueue)
+        {
+            // With the token owner's account, the driver sees the session in the app as one they started there.
+            TypedSearchAttributes = input.SearchAttributes(),
+            // A Started redelivered after its session closed must not open a second one.
+            IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate,
+            Rpc = new() { CancellationToken = cancellationToken },
+        };
+        // Signal-with-start: a redelivered Started signals the run it started (the workflow applies a dedupe id once).
+        options.SignalWithStart((ChargingSession s) => s.TransactionStartedAsync(started));
+        try
+        {
+            await workflows.StartWorkflowAsync((ChargingSession s) => s.RunAsync(input), options);
+        }
+        catch (WorkflowAlreadyStartedException)
+        {
+            LogNoSession(e.EventType, e.DedupeId);
+            return;
+        }
         LogStartedAtCharger(e.StationId, e.TransactionId, workflowId);
         if (e.IdToken is not null && customerId is null)
         {
@@ -117,10 +136,10 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
             """).ToListAsync(cancellationToken))[0];
 
     // Which of the sessions running on the event's EVSE it belongs to, if any (see the class summary).
-    internal static WorkflowExecutionInfo? SessionFor(ChargerTransactionEvent e, IReadOnlyList<WorkflowExecutionInfo> onEvse)
+    internal static WorkflowExecution? SessionFor(ChargerTransactionEvent e, IReadOnlyList<WorkflowExecution> onEvse)
     {
         var startedHere = ChargingWorkflowIds.ForSession(SessionIdFor(e.StationId, e.TransactionId));
-        if (onEvse.FirstOrDefault(w => w.WorkflowId == startedHere) is { } own)
+        if (onEvse.FirstOrDefault(w => w.Id == startedHere) is { } own)
         {
             return own;
         }
@@ -132,9 +151,9 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
         return onEvse.FirstOrDefault(w => AnswersAppStart(w, e));
     }
 
-    private static bool AnswersAppStart(WorkflowExecutionInfo session, ChargerTransactionEvent started)
+    private static bool AnswersAppStart(WorkflowExecution session, ChargerTransactionEvent started)
     {
-        if (!ChargingWorkflowIds.TryParseSession(session.WorkflowId, out var sessionId))
+        if (!ChargingWorkflowIds.TryParseSession(session.Id, out var sessionId))
         {
             return false;
         }
@@ -145,22 +164,20 @@ public sealed partial class ChargerEventRouter(IWorkflowClient workflows, EasyPa
         // A charger that leaves out the remoteStartId still reports the Central id token we asked it to start with: the
         // customer id. Only that type: an RFID or key code that happens to spell a customer id is someone else's card.
         return started.IdTokenType == CentralToken
-            && session.SearchAttributes.TryGetValue("CustomerId", out var customer) && customer.ValueKind == System.Text.Json.JsonValueKind.String
-            && string.Equals(customer.GetString(), started.IdToken, StringComparison.OrdinalIgnoreCase);
+            && session.TypedSearchAttributes.TryGetValue(EasyParkSearchAttributes.CustomerId, out var customer)
+            && string.Equals(customer, started.IdToken, StringComparison.OrdinalIgnoreCase);
     }
 
-    private async Task<IReadOnlyList<WorkflowExecutionInfo>> RunningOnEvseAsync(string stationId, int evseId, CancellationToken cancellationToken) =>
-        (await workflows.ListWorkflowsAsync(new WorkflowListQuery
-        {
-            WorkflowType = nameof(ChargingSession),
-            Statuses = [WorkflowStatus.Running],
-            SearchAttributes = new Dictionary<string, object?>
-            {
-                ["StationId"] = stationId,
-                ["EvseId"] = evseId.ToString(CultureInfo.InvariantCulture),
-            },
-            PageSize = 10,
-        }, cancellationToken)).Executions;
+    // The charging sessions waiting on or charging at the EVSE, by their StationId/EvseId search attributes: an app
+    // session knows no transaction id until its Started event names one, so the EVSE is the only key both sides share.
+    private async Task<IReadOnlyList<WorkflowExecution>> RunningOnEvseAsync(string stationId, int evseId, CancellationToken cancellationToken)
+    {
+        var query = new ListFilter().Type(nameof(ChargingSession)).Running()
+            .Equal(EasyParkSearchAttributes.StationId, stationId)
+            .Equal(EasyParkSearchAttributes.EvseId, evseId.ToString(CultureInfo.InvariantCulture));
+        var page = await workflows.ListWorkflowsPaginatedAsync(query.ToString(), null, new() { PageSize = 10, Rpc = new() { CancellationToken = cancellationToken } });
+        return [.. page.Workflows];
+    }
 
     private static ChargingState? ParseState(string? state) =>
         Enum.TryParse<ChargingState>(state, ignoreCase: false, out var parsed) ? parsed : null;

@@ -1,23 +1,34 @@
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Accounts;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
+using EasyParkPlus.Domain.Reservations;
 using EasyParkPlus.OcppGateway.Devices;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
 using EasyParkPlus.Workflows.Parking;
 using EasyParkPlus.Workflows.Reservations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using ParkingSessionRow = EasyParkPlus.Data.Parking.ParkingSession;
+using ParkingSessionStatus = EasyParkPlus.Data.Parking.ParkingSessionStatus;
 
 namespace EasyParkPlus.OcppGateway.Workflows;
 
 /// <summary>
-/// Turns a stored gate event into a workflow step. Delivery is at least once, so every step is idempotent by the
-/// gate and its event id: the session id is derived from both and the pair doubles as the start's and the signals'
-/// request id. Event ids are only unique per gate (a controller's own sequence, often counting from 1), so another
-/// gate's event with the same id is a different car. An event that cannot be routed yet (an exit whose entry has not
-/// been processed) throws, which leaves it pending in the gate outbox to be retried with back-off: nothing is dropped.
+/// Turns a stored gate event into a workflow step, finding workflows by business key only. Delivery is at least once,
+/// so every step is idempotent: an entry's session id is derived from the gate and its event id (a redelivered entry
+/// meets the workflow it started: UseExisting), and the workflows keep the first exit and arrival they are told of.
+/// Event ids are only unique per gate (a controller's own sequence, often counting from 1), so another gate's event
+/// with the same id is a different car. An exit signals the stay its entry started: the parking session row its
+/// workflow wrote when it took its space (facility and plate, still active). A reservation is found by the row its
+/// workflow wrote when it held capacity. An event that cannot be routed yet (an exit whose entry has not been
+/// processed) throws, which leaves it pending in the gate outbox to be retried with back-off: nothing is dropped.
 /// </summary>
-public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkDbContext db, ILogger<GateEventRouter> logger)
+public sealed partial class GateEventRouter(
+    ITemporalClient workflows, EasyParkDbContext db, IOptions<TemporalOptions> taskQueue, ILogger<GateEventRouter> logger)
 {
     public async Task RouteAsync(GateVehicleDetected detected, CancellationToken cancellationToken)
     {
@@ -51,7 +62,7 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
                     ReceivedAt = detected.ReceivedAt,
                     EntryClock = clock,
                 }),
-                requestId: RequestIdFor(detected), cancellationToken: cancellationToken);
+                new() { Rpc = new() { CancellationToken = cancellationToken } });
             LogArrivedForReservation(plate, detected.FacilityId, reservationId);
             return;
         }
@@ -67,52 +78,62 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
             EntryClock = clock,
         };
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
-        await workflows.StartWorkflowAsync((ParkingSession s) => s.RunAsync(input), new WorkflowOptions(workflowId, ParkingWorkflowIds.TaskQueue)
+        await workflows.StartWorkflowAsync((ParkingSession s) => s.RunAsync(input), new WorkflowOptions(workflowId, taskQueue.Value.TaskQueue)
         {
-            RequestId = RequestIdFor(detected),
+            // A redelivered entry meets the run it started (and a closed one is not started again).
             IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
-            SearchAttributes = new Dictionary<string, object?>
-            {
-                ["FacilityId"] = detected.FacilityId,
-                ["Plate"] = plate,
-                ["CustomerId"] = vehicle?.CustomerId.ToString(),
-            },
-        }, cancellationToken);
+            IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate,
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection(
+                (EasyParkSearchAttributes.FacilityId, detected.FacilityId),
+                (EasyParkSearchAttributes.Plate, plate),
+                (EasyParkSearchAttributes.CustomerId, vehicle?.CustomerId.ToString())),
+            Rpc = new() { CancellationToken = cancellationToken },
+        });
         LogEntered(plate, detected.FacilityId, workflowId);
     }
 
     private async Task ExitAsync(GateVehicleDetected detected, string plate, CancellationToken cancellationToken)
     {
-        var session = await FindRunningAsync(nameof(ParkingSession), detected.FacilityId, plate, cancellationToken)
+        // The stay's own row (written with its space, closed when the stay ends): the newest active one for this plate here.
+        var workflowId = await db.Set<ParkingSessionRow>().AsNoTracking()
+            .Where(s => s.FacilityId == detected.FacilityId && s.Plate == plate && s.Status == ParkingSessionStatus.Active)
+            .OrderByDescending(s => s.EntryDeviceAt).Select(s => s.WorkflowId).FirstOrDefaultAsync(cancellationToken)
             ?? throw new InvalidOperationException(
-                $"No running parking session for plate {plate} at {detected.FacilityId}; the exit stays pending until its entry is processed or an operator resolves it.");
+                $"No active parking session for plate {plate} at {detected.FacilityId}; the exit stays pending until its entry is processed or an operator resolves it.");
         var (exitAt, clock) = TrustedTime(detected);
-        await workflows.GetWorkflowHandle<ParkingSession>(session.WorkflowId).SignalAsync(
+        await workflows.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(
             s => s.VehicleExitedAsync(new VehicleExit(exitAt, detected.GateId) { ReceivedAt = detected.ReceivedAt, Clock = clock }),
-            requestId: RequestIdFor(detected), cancellationToken: cancellationToken);
-        LogExited(plate, detected.FacilityId, session.WorkflowId);
+            new() { Rpc = new() { CancellationToken = cancellationToken } });
+        LogExited(plate, detected.FacilityId, workflowId);
     }
 
     // The plate's reservation this entry fulfils: by the entry's trusted time, at or before its arrival deadline (an entry
     // replayed from an offline buffer may reach us after the deadline, while the reservation still waits for it). Of
-    // several, the one due first.
+    // several, the one due first. Candidates are the rows the reservations' workflows wrote when they held capacity;
+    // each one's own Status query decides.
     private async Task<string?> FindReservationAsync(string facilityId, string plate, DateTimeOffset enteredAt, CancellationToken cancellationToken)
     {
-        var running = await workflows.ListWorkflowsAsync(new WorkflowListQuery
-        {
-            WorkflowType = nameof(Reservation),
-            Statuses = [WorkflowStatus.Running],
-            SearchAttributes = new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate },
-            PageSize = 20,
-        }, cancellationToken);
+        var candidates = await db.Reservations.AsNoTracking()
+            .Where(r => r.FacilityId == facilityId && r.Plate == plate && (r.Status == ReservationStatus.Booked || r.Status == ReservationStatus.NoShow))
+            .OrderBy(r => r.SlotStart).Select(r => r.WorkflowId).Take(20).ToListAsync(cancellationToken);
         (string WorkflowId, DateTimeOffset Deadline)? best = null;
-        foreach (var execution in running.Executions)
+        foreach (var workflowId in candidates)
         {
-            var status = await workflows.GetWorkflowHandle<Reservation>(execution.WorkflowId).QueryAsync(r => r.Status, cancellationToken);
+            ReservationStatusView status;
+            try
+            {
+                status = await workflows.GetWorkflowHandle<Reservation>(workflowId).QueryAsync(r => r.Status,
+                    new() { RejectCondition = QueryRejectCondition.NotOpen, Rpc = new() { CancellationToken = cancellationToken } });
+            }
+            catch (WorkflowQueryRejectedException)
+            {
+                // Closed since its row was read: it no longer waits for anyone.
+                continue;
+            }
             if (status.State is not (ReservationStates.Cancelled or ReservationStates.Rejected or ReservationStates.Fulfilled)
                 && enteredAt <= status.ArrivalDeadline && (best is null || status.ArrivalDeadline < best.Value.Deadline))
             {
-                best = (execution.WorkflowId, status.ArrivalDeadline);
+                best = (workflowId, status.ArrivalDeadline);
             }
         }
         return best?.WorkflowId;
@@ -124,12 +145,7 @@ public sealed partial class GateEventRouter(IWorkflowClient workflows, EasyParkD
             ? (received, new DeviceClockFlag(detected.Timestamp, received, reason))
             : (detected.Timestamp, null);
 
-    private Task<WorkflowExecutionInfo?> FindRunningAsync(string workflowType, string facilityId, string plate, CancellationToken cancellationToken) =>
-        workflows.FindRunningAsync(workflowType, new Dictionary<string, object?> { ["FacilityId"] = facilityId, ["Plate"] = plate }, cancellationToken);
-
     public static Guid SessionIdFor(string gateId, string eventId) => WorkflowLookup.StableId($"gate-entry:{gateId}/{eventId}");
-
-    private static string RequestIdFor(GateVehicleDetected detected) => $"gate:{detected.GateId}/{detected.EventId}";
 
     [LoggerMessage(LogLevel.Warning, "Gate event {EventId} at {GateId} has no readable plate; left to an attendant")]
     private partial void LogUnreadablePlate(string eventId, string gateId);

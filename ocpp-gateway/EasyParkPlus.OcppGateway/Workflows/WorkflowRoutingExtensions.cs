@@ -1,10 +1,7 @@
 using EasyParkPlus.Data;
-using EasyParkPlus.Engine.Hosting;
-using EasyParkPlus.Engine.Postgres;
 using EasyParkPlus.OcppGateway.Devices;
-using EasyParkPlus.Workflows.Charging;
-using EasyParkPlus.Workflows.Parking;
-using EasyParkPlus.Workflows.Reservations;
+using EasyParkPlus.ServiceDefaults.Temporal;
+using EasyParkPlus.Workflows;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EasyParkPlus.OcppGateway.Workflows;
@@ -12,16 +9,14 @@ namespace EasyParkPlus.OcppGateway.Workflows;
 public static class WorkflowRoutingExtensions
 {
     /// <summary>
-    /// The gateway is a workflow client only: it starts and signals workflows in PostgreSQL and the api's workers
-    /// run them. The workflow types are registered so signals are checked against their definitions here.
+    /// The gateway is a Temporal client only: it starts and signals workflows, and the worker runs them. Sessions are
+    /// found by business key (ids derived from the device event, or the rows their workflows wrote when they started),
+    /// never by listing workflows.
     /// </summary>
     public static IHostApplicationBuilder AddWorkflowRouting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddEasyParkData(builder.Configuration["Postgres:ConnectionString"] ?? "");
-        builder.Services.AddWorkflowEngine().UsePostgres()
-            .AddWorkflow<ParkingSession>()
-            .AddWorkflow<Reservation>()
-            .AddWorkflow<ChargingSession>();
+        builder.AddEasyParkTemporalClient(EasyParkSearchAttributes.All);
         builder.Services.AddScoped<GateEventRouter>();
         builder.Services.AddScoped<ChargerEventRouter>();
         // Replaces the logging default the gateway registers when nothing else is configured.

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Temporalio.Common;
 
-namespace EasyParkPlus.Api.Infrastructure;
+namespace EasyParkPlus.ServiceDefaults.Temporal;
 
 /// <summary>
 /// Builds a query in Temporal's list-filter language (ANDed conditions, values quoted and escaped as MySQL strings), so

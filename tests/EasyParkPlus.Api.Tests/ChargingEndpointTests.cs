@@ -3,11 +3,14 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.Data;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
+using EasyParkPlus.Workflows;
 using EasyParkPlus.Workflows.Charging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Client;
+using Temporalio.Converters;
 
 namespace EasyParkPlus.Api.Tests;
 
@@ -52,7 +55,7 @@ internal static class ChargingTestData
 
 public sealed class ChargingEndpointTests(ApiWithoutWorkerFixture api) : IClassFixture<ApiWithoutWorkerFixture>
 {
-    private IWorkflowClient Engine => api.Services.GetRequiredService<IWorkflowClient>();
+    private ITemporalClient Temporal => api.Temporal;
 
     private async Task<(Guid SessionId, string WorkflowId)> StartAsync(HttpClient driver, Station station)
     {
@@ -76,16 +79,17 @@ public sealed class ChargingEndpointTests(ApiWithoutWorkerFixture api) : IClassF
             var (sessionId, workflowId) = await StartAsync(driver, bos with { FacilityId = "bos" });
 
             Assert.Equal($"charging-{sessionId}", workflowId);
-            var description = await Engine.DescribeWorkflowAsync(workflowId);
-            Assert.Equal(nameof(ChargingSession), description.Execution.WorkflowType);
-            Assert.Equal(WorkflowStatus.Running, description.Execution.Status);
-            var attributes = description.Execution.SearchAttributes;
-            Assert.Equal("BOS", attributes["FacilityId"].GetString());
-            Assert.Equal(customerId.ToString(), attributes["CustomerId"].GetString());
-            Assert.Equal(bos.StationId, attributes["StationId"].GetString());
-            Assert.Equal(bos.EvseId.ToString(System.Globalization.CultureInfo.InvariantCulture), attributes["EvseId"].GetString());
-            var started = Assert.IsType<WorkflowExecutionStarted>((await Engine.GetWorkflowHistoryAsync(workflowId))[0].Attributes);
-            var input = Assert.IsType<ChargingSessionInput>(PayloadConverter.FromArguments(started.Input, [typeof(ChargingSessionInput)], "input")[0]);
+            var description = await Temporal.GetWorkflowHandle(workflowId).DescribeAsync();
+            Assert.Equal(nameof(ChargingSession), description.WorkflowType);
+            Assert.Equal(WorkflowExecutionStatus.Running, description.Status);
+            var attributes = description.TypedSearchAttributes;
+            Assert.Equal("BOS", attributes.Get(EasyParkSearchAttributes.FacilityId));
+            Assert.Equal(customerId.ToString(), attributes.Get(EasyParkSearchAttributes.CustomerId));
+            Assert.Equal(bos.StationId, attributes.Get(EasyParkSearchAttributes.StationId));
+            Assert.Equal(bos.EvseId.ToString(System.Globalization.CultureInfo.InvariantCulture), attributes.Get(EasyParkSearchAttributes.EvseId));
+            var history = await Temporal.GetWorkflowHandle(workflowId).FetchHistoryAsync();
+            var started = history.Events.First().WorkflowExecutionStartedEventAttributes;
+            var input = await DataConverter.Default.ToValueAsync<ChargingSessionInput>(Assert.Single(started.Input.Payloads_));
             Assert.Equal(new ChargingSessionInput(sessionId, "BOS", bos.StationId, bos.EvseId, customerId, customerId.ToString()), input);
         }
     }
@@ -146,10 +150,11 @@ public sealed class ChargingEndpointTests(ApiWithoutWorkerFixture api) : IClassF
             Assert.Equal(HttpStatusCode.NotFound, byBob.StatusCode);
             Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
             Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-            var signals = (await Engine.GetWorkflowHistoryAsync(workflowId)).Select(e => e.Attributes).OfType<WorkflowExecutionSignaled>().ToList();
+            var signals = (await Temporal.GetWorkflowHandle(workflowId).FetchHistoryAsync()).Events
+                .Select(e => e.WorkflowExecutionSignaledEventAttributes).OfType<WorkflowExecutionSignaledEventAttributes>().ToList();
             var stop = Assert.Single(signals);
             Assert.Equal("StopRequested", stop.SignalName);
-            var request = Assert.IsType<StopRequest>(PayloadConverter.FromArguments(stop.Input, [typeof(StopRequest)], "signal")[0]);
+            var request = await DataConverter.Default.ToValueAsync<StopRequest>(Assert.Single(stop.Input.Payloads_));
             Assert.False(string.IsNullOrWhiteSpace(request.Reason));
         }
     }
@@ -181,12 +186,8 @@ public sealed class ChargingEndpointTests(ApiWithoutWorkerFixture api) : IClassF
                 Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             }
 
-            var page = await Engine.ListWorkflowsAsync(new WorkflowListQuery
-            {
-                WorkflowType = nameof(ChargingSession),
-                SearchAttributes = new Dictionary<string, object?> { ["CustomerId"] = customerId.ToString() },
-            });
-            Assert.Empty(page.Executions);
+            var runs = await Temporal.ListAllAsync($"WorkflowType = '{nameof(ChargingSession)}' AND CustomerId = '{customerId}'");
+            Assert.Empty(runs);
         }
     }
 }
@@ -206,8 +207,8 @@ public sealed class ChargingStatusQueryTests(ApiFixture api) : IClassFixture<Api
             var started = await start.Content.ReadFromJsonAsync<JsonElement>();
             var sessionId = started.GetProperty("sessionId").GetGuid();
 
-            // No saved card: the hold is refused and the workflow ends; wait for that through the engine, not a sleep.
-            await api.Services.GetRequiredService<IWorkflowClient>().GetWorkflowResultAsync(started.GetProperty("workflowId").GetString()!, null);
+            // No saved card: the hold is refused and the workflow ends; wait for that through Temporal, not a sleep.
+            await api.Temporal.WorkflowResultAsync(started.GetProperty("workflowId").GetString()!);
             var status = await driver.GetFromJsonAsync<JsonElement>($"api/v1/charging/sessions/{sessionId}");
 
             Assert.Equal("Completed", status.GetProperty("workflowStatus").GetString());

@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
-using EasyParkPlus.Engine;
 using EasyParkPlus.TestSupport.Devices;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
 
@@ -78,8 +76,8 @@ public sealed class DeviceInputTests(SystemFixture system) : IClassFixture<Syste
         openExit.GetProperty("type").GetString().Should().Be("openBarrier");
         await exitGate.AcknowledgeAsync(openExit);
 
-        var result = await system.Services.GetRequiredService<IWorkflowClient>().GetWorkflowResultAsync(workflowId, null).WaitAsync(TimeSpan.FromSeconds(60));
-        result!.Value.GetProperty("paidCents").GetInt64().Should().Be(600);
+        var result = await system.Temporal.WorkflowResultAsync(workflowId);
+        result.GetProperty("paidCents").GetInt64().Should().Be(600);
         (await system.Stripe.GetPaymentIntentsAsync()).Should().HaveCount(intentsBefore + 1);
     }
 

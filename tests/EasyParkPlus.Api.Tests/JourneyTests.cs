@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.Data.Seeding;
-using EasyParkPlus.Engine;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
 
@@ -17,9 +15,7 @@ public sealed class JourneyTests(SystemFixture api) : IClassFixture<SystemFixtur
     private async Task<JsonElement?> ResultAsync(string workflowId)
     {
         // Waits for the run to close (the worker runs in the api process); the test never sleeps.
-        var result = await api.Services.GetRequiredService<IWorkflowClient>().GetWorkflowResultAsync(workflowId, null)
-            .WaitAsync(TimeSpan.FromSeconds(60));
-        return result;
+        return await api.Temporal.WorkflowResultAsync(workflowId);
     }
 
     private async Task<JsonElement> WaitForStateAsync(HttpClient client, string url, string state)
@@ -181,12 +177,8 @@ public sealed class JourneyTests(SystemFixture api) : IClassFixture<SystemFixtur
             var second = await CheckInAsync();
 
             Assert.Equal(first.GetProperty("sessionId").GetGuid(), second.GetProperty("sessionId").GetGuid());
-            var runs = await api.Services.GetRequiredService<IWorkflowClient>().ListWorkflowsAsync(new EasyParkPlus.Engine.Store.WorkflowListQuery
-            {
-                WorkflowType = "ParkingSession",
-                SearchAttributes = new Dictionary<string, object?> { ["Plate"] = "ONE1" },
-            });
-            Assert.Single(runs.Executions);
+            var runs = await api.Temporal.ListAllAsync("WorkflowType = 'ParkingSession' AND Plate = 'ONE1'");
+            Assert.Single(runs);
         }
     }
 

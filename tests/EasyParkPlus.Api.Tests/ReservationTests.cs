@@ -2,10 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
 using EasyParkPlus.TestSupport.Devices;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
 
@@ -58,12 +55,8 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
         response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         problem.GetProperty("errors").EnumerateObject().Should().NotBeEmpty();
-        var reservations = await system.Services.GetRequiredService<IWorkflowClient>().ListWorkflowsAsync(new WorkflowListQuery
-        {
-            WorkflowType = "Reservation",
-            SearchAttributes = new Dictionary<string, object?> { ["CustomerId"] = customerId.ToString() },
-        });
-        reservations.Executions.Should().BeEmpty();
+        var reservations = await system.Temporal.ListAllAsync($"WorkflowType = 'Reservation' AND CustomerId = '{customerId}'");
+        reservations.Should().BeEmpty();
         (await system.RowsAsync("SELECT id FROM reservation.reservations WHERE customer_id = $1", customerId)).Should().BeEmpty();
         (await system.Stripe.GetPaymentIntentsAsync()).Should().HaveCount(intentsBefore);
     }
@@ -111,13 +104,8 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
         }
         var fulfilled = await driver.WaitForStateAsync(url, "Fulfilled");
         var parkingWorkflowId = fulfilled.GetProperty("parkingWorkflowId").GetString()!;
-        var workflows = system.Services.GetRequiredService<IWorkflowClient>();
-        var parkingRuns = await workflows.ListWorkflowsAsync(new WorkflowListQuery
-        {
-            WorkflowType = "ParkingSession",
-            SearchAttributes = new Dictionary<string, object?> { ["Plate"] = "LATE26" },
-        });
-        parkingRuns.Executions.Select(e => e.WorkflowId).Should().Equal(parkingWorkflowId);
+        var parkingRuns = await system.Temporal.ListAllAsync("WorkflowType = 'ParkingSession' AND Plate = 'LATE26'");
+        parkingRuns.Select(e => e.Id).Should().Equal(parkingWorkflowId);
 
         // 3 h 10 min after the device's entry time the car leaves: $14 less the $6 prepaid.
         system.AdvanceTo(enteredAt + new TimeSpan(3, 10, 0));
@@ -128,7 +116,7 @@ public sealed class ReservationTests(SystemFixture system) : IClassFixture<Syste
             open.GetProperty("type").GetString().Should().Be("openBarrier");
             await exitGate.AcknowledgeAsync(open);
         }
-        var stay = (await workflows.GetWorkflowResultAsync(parkingWorkflowId, null).WaitAsync(TimeSpan.FromSeconds(60)))!.Value;
+        var stay = await system.Temporal.WorkflowResultAsync(parkingWorkflowId);
 
         stay.GetProperty("totalCents").GetInt64().Should().Be(800);
         stay.GetProperty("lines").EnumerateArray().Should().Contain(l => l.GetProperty("amountCents").GetInt64() == -600);

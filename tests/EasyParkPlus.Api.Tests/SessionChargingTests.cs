@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
-using EasyParkPlus.Engine;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests;
@@ -109,9 +108,8 @@ public sealed class SessionChargingTests(ApiFixture api) : IClassFixture<ApiFixt
                 [HttpStatusCode.UnprocessableEntity, HttpStatusCode.UnprocessableEntity, HttpStatusCode.UnprocessableEntity, HttpStatusCode.BadRequest, HttpStatusCode.NotFound, HttpStatusCode.NotFound],
                 new[] { elsewhere, unknown, noEvse, missing, notHers, noSession }.Select(r => r.StatusCode));
             Assert.Contains("is not at facility 'BOS'", await elsewhere.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-            var history = await api.Services.GetRequiredService<IWorkflowClient>()
-                .GetWorkflowHandle($"parking-{sessionId}").FetchHistoryAsync();
-            Assert.DoesNotContain(history, e => e.Attributes is WorkflowExecutionSignaled);
+            var history = await api.Temporal.GetWorkflowHandle($"parking-{sessionId}").FetchHistoryAsync();
+            Assert.DoesNotContain(history.Events, e => e.WorkflowExecutionSignaledEventAttributes is not null);
         }
     }
 }

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using EasyParkPlus.Engine;
 using EasyParkPlus.TestSupport;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EasyParkPlus.Api.Tests.Support;
 
@@ -144,8 +142,7 @@ public static class SystemWaits
     /// <summary>The closed run's result (the worker runs in the api process; the test never sleeps).</summary>
     public static async Task<JsonElement> ResultAsync(SystemFixture system, string workflowId)
     {
-        var result = await system.Services.GetRequiredService<IWorkflowClient>().GetWorkflowResultAsync(workflowId, null).WaitAsync(TimeSpan.FromSeconds(60));
-        return result ?? throw new InvalidOperationException($"{workflowId} closed without a result.");
+        return await system.Temporal.WorkflowResultAsync(workflowId);
     }
 
     /// <summary>The running ChargingSession on a station, found the way an operator would (list filtered by type, status, facility).</summary>

@@ -84,6 +84,8 @@ public sealed class InstallationSecretsTests
             web.UseEnvironment("Development");
             web.UseSetting("Postgres:ConnectionString", "Host=127.0.0.1;Port=1;Username=postgres");
             web.UseSetting("Api:RunWorker", "false");
+            // Temporal's address is required too; nothing listens there, and the host fails before it would connect.
+            web.UseSetting("Temporal:Address", "127.0.0.1:1");
         });
 
         // Other options (Stripe's) fail too in this bare host; among the start-up failures must be the signing key's.

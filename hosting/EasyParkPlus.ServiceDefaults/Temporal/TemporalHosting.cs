@@ -29,6 +29,8 @@ public static class TemporalHosting
     {
         client.TargetHost = options.Address;
         client.Namespace = options.Namespace;
+        // Traces follow starts and signals into the workflows' activities (the worker takes the client's interceptors).
+        client.Interceptors = [.. client.Interceptors ?? [], new TemporalTracing()];
         if (!string.IsNullOrEmpty(options.ClientCertPath) && !string.IsNullOrEmpty(options.ClientKeyPath))
         {
             client.Tls = new TlsOptions

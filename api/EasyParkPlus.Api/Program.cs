@@ -71,6 +71,7 @@ builder.Services.TryAddSingleton<IGatewayLiveStateReader, NoGatewayLiveState>();
 // registered at start-up. With Api:RunWorker the business workflows and their activities also run in this process
 // (the single-process deployment); otherwise the worker process (worker/) runs them.
 builder.AddEasyParkTemporalClient(EasyParkSearchAttributes.All);
+builder.Services.AddSingleton(provider => new WorkflowCatalog(provider.GetServices<KnownWorkflow>()));
 if (apiOptions.RunWorker)
 {
     builder.AddEasyParkWorker();

@@ -3,19 +3,23 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Api.Tests.Support;
-using EasyParkPlus.Engine;
-using Microsoft.Extensions.DependencyInjection;
+using EasyParkPlus.Workflows;
+using Temporalio.Client;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Api.Tests;
 
-/// <summary>The operator journey through the api against a real engine on PostgreSQL (with a stand-in stuck workflow).</summary>
+/// <summary>The operator journey through the api against a real Temporal server (with a stand-in stuck workflow).</summary>
 public sealed class WorkflowEndpointTests(ApiWithTestWorkflowsFixture api) : IClassFixture<ApiWithTestWorkflowsFixture>
 {
     private async Task<string> StartStuckAsync(string plate)
     {
-        var client = api.Services.GetRequiredService<IWorkflowClient>();
         var id = $"stuck-{Guid.NewGuid():N}";
-        await client.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, "easypark"));
+        // Listed by facility and plate from its start (the workflow upserts the same values when it first runs).
+        await api.Temporal.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, ApiWithTestWorkflowsFixture.TaskQueue)
+        {
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection((EasyParkSearchAttributes.FacilityId, "BOS"), (EasyParkSearchAttributes.Plate, plate)),
+        });
         return id;
     }
 
@@ -44,9 +48,8 @@ public sealed class WorkflowEndpointTests(ApiWithTestWorkflowsFixture api) : ICl
         Assert.Equal(HttpStatusCode.Accepted, signal.StatusCode);
 
         // See it finish.
-        var engine = api.Services.GetRequiredService<IWorkflowClient>();
-        var result = await engine.GetWorkflowResultAsync(id, null);
-        Assert.Equal("paid 1500 at BOS-B1", result!.Value.GetString());
+        var result = await api.Temporal.WorkflowResultAsync(id);
+        Assert.Equal("paid 1500 at BOS-B1", result.GetString());
         var after = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}");
         Assert.Equal("Completed", after.GetProperty("execution").GetProperty("status").GetString());
         var events = (await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/history")).EnumerateArray().Select(e => e.GetProperty("eventType").GetString()).ToList();
@@ -89,8 +92,7 @@ public sealed class WorkflowEndpointTests(ApiWithTestWorkflowsFixture api) : ICl
         using var cancel = await ops.PostAsJsonAsync($"api/v1/workflows/{id}/cancel", new { reason = "duplicate entry" });
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var engine = api.Services.GetRequiredService<IWorkflowClient>();
-        await Assert.ThrowsAsync<WorkflowFailedException>(() => engine.GetWorkflowResultAsync(id, null));
+        await Assert.ThrowsAsync<WorkflowFailedException>(() => api.Temporal.GetWorkflowHandle(id).GetResultAsync<string>());
     }
 
     [Fact]
@@ -187,7 +189,7 @@ public sealed class WorkflowEndpointTests(ApiWithTestWorkflowsFixture api) : ICl
     public async Task DescribeAndHistory_FailedWorkflow_ShowTheFailureWithoutStackTraceOrSourcePath(string mode)
     {
         var id = $"failing-{mode}-{Guid.NewGuid():N}";
-        await api.Services.GetRequiredService<IWorkflowClient>().StartWorkflowAsync((FailingWorkflow wf) => wf.RunAsync(mode), new WorkflowOptions(id, "easypark"));
+        await api.Temporal.StartWorkflowAsync((FailingWorkflow wf) => wf.RunAsync(mode), new WorkflowOptions(id, ApiWithTestWorkflowsFixture.TaskQueue));
         using var ops = await api.OperatorClientAsync();
 
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);

@@ -66,7 +66,7 @@ public static class ConsoleEndpoints
             .WithSummary("Where the console links workflows to: the Temporal Web UI's base URL and namespace (Operator).");
         group.MapGet("/sessions", SessionsAsync)
             .WithSummary("Parking sessions in progress, oldest first: plate, space, time parked and the amount so far or due (Operator).");
-        group.MapGet("/workflow-types", () => TypedResults.Ok(WorkflowCatalog.Names.ToArray()))
+        group.MapGet("/workflow-types", (WorkflowCatalog catalog) => TypedResults.Ok(catalog.Names.ToArray()))
             .WithSummary("The workflow types this api knows, for the console's search (Operator).");
 
         // The pages themselves are public (they hold no data); every figure they show comes from an Operator endpoint.

@@ -44,7 +44,7 @@ public static class WorkflowAccess
     /// <summary>Runs the workflow's Status query and gives its answer in the api's JSON; null when the run cannot answer.</summary>
     public static async Task<JsonElement?> StatusAsync(this ITemporalClient client, WorkflowExecutionDescription description, CancellationToken ct)
     {
-        if (WorkflowCatalog.Find(description.WorkflowType)?.StatusType is not { } type)
+        if (WorkflowCatalog.Business.Find(description.WorkflowType)?.StatusType is not { } type)
         {
             return null;
         }
@@ -61,9 +61,14 @@ public static class WorkflowAccess
     }
 
     /// <summary>A completed run's result in the api's JSON; null while it runs or when it ended otherwise.</summary>
-    public static async Task<JsonElement?> ResultAsync(this ITemporalClient client, WorkflowExecutionDescription description, CancellationToken ct)
+    public static Task<JsonElement?> ResultAsync(this ITemporalClient client, WorkflowExecutionDescription description, CancellationToken ct) =>
+        client.ResultAsync(description, WorkflowCatalog.Business, ct);
+
+    /// <summary>A completed run's result in the api's JSON, for a type <paramref name="catalog"/> knows.</summary>
+    public static async Task<JsonElement?> ResultAsync(
+        this ITemporalClient client, WorkflowExecutionDescription description, WorkflowCatalog catalog, CancellationToken ct)
     {
-        if (description.Status != WorkflowExecutionStatus.Completed || WorkflowCatalog.Find(description.WorkflowType)?.ResultType is not { } type)
+        if (description.Status != WorkflowExecutionStatus.Completed || catalog.Find(description.WorkflowType)?.ResultType is not { } type)
         {
             return null;
         }

@@ -12,21 +12,36 @@ namespace EasyParkPlus.Api.Endpoints;
 /// <summary>A business workflow type as the api knows it: its signals' parameter types, its Status and result types.</summary>
 public sealed record WorkflowEntry(string Name, IReadOnlyDictionary<string, IReadOnlyList<Type>> Signals, Type? StatusType, Type? ResultType);
 
+/// <summary>A workflow type the operator endpoints should know besides the business ones (registered in DI).</summary>
+public sealed record KnownWorkflow(Type Type);
+
 /// <summary>
-/// The four business workflow types, read from their Temporalio definitions once. The api needs them to send an
-/// operator's signal with typed input and to show query answers and results in its own JSON; the workflows themselves
-/// run in the worker.
+/// Workflow types as the api knows them, read from their Temporalio definitions once: the four business types
+/// (<see cref="Business"/>), plus, for the operator endpoints, any <see cref="KnownWorkflow"/> registered. The api needs
+/// them to send an operator's signal with typed input and to show query answers and results in its own JSON; the
+/// workflows themselves run in the worker.
 /// </summary>
-public static class WorkflowCatalog
+public sealed class WorkflowCatalog
 {
-    private static readonly Dictionary<string, WorkflowEntry> Entries = new[]
+    private readonly Dictionary<string, WorkflowEntry> _entries;
+
+    public WorkflowCatalog(IEnumerable<KnownWorkflow> known)
+        : this([typeof(ParkingSession), typeof(Reservation), typeof(ChargingSession), typeof(SubscriptionRenewal), .. known.Select(k => k.Type)])
     {
-        typeof(ParkingSession), typeof(Reservation), typeof(ChargingSession), typeof(SubscriptionRenewal),
-    }.Select(Read).ToDictionary(e => e.Name, StringComparer.Ordinal);
+    }
 
-    public static IReadOnlyCollection<string> Names { get; } = [.. Entries.Keys.Order(StringComparer.Ordinal)];
+    private WorkflowCatalog(IEnumerable<Type> types)
+    {
+        _entries = types.Distinct().Select(Read).ToDictionary(e => e.Name, StringComparer.Ordinal);
+        Names = [.. _entries.Keys.Order(StringComparer.Ordinal)];
+    }
 
-    public static WorkflowEntry? Find(string? name) => name is not null && Entries.TryGetValue(name, out var entry) ? entry : null;
+    /// <summary>The business workflow types only.</summary>
+    public static WorkflowCatalog Business { get; } = new(Array.Empty<KnownWorkflow>());
+
+    public IReadOnlyCollection<string> Names { get; }
+
+    public WorkflowEntry? Find(string? name) => name is not null && _entries.TryGetValue(name, out var entry) ? entry : null;
 
     // The definition validates the type as the worker would and knows the names; the parameter types come from the
     // members, named as the SDK names them (the attribute's name, else the method's without Async, the property's).

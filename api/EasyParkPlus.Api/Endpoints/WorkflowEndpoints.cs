@@ -26,11 +26,13 @@ public sealed record FailureView(string Message, string? Type, bool NonRetryable
 
 public sealed record PendingActivityView(
     string ActivityId, string ActivityType, string State, int Attempt, DateTimeOffset? LastStartedTime, DateTimeOffset? ScheduledTime,
-    FailureView? LastFailure);
+    DateTimeOffset? NextAttemptTime, FailureView? LastFailure);
+
+public sealed record PendingTimerView(long StartedEventId, DateTimeOffset FireAt);
 
 public sealed record WorkflowDetailResponse(
     WorkflowSummary Execution, JsonElement? Result, FailureView? Failure, IReadOnlyList<PendingActivityView> PendingActivities,
-    bool WorkflowTaskPending, int WorkflowTaskAttempt, FailureView? LastWorkflowTaskFailure,
+    IReadOnlyList<PendingTimerView> PendingTimers, bool WorkflowTaskPending, int WorkflowTaskAttempt, FailureView? LastWorkflowTaskFailure,
     JsonElement? State, string? StateError, IReadOnlyList<string> Signals);
 
 public sealed record HistoryEventResponse(long EventId, DateTimeOffset Timestamp, string EventType, string Description, JsonElement Attributes);
@@ -134,13 +136,14 @@ public static class WorkflowEndpoints
             page.NextPageToken is { Length: > 0 } more ? PageTokens.Issue(Convert.ToBase64String(more), filter) : null));
     }
 
-    internal static async Task<Results<Ok<WorkflowDetailResponse>, NotFound>> DescribeAsync(string workflowId, ITemporalClient client, CancellationToken ct)
+    internal static async Task<Results<Ok<WorkflowDetailResponse>, NotFound>> DescribeAsync(
+        string workflowId, ITemporalClient client, WorkflowCatalog catalog, CancellationToken ct)
     {
         if (await client.DescribeOrNullAsync(workflowId, ct) is not { } d)
         {
             return TypedResults.NotFound();
         }
-        var entry = WorkflowCatalog.Find(d.WorkflowType);
+        var entry = catalog.Find(d.WorkflowType);
         JsonElement? state = null;
         string? stateError = null;
         if (entry?.StatusType is { } statusType)
@@ -157,16 +160,18 @@ public static class WorkflowEndpoints
         }
         // Temporal keeps a run's failure and its workflow tasks' failures in the history, not in the description.
         var events = await client.GetWorkflowHandle(workflowId, d.RunId).FetchHistoryEventsAsync(new() { Rpc = new() { CancellationToken = ct } }).ToListAsync(ct);
-        var closeFailure = events.LastOrDefault(e => e.WorkflowExecutionFailedEventAttributes is not null)?.WorkflowExecutionFailedEventAttributes.Failure;
+        var closeFailure = CloseFailure(events.LastOrDefault());
         var lastTask = events.LastOrDefault(e => e.EventType is EventType.WorkflowTaskCompleted or EventType.WorkflowTaskFailed);
         var raw = await client.WorkflowService.DescribeWorkflowExecutionAsync(new()
         {
             Namespace = client.Options.Namespace,
             Execution = new() { WorkflowId = workflowId, RunId = d.RunId },
         }, new() { CancellationToken = ct });
-        return TypedResults.Ok(new WorkflowDetailResponse(Summary(d), await client.ResultAsync(d, ct), View(closeFailure),
+        return TypedResults.Ok(new WorkflowDetailResponse(Summary(d), await client.ResultAsync(d, catalog, ct), closeFailure,
             [.. raw.PendingActivities.Select(a => new PendingActivityView(a.ActivityId, a.ActivityType?.Name ?? "", a.State.ToString(), a.Attempt,
-                a.LastStartedTime?.ToDateTimeOffset(), a.ScheduledTime?.ToDateTimeOffset(), View(a.LastFailure)))],
+                a.LastStartedTime?.ToDateTimeOffset(), a.ScheduledTime?.ToDateTimeOffset(), a.NextAttemptScheduleTime?.ToDateTimeOffset(),
+                View(a.LastFailure)))],
+            PendingTimers(events),
             raw.PendingWorkflowTask is not null, raw.PendingWorkflowTask?.Attempt ?? 0, View(lastTask?.WorkflowTaskFailedEventAttributes?.Failure),
             state, stateError, entry is null ? [] : [.. entry.Signals.Keys.Order(StringComparer.Ordinal)]));
     }
@@ -187,13 +192,13 @@ public static class WorkflowEndpoints
     }
 
     internal static async Task<Results<Accepted<OperatorActionResponse>, NotFound, ValidationProblem>> SignalAsync(
-        string workflowId, SignalRequest request, HttpContext http, ITemporalClient client, NpgsqlDataSource db, CancellationToken ct)
+        string workflowId, SignalRequest request, HttpContext http, ITemporalClient client, WorkflowCatalog catalog, NpgsqlDataSource db, CancellationToken ct)
     {
         if (await client.DescribeOrNullAsync(workflowId, ct) is not { } d)
         {
             return TypedResults.NotFound();
         }
-        var entry = WorkflowCatalog.Find(d.WorkflowType);
+        var entry = catalog.Find(d.WorkflowType);
         if (entry is null || !entry.Signals.TryGetValue(request.SignalName!, out var parameterTypes))
         {
             var known = entry is null ? "none known to this api" : string.Join(", ", entry.Signals.Keys.Order(StringComparer.Ordinal));
@@ -321,6 +326,25 @@ public static class WorkflowEndpoints
 
     // History keeps where a failure was thrown for whoever reads the database or the worker's log; an operator's answer
     // shows no stack trace or source path (the problem's correlation id and the run id lead to it in the logs).
+    // Timers started and neither fired nor canceled (Temporal's describe lists no timers; the history has them).
+    private static List<PendingTimerView> PendingTimers(List<HistoryEvent> events)
+    {
+        var done = events.Select(e => e.TimerFiredEventAttributes?.StartedEventId ?? e.TimerCanceledEventAttributes?.StartedEventId).OfType<long>().ToHashSet();
+        return [.. events.Where(e => e.TimerStartedEventAttributes is not null && !done.Contains(e.EventId))
+            .Select(e => new PendingTimerView(e.EventId, e.EventTime.ToDateTimeOffset() + e.TimerStartedEventAttributes.StartToFireTimeout.ToTimeSpan()))];
+    }
+
+    // Why a closed run did not complete, from its closing event: the failure, or the terminate reason, cancel or timeout.
+    private static FailureView? CloseFailure(HistoryEvent? last) => last?.AttributesCase switch
+    {
+        HistoryEvent.AttributesOneofCase.WorkflowExecutionFailedEventAttributes => View(last.WorkflowExecutionFailedEventAttributes.Failure),
+        HistoryEvent.AttributesOneofCase.WorkflowExecutionTerminatedEventAttributes =>
+            new FailureView(last.WorkflowExecutionTerminatedEventAttributes.Reason, "Terminated", true, null),
+        HistoryEvent.AttributesOneofCase.WorkflowExecutionCanceledEventAttributes => new FailureView("The workflow was canceled.", "Canceled", true, null),
+        HistoryEvent.AttributesOneofCase.WorkflowExecutionTimedOutEventAttributes => new FailureView("The workflow timed out.", "TimedOut", true, null),
+        _ => null,
+    };
+
     private static FailureView? View(TemporalFailure? failure) =>
         failure is null ? null : new FailureView(failure.Message, failure.ApplicationFailureInfo?.Type is { Length: > 0 } type ? type : null,
             failure.ApplicationFailureInfo?.NonRetryable ?? false, View(failure.Cause));

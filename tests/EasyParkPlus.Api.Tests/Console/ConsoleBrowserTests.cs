@@ -3,10 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
+using EasyParkPlus.Workflows;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
-using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Client;
 using Xunit.Abstractions;
 
 namespace EasyParkPlus.Api.Tests.Console;
@@ -23,12 +23,15 @@ public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHe
         var plate = "CON" + Random.Shared.Next(1000, 9999);
         var sessionId = Guid.NewGuid();
         var id = $"parking-{sessionId}";
-        var engine = api.Services.GetRequiredService<IWorkflowClient>();
         // Parked two hours ago from the app (no gates), left just now: the session prices the stay and waits at the pay station.
         var exitAt = DateTimeOffset.UtcNow;
-        await engine.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(new ParkingSessionInput(sessionId, "BOS", plate, SpaceType.Regular, exitAt.AddHours(-2), null)),
-            new WorkflowOptions(id, "easypark"));
-        await engine.SignalWorkflowAsync(id, null, "VehicleExited", PayloadConverter.ToArguments([new VehicleExit(exitAt, null)], [typeof(VehicleExit)]));
+        var session = await api.Temporal.StartWorkflowAsync(
+            (ParkingSession wf) => wf.RunAsync(new ParkingSessionInput(sessionId, "BOS", plate, SpaceType.Regular, exitAt.AddHours(-2), null)),
+            new WorkflowOptions(id, "easypark")
+            {
+                TypedSearchAttributes = EasyParkSearchAttributes.Collection((EasyParkSearchAttributes.FacilityId, "BOS"), (EasyParkSearchAttributes.Plate, plate)),
+            });
+        await session.SignalAsync(wf => wf.VehicleExitedAsync(new VehicleExit(exitAt, null)));
         var scriptDir = ScriptDirectory();
         var artifacts = Path.Combine(Environment.GetEnvironmentVariable("EASYPARK_TEST_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(RepoRoot(scriptDir), "artifacts", "test"), "console");
         Directory.CreateDirectory(artifacts);
@@ -55,8 +58,8 @@ public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHe
 
         Assert.True(exitCode == 0, $"the browser journey failed:\n{log}");
         Assert.Contains("console journey: ok", log, StringComparison.Ordinal);
-        // What the browser saw is what happened: the engine has the result of the signal the page sent, and the audit has the operator.
-        var result = (await engine.GetWorkflowResultAsync(id, null))!.Value.Deserialize<ParkingSessionResult>(PayloadConverter.Options)!;
+        // What the browser saw is what happened: Temporal has the result of the signal the page sent, and the audit has the operator.
+        var result = await session.GetResultAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(ParkingOutcome.Completed, result.Outcome);
         Assert.Equal(PaymentChannel.PayStation, result.Channel);
         Assert.True(result.TotalCents > 0, "two hours of parking cost something");

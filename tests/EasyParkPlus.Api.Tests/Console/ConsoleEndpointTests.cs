@@ -7,10 +7,11 @@ using EasyParkPlus.Data.Billing;
 using EasyParkPlus.Data.Charging;
 using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
+using EasyParkPlus.Workflows;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Api.Tests.Console;
 
@@ -241,9 +242,12 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
 
     private async Task<string> StartStuckAsync(string plate)
     {
-        var client = api.Services.GetRequiredService<IWorkflowClient>();
         var id = $"stuck-{Guid.NewGuid():N}";
-        await client.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, "easypark"));
+        // Counted at its facility from its start (the workflow upserts the same values when it first runs).
+        await api.Temporal.StartWorkflowAsync((StuckAtExitWorkflow wf) => wf.RunAsync(plate), new WorkflowOptions(id, ApiWithTestWorkflowsFixture.TaskQueue)
+        {
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection((EasyParkSearchAttributes.FacilityId, "BOS"), (EasyParkSearchAttributes.Plate, plate)),
+        });
         return id;
     }
 }

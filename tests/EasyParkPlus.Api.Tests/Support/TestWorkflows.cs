@@ -1,6 +1,9 @@
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Hosting;
+using EasyParkPlus.Api.Endpoints;
+using EasyParkPlus.Workflows;
 using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Exceptions;
+using Temporalio.Extensions.Hosting;
+using Temporalio.Workflows;
 
 namespace EasyParkPlus.Api.Tests.Support;
 
@@ -9,8 +12,8 @@ public sealed record BoothPayment(long AmountCents, string Booth);
 public sealed record StuckStatus(string Phase, long PaidCents);
 
 /// <summary>
-/// Stands in for a parking session stuck at the exit waiting for payment, until the parking workflow is merged:
-/// it waits for the operator's PaymentReceivedAtBooth signal and then completes. Status is its query.
+/// Stands in for a run stuck waiting for an operator: it waits for the PaymentReceivedAtBooth signal and then
+/// completes. Status is its query. Found by FacilityId/Plate like a parking session.
 /// </summary>
 [Workflow]
 public sealed class StuckAtExitWorkflow
@@ -30,7 +33,7 @@ public sealed class StuckAtExitWorkflow
     [WorkflowRun]
     public async Task<string> RunAsync(string plate)
     {
-        Workflow.UpsertSearchAttributes(new Dictionary<string, object?> { ["FacilityId"] = "BOS", ["Plate"] = plate });
+        Workflow.UpsertTypedSearchAttributes(EasyParkSearchAttributes.FacilityId.ValueSet("BOS"), EasyParkSearchAttributes.Plate.ValueSet(plate));
         await Workflow.WaitConditionAsync(() => _payment is not null);
         return $"paid {_payment!.AmountCents} at {_payment.Booth}";
     }
@@ -46,12 +49,21 @@ public sealed class FailingWorkflow
         : throw new InvalidOperationException("A bug in workflow code.");
 }
 
-/// <summary>The api plus <see cref="StuckAtExitWorkflow"/> and <see cref="FailingWorkflow"/> on its worker.</summary>
+/// <summary>
+/// The api plus <see cref="StuckAtExitWorkflow"/> and <see cref="FailingWorkflow"/> on a worker of their own (task queue
+/// <see cref="TaskQueue"/>, on the api's client), known to the operator endpoints.
+/// </summary>
 public sealed class ApiWithTestWorkflowsFixture : ApiFixture
 {
+    public const string TaskQueue = "api-test-workflows";
+
     // The console's charger live state comes from the gateway's internal API.
     protected override bool HostsGateway => true;
 
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddWorkflowEngine().AddWorkflow<StuckAtExitWorkflow>().AddWorkflow<FailingWorkflow>();
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        services.AddSingleton(new KnownWorkflow(typeof(StuckAtExitWorkflow)));
+        services.AddSingleton(new KnownWorkflow(typeof(FailingWorkflow)));
+        services.AddHostedTemporalWorker(TaskQueue).AddWorkflow<StuckAtExitWorkflow>().AddWorkflow<FailingWorkflow>();
+    }
 }

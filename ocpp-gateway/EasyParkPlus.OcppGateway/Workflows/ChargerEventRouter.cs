@@ -20,8 +20,8 @@ namespace EasyParkPlus.OcppGateway.Workflows;
 /// events find it by that id. A transaction the app asked for answers a session waiting on that station's EVSE
 /// (StationId/EvseId search attributes) whose remoteStartId or id token it carries; a transaction started locally on
 /// an EVSE where an app session waits is its own session, never billed to the app's driver. Every signal carries
-/// the event's dedupe id (station/transaction/seqNo), and the workflow applies each dedupe id once, so a redelivered
-/// event changes nothing.
+/// the event's dedupe id (station/transaction/seqNo) as its request id, so a redelivered event reaches the workflow once
+/// (and the workflow applies each dedupe id once besides).
 /// </summary>
 public sealed partial class ChargerEventRouter(
     ITemporalClient workflows, EasyParkDbContext db, IOptions<TemporalOptions> taskQueue, ILogger<ChargerEventRouter> logger)
@@ -35,18 +35,15 @@ public sealed partial class ChargerEventRouter(
             await StartFromChargerAsync(e, state, cancellationToken);
             return;
         }
-        var session = workflows.GetWorkflowHandle<ChargingSession>(running.Id);
-        var options = new WorkflowSignalOptions { Rpc = new() { CancellationToken = cancellationToken } };
-        var signal = e.EventType switch
+        var (signal, argument) = e.EventType switch
         {
-            TransactionEventType.Started => session.SignalAsync(s => s.TransactionStartedAsync(
-                new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), options),
-            TransactionEventType.Updated => session.SignalAsync(s => s.TransactionUpdatedAsync(
-                new TransactionUpdated(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)), options),
-            _ => session.SignalAsync(s => s.TransactionEndedAsync(
-                new TransactionEnded(e.TransactionId, e.SeqNo, e.Timestamp, e.EnergyWh ?? 0, e.StoppedReason, e.DedupeId)), options),
+            TransactionEventType.Started => ("TransactionStarted",
+                (object)new TransactionStarted(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)),
+            TransactionEventType.Updated => ("TransactionUpdated",
+                new TransactionUpdated(e.TransactionId, e.SeqNo, e.Timestamp, state, e.EnergyWh, e.DedupeId)),
+            _ => ("TransactionEnded", new TransactionEnded(e.TransactionId, e.SeqNo, e.Timestamp, e.EnergyWh ?? 0, e.StoppedReason, e.DedupeId)),
         };
-        await signal;
+        await workflows.SignalOnceAsync(running.Id, signal, argument, e.DedupeId, cancellationToken);
         LogSignalled(e.EventType, e.DedupeId, running.Id);
     }
 

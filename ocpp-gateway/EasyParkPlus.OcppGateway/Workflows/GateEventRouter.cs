@@ -20,7 +20,8 @@ namespace EasyParkPlus.OcppGateway.Workflows;
 /// <summary>
 /// Turns a stored gate event into a workflow step, finding workflows by business key only. Delivery is at least once,
 /// so every step is idempotent: an entry's session id is derived from the gate and its event id (a redelivered entry
-/// meets the workflow it started: UseExisting), and the workflows keep the first exit and arrival they are told of.
+/// meets the workflow it started: UseExisting), and the gate and event id are the signals' request id (a redelivered
+/// exit or arrival is recorded once).
 /// Event ids are only unique per gate (a controller's own sequence, often counting from 1), so another gate's event
 /// with the same id is a different car. An exit signals the stay its entry started: the parking session row its
 /// workflow wrote when it took its space (facility and plate, still active). A reservation is found by the row its
@@ -56,13 +57,11 @@ public sealed partial class GateEventRouter(
         if (await FindReservationAsync(detected.FacilityId, plate, entryAt, cancellationToken) is { } reservationId)
         {
             // The reservation hands over to a parking session that credits its prepayment.
-            await workflows.GetWorkflowHandle<Reservation>(reservationId).SignalAsync(
-                r => r.VehicleArrivedAsync(new ReservationArrival(sessionId, plate, entryAt, detected.GateId)
-                {
-                    ReceivedAt = detected.ReceivedAt,
-                    EntryClock = clock,
-                }),
-                new() { Rpc = new() { CancellationToken = cancellationToken } });
+            await workflows.SignalOnceAsync(reservationId, "VehicleArrived", new ReservationArrival(sessionId, plate, entryAt, detected.GateId)
+            {
+                ReceivedAt = detected.ReceivedAt,
+                EntryClock = clock,
+            }, RequestIdFor(detected), cancellationToken);
             LogArrivedForReservation(plate, detected.FacilityId, reservationId);
             return;
         }
@@ -101,9 +100,8 @@ public sealed partial class GateEventRouter(
             ?? throw new InvalidOperationException(
                 $"No active parking session for plate {plate} at {detected.FacilityId}; the exit stays pending until its entry is processed or an operator resolves it.");
         var (exitAt, clock) = TrustedTime(detected);
-        await workflows.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(
-            s => s.VehicleExitedAsync(new VehicleExit(exitAt, detected.GateId) { ReceivedAt = detected.ReceivedAt, Clock = clock }),
-            new() { Rpc = new() { CancellationToken = cancellationToken } });
+        await workflows.SignalOnceAsync(workflowId, "VehicleExited",
+            new VehicleExit(exitAt, detected.GateId) { ReceivedAt = detected.ReceivedAt, Clock = clock }, RequestIdFor(detected), cancellationToken);
         LogExited(plate, detected.FacilityId, workflowId);
     }
 
@@ -146,6 +144,8 @@ public sealed partial class GateEventRouter(
             : (detected.Timestamp, null);
 
     public static Guid SessionIdFor(string gateId, string eventId) => WorkflowLookup.StableId($"gate-entry:{gateId}/{eventId}");
+
+    private static string RequestIdFor(GateVehicleDetected detected) => $"gate:{detected.GateId}/{detected.EventId}";
 
     [LoggerMessage(LogLevel.Warning, "Gate event {EventId} at {GateId} has no readable plate; left to an attendant")]
     private partial void LogUnreadablePlate(string eventId, string gateId);

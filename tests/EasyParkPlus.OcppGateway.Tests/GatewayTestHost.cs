@@ -206,6 +206,9 @@ public sealed class GatewayHost : IAsyncDisposable
             web.UseEnvironment(environment);
             web.UseSetting("Postgres:ConnectionString", connectionString);
             web.UseSetting("Gateway:InternalApiKey", InternalKey);
+            // Device tests record what the gateway hands its sink; no workflow is started, so no Temporal is reached.
+            web.UseSetting("Temporal:Address", "127.0.0.1:1");
+            web.UseSetting("Temporal:RegisterSearchAttributes", "false");
             GatewayAddresses.UseLoopback(web);
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {

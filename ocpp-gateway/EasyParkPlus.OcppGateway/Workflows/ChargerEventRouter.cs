@@ -35,6 +35,12 @@ public sealed partial class ChargerEventRouter(
             await StartFromChargerAsync(e, state, cancellationToken);
             return;
         }
+        if (e.EventType == TransactionEventType.Started && running.Id == ChargingWorkflowIds.ForSession(SessionIdFor(e.StationId, e.TransactionId)))
+        {
+            // Its own session was started by this very Started (signal-with-start): a redelivery, already in its history.
+            LogSignalled(e.EventType, e.DedupeId, running.Id);
+            return;
+        }
         var (signal, argument) = e.EventType switch
         {
             TransactionEventType.Started => ("TransactionStarted",

@@ -1,22 +1,45 @@
-using System.Text.Json;
 using EasyParkPlus.Data;
+using EasyParkPlus.Domain.Charging;
 using Charger = EasyParkPlus.Data.Charging.Charger;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
 using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Workflows;
+using EasyParkPlus.Workflows;
 using EasyParkPlus.Workflows.Charging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Client;
+using Temporalio.Converters;
 
 namespace EasyParkPlus.OcppGateway.Tests.Workflows;
 
-// What the routing writes into the engine's history in PostgreSQL for a charger's transaction events; no worker runs.
+// What the routing writes into the workflows' histories for a charger's transaction events; no worker runs.
 public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixture<RoutingFixture>
 {
     private static readonly DateTimeOffset Noon = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
 
-    private IWorkflowClient Client => routing.Client;
+    private ITemporalClient Client => routing.Client;
+
+    private async Task<List<HistoryEvent>> HistoryAsync(string workflowId) => [.. (await Client.GetWorkflowHandle(workflowId).FetchHistoryAsync()).Events];
+
+    private async Task<List<WorkflowExecutionSignaledEventAttributes>> SignalsAsync(string workflowId) =>
+        [.. (await HistoryAsync(workflowId)).Select(e => e.WorkflowExecutionSignaledEventAttributes).OfType<WorkflowExecutionSignaledEventAttributes>()];
+
+    private static string Text(Payloads payloads) => string.Concat(payloads.Payloads_.Select(p => p.Data.ToStringUtf8()));
+
+    private async Task<bool> HasCustomerAsync(string workflowId) =>
+        (await Client.GetWorkflowHandle(workflowId).DescribeAsync()).TypedSearchAttributes.TryGetValue(EasyParkSearchAttributes.CustomerId, out _);
+
+    private async Task<List<string>> ListIdsAsync(string query)
+    {
+        var ids = new List<string>();
+        await foreach (var run in Client.ListWorkflowsAsync(query))
+        {
+            ids.Add(run.Id);
+        }
+        return ids;
+    }
 
     private Task RouteAsync(ChargerTransactionEvent e) => routing.DeliverAsync(sink => sink.ChargerTransactionEventAsync(e, CancellationToken.None));
 
@@ -39,14 +62,16 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         await RouteAsync(updated);
 
         var workflowId = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-42"));
-        var history = await Client.GetWorkflowHistoryAsync(workflowId);
-        var starting = Assert.IsType<WorkflowExecutionStarted>(history[0].Attributes);
-        Assert.Contains(station, starting.Input.GetRawText(), StringComparison.Ordinal);
-        var signals = history.Select(e => e.Attributes).OfType<WorkflowExecutionSignaled>().ToList();
+        var history = await HistoryAsync(workflowId);
+        var starting = history[0].WorkflowExecutionStartedEventAttributes;
+        Assert.Contains(station, Text(starting.Input), StringComparison.Ordinal);
+        var signals = await SignalsAsync(workflowId);
         Assert.Equal(["TransactionStarted", "TransactionUpdated"], signals.Select(s => s.SignalName));
-        Assert.Contains("20000", signals[1].Input.GetRawText(), StringComparison.Ordinal);
-        Assert.Contains("SuspendedEV", signals[1].Input.GetRawText(), StringComparison.Ordinal);
-        Assert.Contains("13:00:00", signals[1].Input.GetRawText(), StringComparison.Ordinal);
+        // Read back as the workflow reads it (Temporal's JSON writes the charging state as its number).
+        var update = await DataConverter.Default.ToValueAsync<TransactionUpdated>(signals[1].Input.Payloads_.Single());
+        Assert.Equal(20_000, update.EnergyWh);
+        Assert.Equal(ChargingState.SuspendedEV, update.ChargingState);
+        Assert.Equal(Noon.AddMinutes(60), update.Timestamp);
     }
 
     [Fact]
@@ -60,7 +85,8 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         var appId = ChargingWorkflowIds.ForSession(app.SessionId);
         await Client.StartWorkflowAsync((ChargingSession s) => s.RunAsync(app), new WorkflowOptions(appId, ChargingWorkflowIds.TaskQueue)
         {
-            SearchAttributes = new Dictionary<string, object?> { ["StationId"] = station, ["EvseId"] = "3", ["CustomerId"] = driver.ToString() },
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection((EasyParkSearchAttributes.StationId, station),
+                (EasyParkSearchAttributes.EvseId, "3"), (EasyParkSearchAttributes.CustomerId, driver.ToString())),
         });
 
         // Someone else plugs in and badges an RFID card first: their own session, nothing for the app's driver.
@@ -76,11 +102,11 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         await RouteAsync(Event(station, TransactionEventType.Updated, 1, "Charging", 4_000, 10) with { EvseId = 3, TransactionId = "tx-local" });
 
         var local = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-local"));
-        async Task<List<string>> Signalled(string workflowId) => [.. (await Client.GetWorkflowHistoryAsync(workflowId)).Select(e => e.Attributes)
-            .OfType<WorkflowExecutionSignaled>().Select(s => $"{s.SignalName}:{(s.Input.GetRawText().Contains("tx-app", StringComparison.Ordinal) ? "tx-app" : "tx-local")}")];
+        async Task<List<string>> Signalled(string workflowId) => [.. (await SignalsAsync(workflowId))
+            .Select(s => $"{s.SignalName}:{(Text(s.Input).Contains("tx-app", StringComparison.Ordinal) ? "tx-app" : "tx-local")}")];
         Assert.Equal(["TransactionStarted:tx-app"], await Signalled(appId));
         Assert.Equal(["TransactionStarted:tx-local", "TransactionUpdated:tx-local"], await Signalled(local));
-        Assert.False((await Client.DescribeWorkflowAsync(local)).Execution.SearchAttributes.ContainsKey("CustomerId"));
+        Assert.False(await HasCustomerAsync(local));
     }
 
     [Fact]
@@ -113,13 +139,12 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
             IdTokenStatus = "Invalid",
         });
 
-        var owned = await Client.DescribeWorkflowAsync(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-rfid")));
-        Assert.Equal(owner.ToString(), owned.Execution.SearchAttributes["CustomerId"].GetString());
-        var input = Assert.IsType<WorkflowExecutionStarted>((await Client.GetWorkflowHistoryAsync(owned.Execution.WorkflowId))[0].Attributes).Input;
-        Assert.Contains(owner.ToString(), input.GetRawText(), StringComparison.Ordinal);
+        var owned = await Client.GetWorkflowHandle(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-rfid"))).DescribeAsync();
+        Assert.Equal(owner.ToString(), owned.TypedSearchAttributes.Get(EasyParkSearchAttributes.CustomerId));
+        var input = (await HistoryAsync(owned.Id))[0].WorkflowExecutionStartedEventAttributes.Input;
+        Assert.Contains(owner.ToString(), Text(input), StringComparison.Ordinal);
         // A blocked card charges as an anonymous session: nobody's card is billed for it.
-        var blocked = await Client.DescribeWorkflowAsync(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-blocked")));
-        Assert.False(blocked.Execution.SearchAttributes.ContainsKey("CustomerId"));
+        Assert.False(await HasCustomerAsync(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-blocked"))));
     }
 
     [Fact]
@@ -140,8 +165,8 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         // Once the Started is delivered, an event with no running session is simply not ours any more (no error, nothing started).
         await db("UPDATE gateway.transaction_events SET delivered_at = now() WHERE station_id = {0} AND transaction_id = 'tx-late'");
         await RouteAsync(ended);
-        var sessions = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowType = nameof(ChargingSession) });
-        Assert.DoesNotContain(sessions.Executions, w => w.WorkflowId == ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-late")));
+        var sessions = await ListIdsAsync($"WorkflowType = '{nameof(ChargingSession)}'");
+        Assert.DoesNotContain(ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-late")), sessions);
     }
 
     [Fact]
@@ -153,7 +178,7 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         var workflowId = ChargingWorkflowIds.ForSession(sessionId);
         await Client.StartWorkflowAsync((ChargingSession s) => s.RunAsync(input), new WorkflowOptions(workflowId, ChargingWorkflowIds.TaskQueue)
         {
-            SearchAttributes = new Dictionary<string, object?> { ["StationId"] = station, ["EvseId"] = "2" },
+            TypedSearchAttributes = EasyParkSearchAttributes.Collection((EasyParkSearchAttributes.StationId, station), (EasyParkSearchAttributes.EvseId, "2")),
         });
 
         await RouteAsync(Event(station, TransactionEventType.Started, 0, "Charging", 0, 0) with
@@ -164,10 +189,9 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         });
         await RouteAsync(Event(station, TransactionEventType.Updated, 1, "Charging", 3_000, 5) with { EvseId = 2, TransactionId = "tx-app" });
 
-        var signals = (await Client.GetWorkflowHistoryAsync(workflowId)).Select(e => e.Attributes).OfType<WorkflowExecutionSignaled>();
+        var signals = await SignalsAsync(workflowId);
         Assert.Equal(["TransactionStarted", "TransactionUpdated"], signals.Select(s => s.SignalName));
-        var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-app")) });
-        Assert.Empty(runs.Executions);
+        Assert.Empty(await ListIdsAsync($"WorkflowId = '{ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, "tx-app"))}'"));
     }
 
     [Fact]
@@ -176,8 +200,7 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         await Assert.ThrowsAsync<InvalidOperationException>(() => RouteAsync(Event("NO-SUCH-STATION", TransactionEventType.Started, 0, "Charging", 0, 0)));
         // An update for a transaction no session follows is logged and changes nothing.
         await RouteAsync(Event("NO-SUCH-STATION", TransactionEventType.Updated, 1, "Charging", 10, 5));
-        var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor("NO-SUCH-STATION", "tx-42")) });
-        Assert.Empty(runs.Executions);
+        Assert.Empty(await ListIdsAsync($"WorkflowId = '{ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor("NO-SUCH-STATION", "tx-42"))}'"));
     }
 
     // Issue 16, point 4: a token equal to a customer's id, answered Unknown (or a Central token no app session asked
@@ -212,10 +235,8 @@ public sealed class ChargerEventRouterTests(RoutingFixture routing) : IClassFixt
         foreach (var transaction in new[] { "tx-spoof-rfid", "tx-spoof-central" })
         {
             var workflowId = ChargingWorkflowIds.ForSession(ChargerEventRouter.SessionIdFor(station, transaction));
-            var session = await Client.DescribeWorkflowAsync(workflowId);
-            session.Execution.SearchAttributes.Should().NotContainKey("CustomerId", because: transaction);
-            var input = ((WorkflowExecutionStarted)(await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes).Input[0]
-                .Deserialize<ChargingSessionInput>(PayloadConverter.Options)!;
+            (await HasCustomerAsync(workflowId)).Should().BeFalse(because: transaction);
+            var input = await DataConverter.Default.ToValueAsync<ChargingSessionInput>((await HistoryAsync(workflowId))[0].WorkflowExecutionStartedEventAttributes.Input.Payloads_.Single());
             input.CustomerId.Should().BeNull();
             var alerts = await routing.QueryAsync(services => services.GetRequiredService<EasyParkDbContext>().OperatorAlerts
                 .Where(a => a.WorkflowId == workflowId).Select(a => a.Kind).ToListAsync());

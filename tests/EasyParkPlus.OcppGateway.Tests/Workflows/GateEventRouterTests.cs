@@ -1,9 +1,11 @@
-using System.Text.Json;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Store;
 using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Workflows;
 using EasyParkPlus.Workflows.Parking;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Client;
+using Temporalio.Converters;
 
 namespace EasyParkPlus.OcppGateway.Tests.Workflows;
 
@@ -14,7 +16,11 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
 
     private Task RouteAsync(GateVehicleDetected detected) => routing.DeliverAsync(sink => sink.GateVehicleDetectedAsync(detected, CancellationToken.None));
 
-    private IWorkflowClient Client => routing.Client;
+    private ITemporalClient Client => routing.Client;
+
+    private async Task<List<HistoryEvent>> HistoryAsync(string workflowId) => [.. (await Client.GetWorkflowHandle(workflowId).FetchHistoryAsync()).Events];
+
+    private static string Text(Payload payload) => payload.Data.ToStringUtf8();
 
     [Fact]
     public async Task An_entry_starts_one_parking_session_even_when_delivered_twice_and_the_exit_signals_it_once()
@@ -24,22 +30,24 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
         await RouteAsync(entry);
 
         var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-entry-1"));
-        var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowType = nameof(ParkingSession), WorkflowIdPrefix = workflowId });
-        var run = Assert.Single(runs.Executions);
-        Assert.Equal(WorkflowStatus.Running, run.Status);
-        var started = Assert.IsType<WorkflowExecutionStarted>((await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes);
-        var input = started.Input.GetRawText();
+        var runs = await ListAsync($"WorkflowType = '{nameof(ParkingSession)}' AND WorkflowId = '{workflowId}'");
+        var run = Assert.Single(runs);
+        Assert.Equal(WorkflowExecutionStatus.Running, run.Status);
+        var started = (await HistoryAsync(workflowId))[0].WorkflowExecutionStartedEventAttributes;
+        var input = Text(Assert.Single(started.Input.Payloads_));
         Assert.Contains(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-entry-1").ToString(), input, StringComparison.Ordinal);
         Assert.Contains("\"AB123CD\"", input, StringComparison.Ordinal);
         Assert.Contains("2026-12-07T08:00:00", input, StringComparison.Ordinal);
 
+        // The stay's row, which its workflow writes when it takes a space, is how the exit finds it.
+        await routing.StayTookItsSpaceAsync(workflowId, GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-entry-1"), "BOS", "AB123CD", Morning);
         var exit = new GateVehicleDetected("evt-exit-1", "BOS-GATE-OUT-01", "BOS", GateEventDirection.Exit, "AB123CD", Morning.AddHours(2), null);
         await RouteAsync(exit);
         await RouteAsync(exit);
-        var signals = (await Client.GetWorkflowHistoryAsync(workflowId)).Select(e => e.Attributes).OfType<WorkflowExecutionSignaled>().ToList();
+        var signals = (await HistoryAsync(workflowId)).Select(e => e.WorkflowExecutionSignaledEventAttributes).OfType<WorkflowExecutionSignaledEventAttributes>().ToList();
         var signal = Assert.Single(signals);
         Assert.Equal("VehicleExited", signal.SignalName);
-        Assert.Contains("2026-12-07T10:00:00", signal.Input.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("2026-12-07T10:00:00", Text(Assert.Single(signal.Input.Payloads_)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -55,8 +63,7 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
     {
         await RouteAsync(new GateVehicleDetected("evt-unreadable", "BOS-GATE-IN-01", "BOS", GateEventDirection.Entry, "--", Morning, null));
         var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-unreadable"));
-        var runs = await Client.ListWorkflowsAsync(new WorkflowListQuery { WorkflowIdPrefix = workflowId });
-        Assert.Empty(runs.Executions);
+        Assert.Empty(await ListAsync($"WorkflowId = '{workflowId}'"));
     }
 
     // Issue 16, point 3: event ids are a controller's own sequence, so two gates can send the same one.
@@ -71,8 +78,9 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
         philadelphia.Should().NotBe(boston);
         foreach (var (workflowId, plate) in new[] { (boston, "BOS777"), (philadelphia, "PHL777") })
         {
-            var started = (await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes.Should().BeOfType<WorkflowExecutionStarted>().Subject;
-            started.Input.GetRawText().Should().Contain($"\"{plate}\"");
+            var started = (await HistoryAsync(workflowId))[0].WorkflowExecutionStartedEventAttributes;
+            started.Should().NotBeNull();
+            Text(started.Input.Payloads_.Single()).Should().Contain($"\"{plate}\"");
         }
     }
 
@@ -88,10 +96,20 @@ public sealed class GateEventRouterTests(RoutingFixture routing) : IClassFixture
         });
 
         var workflowId = ParkingWorkflowIds.ForSession(GateEventRouter.SessionIdFor("BOS-GATE-IN-01", "evt-stale-1"));
-        var started = (await Client.GetWorkflowHistoryAsync(workflowId))[0].Attributes.Should().BeOfType<WorkflowExecutionStarted>().Subject;
-        var input = started.Input[0].Deserialize<ParkingSessionInput>(PayloadConverter.Options)!;
+        var started = (await HistoryAsync(workflowId))[0].WorkflowExecutionStartedEventAttributes;
+        var input = await DataConverter.Default.ToValueAsync<ParkingSessionInput>(started.Input.Payloads_.Single());
         input.EntryAt.Should().Be(Morning);
         input.EntryReceivedAt.Should().Be(Morning);
         input.EntryClock.Should().Be(new DeviceClockFlag(deviceTime, Morning, DeviceClockFlag.Stale));
+    }
+
+    private async Task<List<Temporalio.Client.WorkflowExecution>> ListAsync(string query)
+    {
+        var runs = new List<Temporalio.Client.WorkflowExecution>();
+        await foreach (var run in Client.ListWorkflowsAsync(query))
+        {
+            runs.Add(run);
+        }
+        return runs;
     }
 }

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using EasyParkPlus.TestSupport;
 using Google.Protobuf.WellKnownTypes;
 using Temporalio.Client;
 
-namespace EasyParkPlus.Api.Tests.Support;
+namespace EasyParkPlus.TestSupport;
 
 /// <summary>
 /// Our server as a time-skipping test server of one fixture's own (the command line the SDK's StartTimeSkippingAsync

@@ -1,24 +1,20 @@
 using EasyParkPlus.Activities.Gateway;
-using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.Data.GatewayApi;
-using EasyParkPlus.Engine.Hosting;
-using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EasyParkPlus.Api.Tests.Console;
 
 /// <summary>
-/// The api with the real ParkingSession/Reservation workflows and their activities on its worker (until the api composes them
-/// itself). Sessions started from the app have no gates, so no gateway is needed: the registered one refuses every call.
+/// The api with its worker (the business workflows and their activities). Sessions started from the app have no gates,
+/// so no gateway is needed: the registered one refuses every call.
 /// </summary>
 public sealed class ApiWithParkingFixture : ApiFixture
 {
     protected override void ConfigureServices(IServiceCollection services)
     {
-        services.TryAddSingleton<IGatewayClient, NoGateway>();
-        services.AddWorkflowEngine().AddParkingWorkflows().AddParkingActivities();
+        services.Replace(ServiceDescriptor.Singleton<IGatewayClient, NoGateway>());
     }
 
     private sealed class NoGateway : IGatewayClient

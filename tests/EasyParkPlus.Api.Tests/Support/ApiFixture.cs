@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Client;
 using GatewayProgram = gateway::Program;
 
 namespace EasyParkPlus.Api.Tests.Support;
@@ -21,6 +22,8 @@ public sealed record Tokens(string AccessToken, string RefreshToken, DateTimeOff
 /// <summary>
 /// The real api (Program) on a loopback Kestrel port, over a fresh PostgreSQL database with the data migrated and
 /// seeded, the development operator/admin accounts, the Stripe stand-in, and Redis when EASYPARK_TEST_REDIS is set.
+/// Workflows run on a Temporal server of the fixture's own (ours, in time-skipping mode, so <see cref="Clock"/> moving
+/// forward moves the server's clock and fires the timers due in between), with the worker hosted in the api.
 /// Share one per test class (<c>IClassFixture&lt;ApiFixture&gt;</c>) or collection; subclass and override
 /// <see cref="Settings"/> to change configuration.
 /// </summary>
@@ -48,6 +51,7 @@ public class ApiFixture : IAsyncLifetime
 
     private WebApplicationFactory<Program>? _root;
     private WebApplicationFactory<GatewayProgram>? _gateway;
+    private TemporalTestServer? _temporal;
 
     // Chosen before the api starts, as `./easypark run` does, because the api is configured with the gateway's URL.
     private readonly int _gatewayPort = FreeLoopbackPort();
@@ -82,8 +86,14 @@ public class ApiFixture : IAsyncLifetime
 
     public StripeStandIn Stripe { get; private set; } = null!;
 
-    /// <summary>The api's clock (engine, tokens, entry/exit times): system time plus an offset a test moves forward.</summary>
+    /// <summary>The api's clock (tokens, entry/exit times) and the Temporal server's: system time plus an offset a test moves forward.</summary>
     public ShiftedTime Clock { get; } = new();
+
+    /// <summary>A Temporal client of the fixture's server (the api's own, as a test reads workflows with it).</summary>
+    public ITemporalClient Temporal => Services.GetRequiredService<ITemporalClient>();
+
+    /// <summary>The fixture's Temporal server (host:port), for the other processes of the system under test.</summary>
+    public string TemporalAddress => _temporal?.Address ?? throw new InvalidOperationException("Not initialised.");
 
     /// <summary>Where the api listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
@@ -93,6 +103,7 @@ public class ApiFixture : IAsyncLifetime
     /// <summary>Configuration handed to the api; override to add or change keys.</summary>
     protected virtual IDictionary<string, string?> Settings() => new Dictionary<string, string?>
     {
+        ["Temporal:Address"] = TemporalAddress,
         ["Gateway:BaseUrl"] = HostsGateway ? GatewayInternalAddress.ToString() : null,
         ["Gateway:InternalApiKey"] = HostsGateway ? InternalKey : null,
         ["Postgres:ConnectionString"] = ConnectionString,
@@ -119,7 +130,7 @@ public class ApiFixture : IAsyncLifetime
     /// <summary>Where the console links workflows to (a made-up host: the tests check the links, not the UI behind them).</summary>
     public const string TemporalUiUrl = "http://temporal-ui.test:8233/";
 
-    /// <summary>Extra registrations for the api under test (e.g. a test workflow on the engine builder).</summary>
+    /// <summary>Extra registrations for the api under test (e.g. test workflows on a worker of their own).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
@@ -128,6 +139,8 @@ public class ApiFixture : IAsyncLifetime
     {
         _connectionString = await TestPostgres.CreateDatabaseAsync("api");
         Stripe = await StripeStandIn.StartAsync();
+        _temporal = await TemporalTestServer.StartAsync();
+        Clock.OnAdvance = _temporal.SkipAsync;
         var settings = Settings();
         // Keep the root factory: it owns the derived one, and disposing the root disposes both in order.
         _root = new WebApplicationFactory<Program>();
@@ -153,6 +166,7 @@ public class ApiFixture : IAsyncLifetime
                 web.UseEnvironment("Development");
                 web.UseSetting("Postgres:ConnectionString", ConnectionString);
                 web.UseSetting("Gateway:InternalApiKey", InternalKey);
+                web.UseSetting("Temporal:Address", TemporalAddress);
                 web.UseSetting("urls", GatewayAddress.ToString());
                 web.UseSetting("Gateway:InternalListenUrl", GatewayInternalAddress.ToString());
                 web.UseSetting("Ocpp:DevelopmentPassword", StationPassword);
@@ -179,9 +193,13 @@ public class ApiFixture : IAsyncLifetime
             }
             catch (ObjectDisposedException)
             {
-                // Known teardown race (reported to the engine owner): WorkerHost.StopAsync can reach a WorkflowRuntime the
-                // container already disposed when WebApplicationFactory stops a Kestrel-hosted app. Nothing is left running.
+                // WebApplicationFactory stopping a Kestrel-hosted app can dispose the container before a hosted service
+                // (the Temporal worker) has stopped. Nothing is left running.
             }
+        }
+        if (_temporal is not null)
+        {
+            await _temporal.DisposeAsync();
         }
         if (Stripe is not null)
         {
@@ -239,13 +257,40 @@ public class ApiFixture : IAsyncLifetime
 
 /// <summary>
 /// System time plus an offset: timers and waits still run on real time, but <see cref="Advance"/> jumps the clock, so a
-/// two-hour stay takes no wall-clock time and engine timers due in the skipped span fire at once.
+/// two-hour stay takes no wall-clock time; with <see cref="OnAdvance"/> set (the fixture's Temporal server skipping the
+/// same span) workflow timers due in the skipped span fire at once. While the server skips, the clock stands at the
+/// moment advanced to (what the activities those timers run should read), and it runs on from there afterwards, so
+/// the wall time the skip takes is not added to the test's own timeline.
 /// </summary>
 public sealed class ShiftedTime : TimeProvider
 {
     private long _offsetTicks;
+    private long _standingTicks;
 
-    public override DateTimeOffset GetUtcNow() => System.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
+    /// <summary>Moves the Temporal server's clock by the same span; returns once the server has moved it.</summary>
+    public Func<TimeSpan, Task>? OnAdvance { get; set; }
 
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+    public override DateTimeOffset GetUtcNow() => Interlocked.Read(ref _standingTicks) is var standing and not 0
+        ? new DateTimeOffset(standing, TimeSpan.Zero)
+        : System.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
+
+    public void Advance(TimeSpan by)
+    {
+        if (OnAdvance is null)
+        {
+            Interlocked.Add(ref _offsetTicks, by.Ticks);
+            return;
+        }
+        var target = GetUtcNow() + by;
+        Interlocked.Exchange(ref _standingTicks, target.UtcTicks);
+        try
+        {
+            OnAdvance(by).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _offsetTicks, (target - System.GetUtcNow()).Ticks);
+            Interlocked.Exchange(ref _standingTicks, 0);
+        }
+    }
 }

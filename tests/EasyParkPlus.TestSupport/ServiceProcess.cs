@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace EasyParkPlus.TestSupport;
 
 /// <summary>
-/// One of our services (the api or the gateway) as its own OS process, started from the build output the way
+/// One of our services (the api, the worker or the gateway) as its own OS process, started from the build output the way
 /// `./easypark run` starts it: configured only by environment variables, on a loopback port it picks itself.
 /// </summary>
 public sealed partial class ServiceProcess : IAsyncDisposable
@@ -45,7 +45,17 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// Starts <paramref name="project"/> (a path under the repository root, e.g. "api/EasyParkPlus.Api") and returns
     /// once Kestrel reports its address, which it does after the host (migrations, seeding, workers) has started.
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> environment)
+    public static Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> environment) =>
+        StartAsync(project, environment, listens: true);
+
+    /// <summary>
+    /// Starts a service with no HTTP port (the worker) and returns once its host reports it has started, which needs
+    /// Microsoft.Hosting.Lifetime logging at Information; <see cref="BaseAddress"/> stays unset.
+    /// </summary>
+    public static Task<ServiceProcess> StartWorkerAsync(string project, IReadOnlyDictionary<string, string> environment) =>
+        StartAsync(project, environment, listens: false);
+
+    private static async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> environment, bool listens)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -78,9 +88,13 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             {
                 service._internalAddress.TrySetResult(new Uri(internalMatch.Groups[1].Value + "/"));
             }
-            else if (ListeningOn().Match(line) is { Success: true } match)
+            else if (listens && ListeningOn().Match(line) is { Success: true } match)
             {
                 listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
+            }
+            else if (!listens && line.Contains("Application started", StringComparison.Ordinal))
+            {
+                listening.TrySetResult(new Uri("about:blank"));
             }
         }
         process.OutputDataReceived += (_, e) => Collect(e.Data);
@@ -93,9 +107,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         if (first != listening.Task)
         {
             await service.DisposeAsync();
-            throw new InvalidOperationException($"{project} did not start listening:\n{service.Output}");
+            throw new InvalidOperationException($"{project} did not start:\n{service.Output}");
         }
-        service.BaseAddress = await listening.Task;
+        if (listens)
+        {
+            service.BaseAddress = await listening.Task;
+        }
         return service;
     }
 

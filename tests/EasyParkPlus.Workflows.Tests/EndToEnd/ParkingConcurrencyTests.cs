@@ -1,12 +1,13 @@
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Domain;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Workflows.Tests.EndToEnd;
 
-public sealed class ParkingConcurrencyTests
+[Collection(WholeSystemCollection.Name)]
+public sealed class ParkingConcurrencyTests(WholeSystemServer server)
 {
     private const int Vehicles = 200;
     private const int RegularSpaces = 150;
@@ -15,7 +16,7 @@ public sealed class ParkingConcurrencyTests
     public async Task TwoHundredVehicles_EnterA150SpaceFacilityAtOnce_Get150DistinctSpacesAnd50ClearDenials()
     {
         // 182 spaces, of which 20 EV and 12 accessible: exactly 150 regular ones.
-        await using var system = await ParkingSystem.StartAsync("parking_rush",
+        await using var system = await ParkingSystem.StartAsync(server, "parking_rush",
             new SeedOptions { SpacesPerFacility = RegularSpaces + 32, EvSpacesPerFacility = 20, AccessibleSpacesPerFacility = 12 });
         Assert.Equal(RegularSpaces, await system.ScalarAsync<long>(
             "SELECT count(*) FROM parking.spaces WHERE facility_id = 'BOS' AND space_type = 'regular' AND status = 'available'"));
@@ -37,7 +38,7 @@ public sealed class ParkingConcurrencyTests
             .Select(i => new ParkingSessionInput(Guid.NewGuid(), FacilityCodes.Boston, $"RUSH{i:000}", SpaceType.Regular, entryAt.AddMilliseconds(i), "BOS-GATE-IN-1"))
             .ToList();
         var handles = await Task.WhenAll(inputs.Select(input => system.Client.StartWorkflowAsync((ParkingSession wf) => wf.RunAsync(input),
-            new WorkflowOptions(ParkingWorkflowIds.ForSession(input.SessionId), ParkingWorkflowIds.TaskQueue))));
+            new WorkflowOptions(ParkingWorkflowIds.ForSession(input.SessionId), system.TaskQueue))));
         var results = handles.Select(handle => handle.GetResultAsync().ContinueWith(task =>
         {
             if (task.Result.Outcome == ParkingOutcome.Denied)

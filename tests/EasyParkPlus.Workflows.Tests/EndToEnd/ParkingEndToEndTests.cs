@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EasyParkPlus.Activities.Billing;
 using EasyParkPlus.Activities.Parking;
 using EasyParkPlus.Activities.Payments;
@@ -5,29 +6,31 @@ using EasyParkPlus.Data;
 using EasyParkPlus.Data.Accounts;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Engine;
 using EasyParkPlus.TestSupport;
 using EasyParkPlus.TestSupport.Devices;
 using EasyParkPlus.TestSupport.Stripe;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Workflows.Tests.EndToEnd;
 
-public sealed class ParkingEndToEndTests
+[Collection(WholeSystemCollection.Name)]
+public sealed class ParkingEndToEndTests(WholeSystemServer server)
 {
     private const string Plate = "7ABC123";
 
     // What the gateway seeds the launch facilities' gates with in Development: the test's own value (the code has none).
     private const string DevelopmentGatePassword = "parking-e2e-gate-password";
 
-    // The api (which runs the workers) and the gateway as their own processes, configured by environment variables as
-    // `./easypark run` starts them; the gate controllers are WebSockets to the gateway; Stripe is the stand-in over HTTP.
+    // The api, the worker (which runs the workflows) and the gateway as their own processes, configured by environment
+    // variables as `./easypark run` starts them, on our Temporal server's PostgreSQL store; the gate controllers are
+    // WebSockets to the gateway; Stripe is the stand-in over HTTP.
     [Fact]
     public async Task SavedCardDriver_ParksTwoHoursAtBoston_ThroughTheGates_PaysAtExitAndRetriesChangeNothing()
     {
-        await using var system = await ParkingSystem.StartAsync("parking_e2e", runWorker: false);
+        await using var system = await ParkingSystem.StartAsync(server, "parking_e2e", runWorker: false);
         var customerId = await RegisterDriverWithSavedCardAsync(system);
         var environment = new Dictionary<string, string>
         {
@@ -39,6 +42,9 @@ public sealed class ParkingEndToEndTests
             ["EASYPARK_STRIPE_API_KEY"] = StripeStandIn.ApiKey,
             ["EASYPARK_STRIPE_WEBHOOK_SECRET"] = "whsec_parking_e2e",
             ["EASYPARK_JWT_SIGNING_KEY"] = "parking-e2e-signing-key-0123456789abcdefghij",
+            ["TEMPORAL_ADDRESS"] = system.Temporal.Address,
+            ["TEMPORAL_TASK_QUEUE"] = system.TaskQueue,
+            ["Api__RunWorker"] = "false",
             ["Gates__DevelopmentPassword"] = DevelopmentGatePassword,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
@@ -47,6 +53,7 @@ public sealed class ParkingEndToEndTests
         // The api's activities call the gateway's internal command API, which has a port of its own.
         environment["EASYPARK_GATEWAY_URL"] = (await gateway.InternalAddressAsync()).ToString().TrimEnd('/');
         await using var api = await ServiceProcess.StartAsync("api/EasyParkPlus.Api", environment);
+        await using var worker = await ServiceProcess.StartWorkerAsync("worker/EasyParkPlus.Worker", environment);
         var sockets = new Uri(gateway.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal));
         await using var entryGate = await GateClient.ConnectAsync(new Uri(sockets, "gates/BOS-GATE-IN-01"), "BOS-GATE-IN-01", DevelopmentGatePassword);
         await using var exitGate = await GateClient.ConnectAsync(new Uri(sockets, "gates/BOS-GATE-OUT-01"), "BOS-GATE-OUT-01", DevelopmentGatePassword);
@@ -56,14 +63,26 @@ public sealed class ParkingEndToEndTests
         var exitAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var entryAt = exitAt.AddHours(-2);
         Assert.False((await entryGate.ReportAsync("BOS-GATE-IN-01:e2e-1", "entry", "7abc-123", entryAt)).GetProperty("duplicate").GetBoolean());
-        var openEntry = await entryGate.ReceiveAsync();
-        Assert.True(openEntry.GetProperty("type").GetString() == "openBarrier", $"{openEntry}\n{gateway.Output}\n{api.Output}");
+        string Outputs() => $"--- gateway\n{gateway.Output}\n--- api\n{api.Output}\n--- worker\n{worker.Output}\n--- temporal\n{system.Temporal.Output}";
+        async Task<JsonElement> CommandAsync(GateClient gate)
+        {
+            try
+            {
+                return await gate.ReceiveAsync();
+            }
+            catch (OperationCanceledException e)
+            {
+                throw new TimeoutException($"No gate command came:\n{Outputs()}", e);
+            }
+        }
+        var openEntry = await CommandAsync(entryGate);
+        Assert.True(openEntry.GetProperty("type").GetString() == "openBarrier", $"{openEntry}\n{Outputs()}");
         await entryGate.AcknowledgeAsync(openEntry);
         var sessionId = openEntry.GetProperty("sessionId").GetGuid();
         var workflowId = ParkingWorkflowIds.ForSession(sessionId);
 
         Assert.False((await exitGate.ReportAsync("BOS-GATE-OUT-01:e2e-1", "exit", "7ABC123", exitAt)).GetProperty("duplicate").GetBoolean());
-        var openExit = await exitGate.ReceiveAsync();
+        var openExit = await CommandAsync(exitGate);
         Assert.Equal(("openBarrier", sessionId), (openExit.GetProperty("type").GetString(), openExit.GetProperty("sessionId").GetGuid()));
         await exitGate.AcknowledgeAsync(openExit);
         var result = await system.Client.GetWorkflowHandle(workflowId).GetResultAsync<ParkingSessionResult>().WaitAsync(TimeSpan.FromSeconds(60));
@@ -135,7 +154,7 @@ public sealed class ParkingEndToEndTests
     [Fact]
     public async Task OperatorAlert_RaisedTwice_IsStoredOnce()
     {
-        await using var system = await ParkingSystem.StartAsync("parking_alerts");
+        await using var system = await ParkingSystem.StartAsync(server, "parking_alerts");
         await using var scope = system.Services.CreateAsyncScope();
         var parking = scope.ServiceProvider.GetRequiredService<ParkingActivities>();
         var alert = new OperatorAlertRequest("parking-x", "BOS", OperatorAlertKinds.Overstay, "Car has stayed too long", DateTimeOffset.UtcNow);
@@ -150,7 +169,7 @@ public sealed class ParkingEndToEndTests
     [Fact]
     public async Task DeclinedCard_IsANonRetryableCardDeclinedFailure()
     {
-        await using var system = await ParkingSystem.StartAsync("parking_decline");
+        await using var system = await ParkingSystem.StartAsync(server, "parking_decline");
         var customerId = await RegisterDriverWithSavedCardAsync(system, "pm_card_chargeCustomerFail");
         await using var scope = system.Services.CreateAsyncScope();
         var billing = scope.ServiceProvider.GetRequiredService<BillingActivities>();
@@ -168,7 +187,7 @@ public sealed class ParkingEndToEndTests
     [Fact]
     public async Task PayStationPayments_InParts_PayTheInvoiceOnlyOnceTheyCoverIt_AndEachCountsOnce()
     {
-        await using var system = await ParkingSystem.StartAsync("parking_booth", runWorker: false);
+        await using var system = await ParkingSystem.StartAsync(server, "parking_booth", runWorker: false);
         await using var scope = system.Services.CreateAsyncScope();
         var billing = scope.ServiceProvider.GetRequiredService<BillingActivities>();
         var invoice = await billing.IssueInvoiceAsync(new InvoiceRequest("parking-b", BillableKind.Parking, "", null, "BOS",
@@ -187,7 +206,7 @@ public sealed class ParkingEndToEndTests
     [Fact]
     public async Task StripeOutage_IsRetryableAndTheRetryChargesOnce()
     {
-        await using var system = await ParkingSystem.StartAsync("parking_outage");
+        await using var system = await ParkingSystem.StartAsync(server, "parking_outage");
         var customerId = await RegisterDriverWithSavedCardAsync(system);
         await using var scope = system.Services.CreateAsyncScope();
         var billing = scope.ServiceProvider.GetRequiredService<BillingActivities>();

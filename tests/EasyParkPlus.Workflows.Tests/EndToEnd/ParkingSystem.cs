@@ -1,36 +1,37 @@
 using System.Collections.Concurrent;
 using EasyParkPlus.Activities.Gateway;
-using EasyParkPlus.Activities.Parking;
+using EasyParkPlus.Activities.Hosting;
 using EasyParkPlus.Activities.Payments;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Seeding;
-using EasyParkPlus.Engine;
-using EasyParkPlus.Engine.Hosting;
-using EasyParkPlus.Engine.Postgres;
+using EasyParkPlus.ServiceDefaults.Temporal;
 using EasyParkPlus.TestSupport;
 using EasyParkPlus.TestSupport.Stripe;
-using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Workflows.Tests.EndToEnd;
 
 /// <summary>
-/// The parking workflows as production hosts them: a fresh PostgreSQL database with the data migrations and
-/// the launch seed, the engine on its PostgreSQL store, a worker hosted by <see cref="IHost"/>, the Stripe
-/// client over HTTP against the stand-in, and a gate double that records commands.
+/// The parking workflows as production hosts them: a fresh PostgreSQL database with the data migrations and the launch
+/// seed, the collection's Temporal server (its own process on its PostgreSQL store, <see cref="WholeSystemServer"/>)
+/// with a task queue of this system's own, a worker hosted by <see cref="IHost"/> the way the worker process composes
+/// it, the Stripe client over HTTP against the stand-in, and a gate double that records commands.
 /// </summary>
 public sealed class ParkingSystem : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private ParkingSystem(IHost host, string connectionString, StripeStandIn stripe, RecordingGatewayClient gates)
+    private ParkingSystem(IHost host, TemporalDevServer temporal, string taskQueue, string connectionString, StripeStandIn stripe, RecordingGatewayClient gates)
     {
         _host = host;
+        Temporal = temporal;
+        TaskQueue = taskQueue;
         ConnectionString = connectionString;
         Stripe = stripe;
         Gates = gates;
@@ -42,13 +43,20 @@ public sealed class ParkingSystem : IAsyncDisposable
 
     public RecordingGatewayClient Gates { get; }
 
-    public IWorkflowClient Client => _host.Services.GetRequiredService<IWorkflowClient>();
+    /// <summary>The Temporal server (its address is TEMPORAL_ADDRESS for service processes a test starts).</summary>
+    public TemporalDevServer Temporal { get; }
+
+    /// <summary>This system's task queue (TEMPORAL_TASK_QUEUE for service processes a test starts).</summary>
+    public string TaskQueue { get; }
+
+    public ITemporalClient Client => _host.Services.GetRequiredService<ITemporalClient>();
 
     public IServiceProvider Services => _host.Services;
 
-    // runWorker: false when other processes (the api) run the workflows; this host then only reads, waits for
-    // results and calls activities directly.
-    public static async Task<ParkingSystem> StartAsync(string prefix, SeedOptions? seed = null, bool runWorker = true)
+    // runWorker: false when other processes (the worker process) run the workflows; this host then only reads, waits
+    // for results and calls activities directly. Its activities are registered all the same, on a task queue no
+    // workflow uses, so they are composed exactly as the worker composes them.
+    public static async Task<ParkingSystem> StartAsync(WholeSystemServer server, string prefix, SeedOptions? seed = null, bool runWorker = true)
     {
         var database = await TestPostgres.CreateDatabaseAsync(prefix);
         // Hundreds of workflows at once each hold a connection for a moment.
@@ -56,6 +64,8 @@ public sealed class ParkingSystem : IAsyncDisposable
         await EasyParkDatabase.MigrateAsync(connectionString);
         await EasyParkSeeder.SeedAsync(connectionString, seed ?? new SeedOptions());
         var stripe = await StripeStandIn.StartAsync();
+        var temporal = server.Temporal;
+        var taskQueue = $"{prefix}-{Guid.NewGuid():N}";
         var gates = new RecordingGatewayClient();
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -64,26 +74,18 @@ public sealed class ParkingSystem : IAsyncDisposable
             ["Stripe:ApiKey"] = StripeStandIn.ApiKey,
             ["Stripe:BaseUrl"] = stripe.BaseUrl,
             ["Stripe:WebhookSecret"] = "whsec_parking_tests",
+            ["Temporal:Address"] = temporal.Address,
+            ["Temporal:TaskQueue"] = runWorker ? taskQueue : $"{taskQueue}-direct-calls-only",
         });
         builder.Logging.ClearProviders();
         builder.Services.AddEasyParkData(connectionString);
         builder.Services.AddStripe();
         builder.Services.AddSingleton<IGatewayClient>(gates);
-        var engine = builder.Services.AddWorkflowEngine(o =>
-            {
-                o.Identity = "parking-e2e";
-                o.ExpiryPollInterval = TimeSpan.FromMilliseconds(250);
-            })
-            .UsePostgres()
-            .AddParkingWorkflows()
-            .AddParkingActivities();
-        if (runWorker)
-        {
-            engine.AddWorker(ParkingWorkflowIds.TaskQueue);
-        }
+        builder.AddEasyParkTemporalClient(EasyParkSearchAttributes.All);
+        builder.AddEasyParkWorker();
         var host = builder.Build();
         await host.StartAsync();
-        return new ParkingSystem(host, connectionString, stripe, gates);
+        return new ParkingSystem(host, temporal, taskQueue, connectionString, stripe, gates);
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] values) => (await TestSql.ScalarAsync<T>(ConnectionString, sql, values))!;

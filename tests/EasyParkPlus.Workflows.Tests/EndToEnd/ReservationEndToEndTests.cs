@@ -1,20 +1,21 @@
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Engine;
 using EasyParkPlus.Workflows.Parking;
 using EasyParkPlus.Workflows.Reservations;
 using Npgsql;
+using Temporalio.Client;
 
 namespace EasyParkPlus.Workflows.Tests.EndToEnd;
 
-public sealed class ReservationEndToEndTests
+[Collection(WholeSystemCollection.Name)]
+public sealed class ReservationEndToEndTests(WholeSystemServer server)
 {
     private static async Task<(WorkflowHandle<Reservation, ReservationResult> Handle, ReservationInput Input)> BookAsync(
         ParkingSystem system, Guid customerId, DateTimeOffset slotStart)
     {
         var input = new ReservationInput(Guid.NewGuid(), customerId, FacilityCodes.Boston, SpaceType.Regular, slotStart, slotStart.AddHours(2), "7ABC123");
         var handle = await system.Client.StartWorkflowAsync((Reservation wf) => wf.RunAsync(input),
-            new WorkflowOptions(ReservationWorkflowIds.ForReservation(input.ReservationId), ParkingWorkflowIds.TaskQueue));
+            new WorkflowOptions(ReservationWorkflowIds.ForReservation(input.ReservationId), system.TaskQueue));
         return (handle, input);
     }
 
@@ -65,7 +66,7 @@ public sealed class ReservationEndToEndTests
     [Fact]
     public async Task CancelledTwoHoursAhead_RefundsThePrepaymentInFullThroughStripeAndFreesTheHold()
     {
-        await using var system = await ParkingSystem.StartAsync("reservation_cancel");
+        await using var system = await ParkingSystem.StartAsync(server, "reservation_cancel");
         var customerId = await ParkingEndToEndTests.RegisterDriverWithSavedCardAsync(system);
         var (handle, input) = await BookAsync(system, customerId, DateTimeOffset.UtcNow.AddHours(3));
         await WaitUntilBookedAsync(system, input.ReservationId);
@@ -79,14 +80,14 @@ public sealed class ReservationEndToEndTests
         var row = (await system.RowsAsync("SELECT status, prepaid_cents, refunded_cents FROM reservation.reservations WHERE id = $1", input.ReservationId)).Single();
         Assert.Equal(("cancelled", 600L, 600L), ((string)row[0]!, (long)row[1]!, (long)row[2]!));
         Assert.Equal("released", await system.ScalarAsync<string>("SELECT status FROM reservation.capacity_holds WHERE reservation_id = $1", input.ReservationId));
-        Assert.Equal(($"{handle.WorkflowId}/cancellation-refund", "succeeded"), (
+        Assert.Equal(($"{handle.Id}/cancellation-refund", "succeeded"), (
             await system.ScalarAsync<string>("SELECT idempotency_key FROM billing.refunds"), await system.ScalarAsync<string>("SELECT status FROM billing.refunds")));
     }
 
     [Fact]
     public async Task Arrival_StartsAParkingSessionOnTheHeldCapacityThatCreditsThePrepayment()
     {
-        await using var system = await ParkingSystem.StartAsync("reservation_arrive");
+        await using var system = await ParkingSystem.StartAsync(server, "reservation_arrive");
         var customerId = await ParkingEndToEndTests.RegisterDriverWithSavedCardAsync(system);
         var (handle, input) = await BookAsync(system, customerId, DateTimeOffset.UtcNow.AddMinutes(10));
         await WaitUntilBookedAsync(system, input.ReservationId);

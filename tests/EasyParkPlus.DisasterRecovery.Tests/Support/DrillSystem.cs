@@ -6,20 +6,24 @@ using EasyParkPlus.TestSupport.Stripe;
 namespace EasyParkPlus.DisasterRecovery.Tests.Support;
 
 /// <summary>
-/// The api (hosting its worker) and, when asked, the ocpp-gateway as their own processes over one database, configured
-/// only by environment variables as <c>./easypark run</c> starts them, paying at the Stripe stand-in that lives in the
-/// test process and so outlives every restore (as Stripe does).
+/// Our Temporal server (<c>server start-dev --store postgres</c>, its state in schema temporal of the same database, so a
+/// restore brings the workflows back with the business data), the api (hosting the worker, Api:RunWorker) and, when
+/// asked, the ocpp-gateway as their own processes over one database, configured only by environment variables as
+/// <c>./easypark run</c> starts them, paying at the Stripe stand-in that lives in the test process and so outlives
+/// every restore (as Stripe does).
 /// </summary>
 public sealed class DrillSystem : IAsyncDisposable
 {
     public const string StationPassword = "EasyPark-station-drill-2026!";
     public const string GatePassword = "EasyPark-gate-drill-2026!";
 
+    private readonly TemporalDevServer _temporal;
     private readonly ServiceProcess _api;
     private readonly ServiceProcess? _gateway;
 
-    private DrillSystem(ServiceProcess api, ServiceProcess? gateway)
+    private DrillSystem(TemporalDevServer temporal, ServiceProcess api, ServiceProcess? gateway)
     {
+        _temporal = temporal;
         _api = api;
         _gateway = gateway;
     }
@@ -74,28 +78,36 @@ public sealed class DrillSystem : IAsyncDisposable
         {
             environment[key] = value;
         }
-        // The api first: it migrates and seeds the database the gateway then reads (chargers, gates, logins).
-        var api = await ServiceProcess.StartAsync("api/EasyParkPlus.Api", environment);
-        if (!withGateway)
-        {
-            return new DrillSystem(api, null);
-        }
+        // Temporal first, as ./easypark run starts it: the api registers its search attributes there at start-up.
+        var temporal = await TemporalDevServer.StartAsync(connectionString);
+        environment["TEMPORAL_ADDRESS"] = temporal.Address;
+        ServiceProcess? api = null;
         try
         {
+            // The api next: it migrates and seeds the database the gateway then reads (chargers, gates, logins).
+            api = await ServiceProcess.StartAsync("api/EasyParkPlus.Api", environment);
+            if (!withGateway)
+            {
+                return new DrillSystem(temporal, api, null);
+            }
             environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{gatewayPort}";
             environment["EASYPARK_GATEWAY_INTERNAL_LISTEN"] = $"http://127.0.0.1:{internalPort}";
             var gateway = await ServiceProcess.StartAsync("ocpp-gateway/EasyParkPlus.OcppGateway", environment);
-            return new DrillSystem(api, gateway);
+            return new DrillSystem(temporal, api, gateway);
         }
         catch
         {
-            await api.DisposeAsync();
+            if (api is not null)
+            {
+                await api.DisposeAsync();
+            }
+            await temporal.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>Both processes' output, for failure messages.</summary>
-    public string Output => $"--- api\n{_api.Output}\n--- gateway\n{_gateway?.Output}";
+    /// <summary>Every process's output, for failure messages.</summary>
+    public string Output => $"--- api\n{_api.Output}\n--- gateway\n{_gateway?.Output}\n--- temporal\n{_temporal.Output}";
 
     public async ValueTask DisposeAsync()
     {
@@ -104,6 +116,7 @@ public sealed class DrillSystem : IAsyncDisposable
             await _gateway.DisposeAsync();
         }
         await _api.DisposeAsync();
+        await _temporal.DisposeAsync();
     }
 
     private static int FreeLoopbackPort()

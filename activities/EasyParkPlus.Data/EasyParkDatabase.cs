@@ -12,7 +12,7 @@ namespace EasyParkPlus.Data;
 // has not seen yet. Every process may call it at start-up: a session advisory lock lets one
 // migrate while the others wait and then find nothing to do. Each script runs in its own
 // transaction together with its history row, so a crash never leaves one half-applied.
-// Hand-written SQL because the EF Core design-time package does not restore here.
+// Plain SQL rather than EF migrations: Migrations/README.md says why.
 public static class EasyParkDatabase
 {
     public const string HistoryTable = "public.easypark_data_migrations";

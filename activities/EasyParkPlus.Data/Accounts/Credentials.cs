@@ -65,9 +65,13 @@ internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refre
         builder.ToTable("refresh_tokens", Schemas.Accounts);
         builder.Property(token => token.Id).ValueGeneratedNever();
         builder.HasIndex(token => token.TokenHash).IsUnique();
-        builder.HasOne<Customer>().WithMany().HasForeignKey(token => token.CustomerId);
-        builder.HasOne<RefreshToken>().WithMany().HasForeignKey(token => token.ReplacedById);
-        builder.HasOne<AuthSession>().WithMany().HasForeignKey(token => token.SessionId);
+        builder.HasIndex(token => token.CustomerId);
+        builder.HasIndex(token => token.SessionId);
+        // A login credential means nothing without its customer or its session (logout revokes the family).
+        builder.HasOne<Customer>().WithMany().HasForeignKey(token => token.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<AuthSession>().WithMany().HasForeignKey(token => token.SessionId).OnDelete(DeleteBehavior.Cascade);
+        // The rotation chain: tokens of a family go together through the session or customer cascade.
+        builder.HasOne<RefreshToken>().WithMany().HasForeignKey(token => token.ReplacedById).OnDelete(DeleteBehavior.NoAction);
     }
 }
 
@@ -77,7 +81,9 @@ internal sealed class AuthSessionConfiguration : IEntityTypeConfiguration<AuthSe
     {
         builder.ToTable("auth_sessions", Schemas.Accounts);
         builder.Property(session => session.Id).ValueGeneratedNever();
-        builder.HasOne<Customer>().WithMany().HasForeignKey(session => session.CustomerId);
+        builder.HasIndex(session => session.CustomerId);
+        // A login means nothing without its customer.
+        builder.HasOne<Customer>().WithMany().HasForeignKey(session => session.CustomerId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

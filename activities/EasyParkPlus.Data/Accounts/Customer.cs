@@ -69,12 +69,17 @@ internal sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
 {
     public void Configure(EntityTypeBuilder<Customer> builder)
     {
-        builder.ToTable("customers", Schemas.Accounts);
+        builder.ToTable("customers", Schemas.Accounts, table =>
+        {
+            table.HasColumnCheck("email", "email = lower(email) AND email LIKE '%_@_%'");
+            table.HasEnumCheck<CustomerRole>("role");
+        });
         builder.Property(customer => customer.Id).ValueGeneratedNever();
         builder.HasIndex(customer => customer.Email).IsUnique();
         builder.HasIndex(customer => customer.StripeCustomerId).IsUnique();
-        builder.HasMany(customer => customer.Vehicles).WithOne().HasForeignKey(vehicle => vehicle.CustomerId);
-        builder.HasMany(customer => customer.PaymentMethods).WithOne().HasForeignKey(method => method.CustomerId);
+        // A customer's vehicles and saved cards are the account's own data and go with it.
+        builder.HasMany(customer => customer.Vehicles).WithOne().HasForeignKey(vehicle => vehicle.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(customer => customer.PaymentMethods).WithOne().HasForeignKey(method => method.CustomerId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(customer => customer.Version).IsXminVersion();
     }
 }
@@ -83,8 +88,13 @@ internal sealed class PaymentMethodConfiguration : IEntityTypeConfiguration<Paym
 {
     public void Configure(EntityTypeBuilder<PaymentMethod> builder)
     {
-        builder.ToTable("payment_methods", Schemas.Accounts);
+        builder.ToTable("payment_methods", Schemas.Accounts, table =>
+        {
+            table.HasColumnCheck("last4", "last4 ~ '^[0-9]{4}$'");
+            table.HasColumnCheck("exp_month", "exp_month BETWEEN 1 AND 12");
+        });
         builder.Property(method => method.Id).ValueGeneratedNever();
+        builder.Property(method => method.IsDefault).HasDefaultValue(false);
         builder.HasIndex(method => method.StripePaymentMethodId).IsUnique();
         builder.HasIndex(method => method.CustomerId).IsUnique().HasFilter("is_default");
     }

@@ -1,3 +1,4 @@
+using EasyParkPlus.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -39,7 +40,12 @@ internal sealed class VehicleConfiguration : IEntityTypeConfiguration<Vehicle>
 {
     public void Configure(EntityTypeBuilder<Vehicle> builder)
     {
-        builder.ToTable("vehicles", Schemas.Accounts);
+        builder.ToTable("vehicles", Schemas.Accounts, table =>
+        {
+            table.HasColumnCheck("plate", "plate ~ '^[A-Z0-9]{1,12}$'");
+            table.HasEnumCheck<FuelType>("fuel");
+            table.HasEnumCheck<VehicleKind>("kind");
+        });
         builder.Property(vehicle => vehicle.Id).ValueGeneratedNever();
         builder.HasIndex(vehicle => new { vehicle.CustomerId, vehicle.Plate }).IsUnique();
         builder.HasIndex(vehicle => vehicle.Plate);

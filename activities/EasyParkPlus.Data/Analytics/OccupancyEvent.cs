@@ -1,3 +1,4 @@
+using EasyParkPlus.Data.Storage;
 using EasyParkPlus.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -35,8 +36,13 @@ internal sealed class OccupancyEventConfiguration : IEntityTypeConfiguration<Occ
 {
     public void Configure(EntityTypeBuilder<OccupancyEvent> builder)
     {
-        builder.ToTable("occupancy_events", Schemas.Analytics);
+        builder.ToTable("occupancy_events", Schemas.Analytics, table =>
+        {
+            table.HasEnumCheck<SpaceType>("space_type");
+            table.HasEnumCheck<OccupancyEventKind>("kind");
+        });
         builder.HasIndex(occupancy => new { occupancy.ParkingSessionId, occupancy.Kind }).IsUnique();
+        builder.HasIndex(occupancy => new { occupancy.FacilityId, occupancy.OccurredAt });
         builder.Property(occupancy => occupancy.RecordedAt).HasDefaultValueSql("now()");
     }
 }

@@ -108,10 +108,18 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
 {
     public void Configure(EntityTypeBuilder<Invoice> builder)
     {
-        builder.ToTable("invoices", Schemas.Billing);
+        builder.ToTable("invoices", Schemas.Billing, table =>
+        {
+            table.HasEnumCheck<InvoiceKind>("kind");
+            table.HasEnumCheck<InvoiceStatus>("status");
+        });
         builder.Property(invoice => invoice.Id).ValueGeneratedNever();
+        builder.Property(invoice => invoice.Reference).HasDefaultValueSql("''");
+        builder.Property(invoice => invoice.Currency).HasDefaultValueSql("'usd'");
         builder.HasIndex(invoice => new { invoice.SourceWorkflowId, invoice.Kind, invoice.Reference }).IsUnique();
-        builder.HasMany(invoice => invoice.LineItems).WithOne().HasForeignKey(line => line.InvoiceId);
+        builder.HasIndex(invoice => new { invoice.CustomerId, invoice.IssuedAt }).IsDescending(false, true).HasFilter("customer_id IS NOT NULL");
+        // Lines are part of the invoice document and mean nothing without it.
+        builder.HasMany(invoice => invoice.LineItems).WithOne().HasForeignKey(line => line.InvoiceId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(invoice => invoice.Version).IsXminVersion();
     }
 }

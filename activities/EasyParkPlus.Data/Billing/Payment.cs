@@ -114,11 +114,21 @@ internal sealed class PaymentConfiguration : IEntityTypeConfiguration<Payment>
 {
     public void Configure(EntityTypeBuilder<Payment> builder)
     {
-        builder.ToTable("payments", Schemas.Billing);
+        builder.ToTable("payments", Schemas.Billing, table =>
+        {
+            table.HasEnumCheck<PaymentStatus>("status");
+            table.HasEnumCheck<CaptureMethod>("capture_method");
+            table.HasColumnCheck("amount_cents", "amount_cents >= 0");
+        });
         builder.Property(payment => payment.Id).ValueGeneratedNever();
+        builder.Property(payment => payment.Currency).HasDefaultValueSql("'usd'");
+        builder.Property(payment => payment.AmountAuthorized).HasDefaultValueSql("0");
+        builder.Property(payment => payment.AmountCaptured).HasDefaultValueSql("0");
         builder.HasIndex(payment => payment.IdempotencyKey).IsUnique();
         builder.HasIndex(payment => payment.StripePaymentIntentId).IsUnique();
-        builder.HasOne<Invoice>().WithMany().HasForeignKey(payment => payment.InvoiceId);
+        builder.HasIndex(payment => payment.InvoiceId).HasFilter("invoice_id IS NOT NULL");
+        // Money moved at Stripe stays on record: deleting an invoice with payments fails.
+        builder.HasOne<Invoice>().WithMany().HasForeignKey(payment => payment.InvoiceId).OnDelete(DeleteBehavior.NoAction);
         builder.Property(payment => payment.Version).IsXminVersion();
     }
 }
@@ -127,11 +137,18 @@ internal sealed class RefundConfiguration : IEntityTypeConfiguration<Refund>
 {
     public void Configure(EntityTypeBuilder<Refund> builder)
     {
-        builder.ToTable("refunds", Schemas.Billing);
+        builder.ToTable("refunds", Schemas.Billing, table =>
+        {
+            table.HasColumnCheck("amount_cents", "amount_cents > 0");
+            table.HasEnumCheck<RefundStatus>("status");
+        });
         builder.Property(refund => refund.Id).ValueGeneratedNever();
         builder.HasIndex(refund => refund.IdempotencyKey).IsUnique();
         builder.HasIndex(refund => refund.StripeRefundId).IsUnique();
-        builder.HasOne<Payment>().WithMany().HasForeignKey(refund => refund.PaymentId);
+        builder.HasIndex(refund => refund.PaymentId);
+        builder.HasIndex(refund => refund.CreatedAt);
+        // Money rows are never deleted with their owner: deleting a payment that has refunds fails.
+        builder.HasOne<Payment>().WithMany().HasForeignKey(refund => refund.PaymentId).OnDelete(DeleteBehavior.NoAction);
     }
 }
 
@@ -144,7 +161,8 @@ internal sealed class ReceiptConfiguration : IEntityTypeConfiguration<Receipt>
         builder.Property(receipt => receipt.Number).UseIdentityByDefaultColumn();
         builder.HasIndex(receipt => receipt.Number).IsUnique();
         builder.HasIndex(receipt => receipt.InvoiceId).IsUnique();
-        builder.HasOne<Invoice>().WithMany().HasForeignKey(receipt => receipt.InvoiceId);
-        builder.HasOne<Payment>().WithMany().HasForeignKey(receipt => receipt.PaymentId);
+        // A receipt went to a customer: deleting its invoice or payment fails instead of taking it along.
+        builder.HasOne<Invoice>().WithMany().HasForeignKey(receipt => receipt.InvoiceId).OnDelete(DeleteBehavior.NoAction);
+        builder.HasOne<Payment>().WithMany().HasForeignKey(receipt => receipt.PaymentId).OnDelete(DeleteBehavior.NoAction);
     }
 }

@@ -65,8 +65,11 @@ internal sealed class PlanConfiguration : IEntityTypeConfiguration<Plan>
 {
     public void Configure(EntityTypeBuilder<Plan> builder)
     {
-        builder.ToTable("subscription_plans", Schemas.Billing);
+        builder.ToTable("subscription_plans", Schemas.Billing, table => table.HasColumnCheck("monthly_price_cents", "monthly_price_cents >= 0"));
         builder.HasKey(plan => plan.Code);
+        // Sentinel true: EF leaves the column to the database default only when the plan is active,
+        // and sends an explicit false (otherwise an inactive plan would be stored active).
+        builder.Property(plan => plan.Active).HasDefaultValue(true).HasSentinel(true);
     }
 }
 
@@ -74,10 +77,17 @@ internal sealed class SubscriptionConfiguration : IEntityTypeConfiguration<Subsc
 {
     public void Configure(EntityTypeBuilder<Subscription> builder)
     {
-        builder.ToTable("subscriptions", Schemas.Billing);
+        builder.ToTable("subscriptions", Schemas.Billing, table =>
+        {
+            table.HasEnumCheck<SubscriptionStatus>("status");
+            table.HasColumnCheck("price_cents", "price_cents >= 0");
+            table.HasCheckConstraint("ck_subscriptions_period", "current_period_end > current_period_start");
+        });
         builder.Property(subscription => subscription.Id).ValueGeneratedNever();
         builder.HasIndex(subscription => subscription.WorkflowId).IsUnique();
-        builder.HasOne<Plan>().WithMany().HasForeignKey(subscription => subscription.PlanCode);
+        builder.HasIndex(subscription => new { subscription.CustomerId, subscription.Status });
+        // A plan is retired with Active = false; its subscriptions (and their invoices) keep it.
+        builder.HasOne<Plan>().WithMany().HasForeignKey(subscription => subscription.PlanCode).OnDelete(DeleteBehavior.NoAction);
         builder.Property(subscription => subscription.Version).IsXminVersion();
     }
 }

@@ -1,3 +1,4 @@
+using EasyParkPlus.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -64,9 +65,12 @@ internal sealed class ChargerConfiguration : IEntityTypeConfiguration<Charger>
 {
     public void Configure(EntityTypeBuilder<Charger> builder)
     {
-        builder.ToTable("chargers", Schemas.Charging);
+        builder.ToTable("chargers", Schemas.Charging, table => table.HasColumnCheck("max_power_w", "max_power_w > 0"));
+        builder.Property(charger => charger.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.HasIndex(charger => charger.StationId).IsUnique();
-        builder.HasMany(charger => charger.Evses).WithOne().HasForeignKey(evse => evse.ChargerId);
+        builder.HasIndex(charger => charger.FacilityId);
+        // An EVSE is part of its station's hardware and means nothing without it.
+        builder.HasMany(charger => charger.Evses).WithOne().HasForeignKey(evse => evse.ChargerId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 
@@ -74,9 +78,15 @@ internal sealed class EvseConfiguration : IEntityTypeConfiguration<Evse>
 {
     public void Configure(EntityTypeBuilder<Evse> builder)
     {
-        builder.ToTable("evses", Schemas.Charging);
+        builder.ToTable("evses", Schemas.Charging, table =>
+        {
+            table.HasColumnCheck("evse_number", "evse_number > 0");
+            table.HasColumnCheck("max_power_w", "max_power_w > 0");
+        });
+        builder.Property(evse => evse.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.HasIndex(evse => new { evse.ChargerId, evse.EvseNumber }).IsUnique();
-        builder.HasMany(evse => evse.Connectors).WithOne().HasForeignKey(connector => connector.EvseId);
+        // A connector is part of its EVSE and means nothing without it.
+        builder.HasMany(evse => evse.Connectors).WithOne().HasForeignKey(connector => connector.EvseId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 
@@ -84,7 +94,8 @@ internal sealed class ConnectorConfiguration : IEntityTypeConfiguration<Connecto
 {
     public void Configure(EntityTypeBuilder<Connector> builder)
     {
-        builder.ToTable("connectors", Schemas.Charging);
+        builder.ToTable("connectors", Schemas.Charging, table => table.HasColumnCheck("connector_number", "connector_number > 0"));
+        builder.Property(connector => connector.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.HasIndex(connector => new { connector.EvseId, connector.ConnectorNumber }).IsUnique();
     }
 }

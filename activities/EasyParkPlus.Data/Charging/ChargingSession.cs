@@ -109,12 +109,27 @@ internal sealed class ChargingSessionConfiguration : IEntityTypeConfiguration<Ch
 {
     public void Configure(EntityTypeBuilder<ChargingSession> builder)
     {
-        builder.ToTable("charging_sessions", Schemas.Charging);
+        builder.ToTable("charging_sessions", Schemas.Charging, table =>
+        {
+            table.HasEnumCheck<ChargingSessionStatus>("status");
+            table.HasColumnCheck("energy_wh", "energy_wh >= 0");
+            table.HasColumnCheck("idle_seconds", "idle_seconds >= 0");
+            table.HasColumnCheck("billed_idle_minutes", "billed_idle_minutes >= 0");
+        });
         builder.Property(session => session.Id).ValueGeneratedNever();
+        builder.Property(session => session.EnergyWh).HasDefaultValueSql("0");
+        builder.Property(session => session.IdleSeconds).HasDefaultValueSql("0");
+        builder.Property(session => session.BilledIdleMinutes).HasDefaultValueSql("0");
+        builder.Property(session => session.SessionFee).HasDefaultValueSql("0");
+        builder.Property(session => session.EnergyCharge).HasDefaultValueSql("0");
+        builder.Property(session => session.IdleFee).HasDefaultValueSql("0");
+        builder.Property(session => session.Total).HasDefaultValueSql("0");
         builder.HasIndex(session => session.WorkflowId).IsUnique();
         builder.HasIndex(session => new { session.ChargerId, session.TransactionId }).IsUnique();
-        builder.HasOne<Charger>().WithMany().HasForeignKey(session => session.ChargerId);
-        builder.HasOne<Evse>().WithMany().HasForeignKey(session => session.EvseId);
+        builder.HasIndex(session => session.Status).HasFilter("status = 'active'");
+        // A session is billed history: removing a station or an EVSE must not delete what was charged on it.
+        builder.HasOne<Charger>().WithMany().HasForeignKey(session => session.ChargerId).OnDelete(DeleteBehavior.NoAction);
+        builder.HasOne<Evse>().WithMany().HasForeignKey(session => session.EvseId).OnDelete(DeleteBehavior.NoAction);
         builder.Property(session => session.Version).IsXminVersion();
     }
 }
@@ -123,9 +138,10 @@ internal sealed class EnergyReadingConfiguration : IEntityTypeConfiguration<Ener
 {
     public void Configure(EntityTypeBuilder<EnergyReading> builder)
     {
-        builder.ToTable("energy_readings", Schemas.Charging);
+        builder.ToTable("energy_readings", Schemas.Charging, table => table.HasColumnCheck("energy_wh", "energy_wh >= 0"));
         builder.HasIndex(reading => new { reading.ChargingSessionId, reading.SeqNo, reading.DeviceAt }).IsUnique();
-        builder.HasOne<ChargingSession>().WithMany().HasForeignKey(reading => reading.ChargingSessionId);
+        // Readings are the session's own detail and mean nothing without it.
+        builder.HasOne<ChargingSession>().WithMany().HasForeignKey(reading => reading.ChargingSessionId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 
@@ -133,8 +149,9 @@ internal sealed class ChargingStateEventConfiguration : IEntityTypeConfiguration
 {
     public void Configure(EntityTypeBuilder<ChargingStateEvent> builder)
     {
-        builder.ToTable("charging_state_events", Schemas.Charging);
+        builder.ToTable("charging_state_events", Schemas.Charging, table => table.HasEnumCheck<ChargingState>("state"));
         builder.HasIndex(change => new { change.ChargingSessionId, change.SeqNo }).IsUnique();
-        builder.HasOne<ChargingSession>().WithMany().HasForeignKey(change => change.ChargingSessionId);
+        // State changes are the session's own detail and mean nothing without it.
+        builder.HasOne<ChargingSession>().WithMany().HasForeignKey(change => change.ChargingSessionId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -1,3 +1,4 @@
+using EasyParkPlus.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -25,7 +26,8 @@ internal sealed class FacilityConfiguration : IEntityTypeConfiguration<Facility>
 {
     public void Configure(EntityTypeBuilder<Facility> builder)
     {
-        builder.ToTable("facilities", Schemas.Parking);
-        builder.HasMany(facility => facility.Levels).WithOne().HasForeignKey(level => level.FacilityId);
+        builder.ToTable("facilities", Schemas.Parking, table => table.HasColumnCheck("id", "id ~ '^[A-Z]{3}$'"));
+        // A facility is retired, never deleted: its levels, spaces and sessions (billed history) keep it.
+        builder.HasMany(facility => facility.Levels).WithOne().HasForeignKey(level => level.FacilityId).OnDelete(DeleteBehavior.NoAction);
     }
 }

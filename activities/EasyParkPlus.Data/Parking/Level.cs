@@ -19,6 +19,7 @@ internal sealed class LevelConfiguration : IEntityTypeConfiguration<Level>
     public void Configure(EntityTypeBuilder<Level> builder)
     {
         builder.ToTable("levels", Schemas.Parking);
+        builder.Property(level => level.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.HasIndex(level => new { level.FacilityId, level.Number }).IsUnique();
     }
 }

@@ -33,5 +33,6 @@ internal sealed class OperatorAlertConfiguration : IEntityTypeConfiguration<Oper
         builder.ToTable("operator_alerts", Schemas.Parking);
         builder.Property(alert => alert.Id).ValueGeneratedNever();
         builder.HasIndex(alert => new { alert.WorkflowId, alert.Kind }).IsUnique();
+        builder.HasIndex(alert => new { alert.FacilityId, alert.RaisedAt }).IsDescending(false, true).HasFilter("acknowledged_at IS NULL");
     }
 }

@@ -67,12 +67,24 @@ internal sealed class ParkingSessionConfiguration : IEntityTypeConfiguration<Par
 {
     public void Configure(EntityTypeBuilder<ParkingSession> builder)
     {
-        builder.ToTable("parking_sessions", Schemas.Parking);
+        builder.ToTable("parking_sessions", Schemas.Parking, table =>
+        {
+            table.HasColumnCheck("plate", "plate ~ '^[A-Z0-9]{1,12}$'");
+            table.HasEnumCheck<SpaceType>("space_type");
+            table.HasEnumCheck<ParkingSessionStatus>("status");
+        });
         builder.Property(session => session.Id).ValueGeneratedNever();
+        builder.Property(session => session.Price).HasDefaultValueSql("0");
+        builder.Property(session => session.PrepaidCredit).HasDefaultValueSql("0");
+        builder.Property(session => session.AmountDue).HasDefaultValueSql("0");
+        builder.Property(session => session.AmountPaid).HasDefaultValueSql("0");
         builder.HasIndex(session => session.WorkflowId).IsUnique();
         builder.HasIndex(session => new { session.FacilityId, session.Status });
-        builder.HasOne<Facility>().WithMany().HasForeignKey(session => session.FacilityId);
-        builder.HasOne<Space>().WithMany().HasForeignKey(session => session.SpaceId);
+        builder.HasIndex(session => new { session.Plate, session.EntryDeviceAt }).IsDescending(false, true);
+        builder.HasIndex(session => session.CustomerId).HasFilter("customer_id IS NOT NULL");
+        // A session is billed history: neither its facility nor the space it used may take it away.
+        builder.HasOne<Facility>().WithMany().HasForeignKey(session => session.FacilityId).OnDelete(DeleteBehavior.NoAction);
+        builder.HasOne<Space>().WithMany().HasForeignKey(session => session.SpaceId).OnDelete(DeleteBehavior.NoAction);
         builder.Property(session => session.Version).IsXminVersion();
     }
 }

@@ -43,12 +43,26 @@ internal sealed class SpaceConfiguration : IEntityTypeConfiguration<Space>
 {
     public void Configure(EntityTypeBuilder<Space> builder)
     {
-        builder.ToTable("spaces", Schemas.Parking);
+        builder.ToTable("spaces", Schemas.Parking, table =>
+        {
+            table.HasEnumCheck<SpaceType>("space_type");
+            table.HasEnumCheck<SpaceStatus>("status");
+            // Who holds the space matches its status; SpaceAllocator relies on it.
+            table.HasCheckConstraint("ck_spaces_holder", """
+                (status = 'occupied' AND parking_session_id IS NOT NULL)
+                OR (status = 'reserved' AND reservation_id IS NOT NULL AND parking_session_id IS NULL)
+                OR (status IN ('available', 'maintenance') AND parking_session_id IS NULL AND reservation_id IS NULL)
+                """);
+        });
+        builder.Property(space => space.Id).HasDefaultValueSql("gen_random_uuid()");
+        builder.Property(space => space.Status).HasDefaultValueSql("'available'");
         builder.HasIndex(space => new { space.FacilityId, space.Label }).IsUnique();
         builder.HasIndex(space => space.ParkingSessionId).IsUnique().HasFilter("parking_session_id IS NOT NULL");
         builder.HasIndex(space => space.ReservationId).IsUnique().HasFilter("reservation_id IS NOT NULL");
-        builder.HasOne<Facility>().WithMany().HasForeignKey(space => space.FacilityId);
-        builder.HasOne<Level>().WithMany().HasForeignKey(space => space.LevelId);
+        builder.HasIndex(space => new { space.FacilityId, space.SpaceType, space.Status });
+        // Spaces go with neither their facility nor their level: sessions point at them.
+        builder.HasOne<Facility>().WithMany().HasForeignKey(space => space.FacilityId).OnDelete(DeleteBehavior.NoAction);
+        builder.HasOne<Level>().WithMany().HasForeignKey(space => space.LevelId).OnDelete(DeleteBehavior.NoAction);
         builder.Property(space => space.StatusChangedAt).HasDefaultValueSql("now()");
         builder.Property(space => space.Version).IsXminVersion();
     }

@@ -1,3 +1,4 @@
+using EasyParkPlus.Data.Storage;
 using EasyParkPlus.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -47,8 +48,14 @@ internal sealed class CapacityHoldConfiguration : IEntityTypeConfiguration<Capac
 {
     public void Configure(EntityTypeBuilder<CapacityHold> builder)
     {
-        builder.ToTable("capacity_holds", Schemas.Reservation);
+        builder.ToTable("capacity_holds", Schemas.Reservation, table =>
+        {
+            table.HasEnumCheck<SpaceType>("space_type");
+            table.HasEnumCheck<CapacityHoldStatus>("status");
+            table.HasCheckConstraint("ck_capacity_holds_slot", "slot_end > slot_start");
+        });
         builder.HasKey(hold => hold.ReservationId);
         builder.Property(hold => hold.ReservationId).ValueGeneratedNever();
+        builder.HasIndex(hold => new { hold.FacilityId, hold.SpaceType, hold.SlotStart, hold.SlotEnd }).HasFilter("status <> 'released'");
     }
 }

@@ -45,9 +45,22 @@ internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reserv
 {
     public void Configure(EntityTypeBuilder<Reservation> builder)
     {
-        builder.ToTable("reservations", Schemas.Reservation);
+        builder.ToTable("reservations", Schemas.Reservation, table =>
+        {
+            table.HasEnumCheck<SpaceType>("space_type");
+            table.HasColumnCheck("plate", "plate ~ '^[A-Z0-9]{1,12}$'");
+            table.HasEnumCheck<ReservationStatus>("status");
+            table.HasColumnCheck("prepaid_cents", "prepaid_cents >= 0");
+            table.HasColumnCheck("refunded_cents", "refunded_cents >= 0");
+            table.HasCheckConstraint("ck_reservations_slot", "slot_end > slot_start");
+            table.HasCheckConstraint("ck_reservations_refund", "refunded_cents <= prepaid_cents");
+        });
         builder.Property(reservation => reservation.Id).ValueGeneratedNever();
+        builder.Property(reservation => reservation.Prepaid).HasDefaultValueSql("0");
+        builder.Property(reservation => reservation.Refunded).HasDefaultValueSql("0");
         builder.HasIndex(reservation => reservation.WorkflowId).IsUnique();
+        builder.HasIndex(reservation => new { reservation.CustomerId, reservation.SlotStart }).IsDescending(false, true);
+        builder.HasIndex(reservation => new { reservation.FacilityId, reservation.SlotStart });
         builder.Property(reservation => reservation.Version).IsXminVersion();
     }
 }

@@ -1,4 +1,3 @@
-using EasyParkPlus.Data;
 using EasyParkPlus.Data.Accounts;
 using EasyParkPlus.Data.Billing;
 using EasyParkPlus.Data.Charging;
@@ -8,7 +7,6 @@ using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Charging;
 using EasyParkPlus.Domain.Pricing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
 
 namespace EasyParkPlus.Activities.Tests.Data;
@@ -16,63 +14,6 @@ namespace EasyParkPlus.Activities.Tests.Data;
 public class DataModelTests
 {
     private static readonly DateTimeOffset Entry = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
-
-    // The schema comes from hand-written SQL, so this is what keeps the EF model and the SQL in step:
-    // every mapped column must exist with the same type and nullability, and every column of our
-    // tables must be mapped.
-    [Fact]
-    public async Task Model_MigratedSchema_MatchesTheEfModelColumnForColumn()
-    {
-        await using var database = await DataTestDatabase.CreateAsync();
-        await using var context = database.CreateContext();
-        var actual = new Dictionary<string, (string Type, bool Nullable)>();
-        await using (var command = database.DataSource.CreateCommand("""
-            SELECT table_schema || '.' || table_name || '.' || column_name, data_type, is_nullable = 'YES'
-            FROM information_schema.columns WHERE table_schema = ANY($1)
-            """))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = Schemas.All.ToArray() });
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                actual[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2));
-            }
-        }
-
-        var mapped = new HashSet<string>();
-        var problems = new List<string>();
-        foreach (var entity in context.Model.GetEntityTypes())
-        {
-            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            foreach (var property in entity.GetProperties())
-            {
-                var column = property.GetColumnName(table)!;
-                if (column == "xmin")
-                {
-                    continue;
-                }
-                var key = $"{table.Schema}.{table.Name}.{column}";
-                mapped.Add(key);
-                if (!actual.TryGetValue(key, out var found))
-                {
-                    problems.Add($"{key} is mapped but missing");
-                    continue;
-                }
-                var expectedType = StoreType(property.GetColumnType(table));
-                if (expectedType != found.Type)
-                {
-                    problems.Add($"{key}: model {expectedType}, database {found.Type}");
-                }
-                if (property.IsColumnNullable(table) != found.Nullable)
-                {
-                    problems.Add($"{key}: model nullable={property.IsColumnNullable(table)}, database nullable={found.Nullable}");
-                }
-            }
-        }
-        problems.AddRange(actual.Keys.Except(mapped).Select(key => $"{key} exists but is not mapped"));
-
-        Assert.Empty(problems);
-    }
 
     [Fact]
     public async Task SaveChanges_AggregatesWithMoneyEnumsAndLines_RoundTripThroughPostgres()
@@ -220,12 +161,4 @@ public class DataModelTests
 
         Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(error.InnerException).SqlState);
     }
-
-    private static string StoreType(string? efType) => efType switch
-    {
-        "timestamp with time zone" => "timestamp with time zone",
-        "numeric(18,3)" => "numeric",
-        null => "unknown",
-        _ => efType,
-    };
 }

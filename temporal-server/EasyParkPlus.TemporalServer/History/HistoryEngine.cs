@@ -53,6 +53,14 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
         return await store.LoadRunAsync(key, cancellationToken);
     }
 
+    /// <summary>
+    /// The newest state of the run this process knows: its cached state (set by this process's last commit or load of
+    /// the run), else the store's. With a shared store it may lag another process's commits, so only long polls that
+    /// were just woken by a commit here use it (they read the store when their recheck interval passes).
+    /// </summary>
+    public async ValueTask<RunState?> GetLatestAsync(RunKey key, CancellationToken cancellationToken) =>
+        _runs.TryGetValue(key, out var entry) && entry.State is { } cached ? cached : await store.LoadRunAsync(key, cancellationToken);
+
     /// <summary>Applies <paramref name="transition"/> to an existing run and commits what it changed.</summary>
     /// <exception cref="RpcError">NotFound when the run does not exist; whatever the transition throws.</exception>
     public async Task<T> UpdateAsync<T>(RunKey key, Func<RunTransaction, T> transition, CancellationToken cancellationToken)
@@ -141,6 +149,11 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
             if (_runs.TryGetValue(committed.Key, out var entry))
             {
                 entry.State = committed.State;
+            }
+            else if (committed.Before is null)
+            {
+                // A run this commit creates is cached too: its first workflow task starts from it without a load.
+                _runs.TryAdd(committed.Key, new RunEntry { State = committed.State });
             }
         }
         // Time-skipping holds a commit adds are taken before its timers and tasks are handed out, and the ones it

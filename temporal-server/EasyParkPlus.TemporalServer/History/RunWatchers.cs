@@ -32,10 +32,12 @@ public sealed class RunWatchers : ICommitObserver
     public async Task<RunState?> WaitUntilAsync(HistoryEngine engine, RunKey key, Func<RunState, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
+        var woken = false;
         while (true)
         {
             var change = NextChange(key);
-            var state = await engine.GetAsync(key, cancellationToken);
+            // Woken by a commit here, the cached state is that commit's (or newer): no need to read the run back.
+            var state = woken ? await engine.GetLatestAsync(key, cancellationToken) : await engine.GetAsync(key, cancellationToken);
             if (state is null || condition(state))
             {
                 return state;
@@ -48,9 +50,11 @@ public sealed class RunWatchers : ICommitObserver
             try
             {
                 await change.WaitAsync(Recheck is { } recheck && recheck < remaining ? recheck : remaining, cancellationToken);
+                woken = true;
             }
             catch (TimeoutException) when (Recheck is not null && deadline > DateTimeOffset.UtcNow)
             {
+                woken = false;
                 // Another process may have committed the change: look again.
             }
             catch (TimeoutException)

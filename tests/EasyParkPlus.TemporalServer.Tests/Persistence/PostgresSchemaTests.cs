@@ -29,4 +29,21 @@ public sealed class PostgresSchemaTests : IClassFixture<PostgresDatabaseFixture>
             }
         }
     }
+
+    [Fact]
+    public async Task MigrateAsync_ConnectionBackInPoolUnreset_HoldsNoAdvisoryLock()
+    {
+        // The store's pool does not reset connections on return (no RESET ALL / pg_advisory_unlock_all between uses):
+        // the migration's lock must be released by the migration itself, while its connection idles in the pool.
+        await using var source = PostgresServerStore.CreateDataSource(_database.ConnectionString);
+        new Npgsql.NpgsqlConnectionStringBuilder(source.ConnectionString).NoResetOnClose.Should().BeTrue();
+
+        await PostgresSchema.MigrateAsync(source, CancellationToken.None);
+
+        // The pool's one idle connection is the migration's own.
+        await using var command = source.CreateCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
+        ((long)(await command.ExecuteScalarAsync())!).Should().Be(0);
+        (await _database.ScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+            .Should().Be(0);
+    }
 }

@@ -83,17 +83,41 @@ public sealed partial class PostgresWorkSharing(
                 _fetch.Writer.TryWrite(queue);
             }
         };
-        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresQueueNotifier.Channel}", connection))
+        try
         {
-            await listen.ExecuteNonQueryAsync(stoppingToken);
+            await using (var listen = new NpgsqlCommand($"LISTEN {PostgresQueueNotifier.Channel}", connection))
+            {
+                await listen.ExecuteNonQueryAsync(stoppingToken);
+            }
+            foreach (var queue in matching.QueuesWithWaiters())
+            {
+                _fetch.Writer.TryWrite(queue);
+            }
+            while (true)
+            {
+                await connection.WaitAsync(stoppingToken);
+            }
         }
-        foreach (var queue in matching.QueuesWithWaiters())
+        finally
         {
-            _fetch.Writer.TryWrite(queue);
+            await UnlistenAsync(connection);
         }
-        while (true)
+    }
+
+    // Pooled connections are not reset on close (PostgresServerStore.CreateDataSource): one going back to the pool
+    // must not stay subscribed. A connection that cannot run this is broken and leaves the pool anyway.
+    private static async Task UnlistenAsync(NpgsqlConnection connection)
+    {
+        try
         {
-            await connection.WaitAsync(stoppingToken);
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection) { CommandTimeout = 5 };
+                await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
+        {
         }
     }
 

@@ -42,7 +42,7 @@ public sealed class ExecutionRpcs(HistoryEngine engine, WorkflowStarter starter,
         };
         if (result.EagerTask is { } eager)
         {
-            response.EagerWorkflowTask = await WorkflowTaskResponses.BuildAsync(engine.Store, eager, context.CancellationToken);
+            response.EagerWorkflowTask = await WorkflowTaskResponses.BuildAsync(engine, eager, context.CancellationToken);
         }
         return response;
     }

@@ -11,9 +11,11 @@ namespace EasyParkPlus.TemporalServer.Frontend;
 /// <summary>Builds the response that hands a started workflow task to a worker, with its (full or partial) history.</summary>
 public static class WorkflowTaskResponses
 {
-    public static async Task<PollWorkflowTaskQueueResponse> BuildAsync(IServerStore store, StartedWorkflowTask task, CancellationToken cancellationToken)
+    public static async Task<PollWorkflowTaskQueueResponse> BuildAsync(HistoryEngine engine, StartedWorkflowTask task, CancellationToken cancellationToken)
     {
-        var events = await ReadAllAsync(store, task.Run, task.HistoryFrom, task.HistoryTo, cancellationToken);
+        // A sticky worker needs only the events since its last task, which this process usually just committed.
+        var events = engine.RecentEvents(task.Run, task.HistoryFrom, task.HistoryTo)
+            ?? await ReadAllAsync(engine.Store, task.Run, task.HistoryFrom, task.HistoryTo, cancellationToken);
         var history = new Temporalio.Api.History.V1.History();
         history.Events.AddRange(events);
         history.Events.AddRange(task.TransientEvents);

@@ -73,7 +73,7 @@ public sealed class WorkflowTaskRpcs(
             }
             if (started is not null)
             {
-                return await WorkflowTaskResponses.BuildAsync(engine.Store, started, context.CancellationToken);
+                return await WorkflowTaskResponses.BuildAsync(engine, started, context.CancellationToken);
             }
         }
         return new PollWorkflowTaskQueueResponse();
@@ -122,7 +122,7 @@ public sealed class WorkflowTaskRpcs(
             var response = new RespondWorkflowTaskCompletedResponse();
             if (completed.NextTask is { } next)
             {
-                response.WorkflowTask = await WorkflowTaskResponses.BuildAsync(engine.Store, next, context.CancellationToken);
+                response.WorkflowTask = await WorkflowTaskResponses.BuildAsync(engine, next, context.CancellationToken);
             }
             response.ActivityTasks.AddRange(completed.EagerActivities);
             return response;

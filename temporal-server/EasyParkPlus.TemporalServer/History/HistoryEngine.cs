@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using EasyParkPlus.TemporalServer.Frontend;
 using EasyParkPlus.TemporalServer.Persistence;
 using EasyParkPlus.TemporalServer.Timers;
+using Temporalio.Api.History.V1;
 
 namespace EasyParkPlus.TemporalServer.History;
 
@@ -15,12 +16,16 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
 {
     private const int MaxAttempts = 5;
     private const int CacheCapacity = 10_000;
+    private const int TailCapacity = 64;
     private readonly ConcurrentDictionary<RunKey, RunEntry> _runs = new();
 
     private sealed class RunEntry
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public RunState? State { get; set; }
+
+        /// <summary>The last events this process committed for the run, dense ids (replaced whole, never changed).</summary>
+        public volatile HistoryEvent[]? Tail;
         public int Users;
     }
 
@@ -60,6 +65,20 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
     /// </summary>
     public async ValueTask<RunState?> GetLatestAsync(RunKey key, CancellationToken cancellationToken) =>
         _runs.TryGetValue(key, out var entry) && entry.State is { } cached ? cached : await store.LoadRunAsync(key, cancellationToken);
+
+    /// <summary>
+    /// Committed events [<paramref name="from"/>, <paramref name="to"/>) of the run when this process committed all of
+    /// them lately (what a workflow task hands out after the worker's last one), else null: read the store. Committed
+    /// events never change, so these are right whatever other processes did since.
+    /// </summary>
+    public IReadOnlyList<HistoryEvent>? RecentEvents(RunKey key, long from, long to)
+    {
+        if (!_runs.TryGetValue(key, out var entry) || entry.Tail is not { Length: > 0 } tail || from < tail[0].EventId || to - 1 > tail[^1].EventId)
+        {
+            return null;
+        }
+        return from >= to ? [] : new ArraySegment<HistoryEvent>(tail, (int)(from - tail[0].EventId), (int)(to - from));
+    }
 
     /// <summary>Applies <paramref name="transition"/> to an existing run and commits what it changed.</summary>
     /// <exception cref="RpcError">NotFound when the run does not exist; whatever the transition throws.</exception>
@@ -144,16 +163,17 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
 
         // Readers of the cache (transfers, long polls) must see a commit before anything in process hears of it: a
         // transfer that read the state from before its own commit would find nothing to do and be dropped.
-        foreach (var (committed, _) in commits)
+        foreach (var (committed, commit) in commits)
         {
             if (_runs.TryGetValue(committed.Key, out var entry))
             {
                 entry.State = committed.State;
+                entry.Tail = Extend(entry.Tail, commit.Events);
             }
             else if (committed.Before is null)
             {
                 // A run this commit creates is cached too: its first workflow task starts from it without a load.
-                _runs.TryAdd(committed.Key, new RunEntry { State = committed.State });
+                _runs.TryAdd(committed.Key, new RunEntry { State = committed.State, Tail = Extend(null, commit.Events) });
             }
         }
         // Time-skipping holds a commit adds are taken before its timers and tasks are handed out, and the ones it
@@ -169,6 +189,18 @@ public sealed class HistoryEngine(IServerStore store, ServerClock clock, CommitF
             }
         }
         clock.AdjustLocks(holds.Where(h => h < 0).Sum());
+    }
+
+    // The tail stays dense: events that do not follow it (another process committed in between) start a new one.
+    private static HistoryEvent[]? Extend(HistoryEvent[]? tail, IReadOnlyList<HistoryEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return tail;
+        }
+        var keep = tail is { Length: > 0 } && tail[^1].EventId + 1 == events[0].EventId ? tail : [];
+        var skip = Math.Max(0, keep.Length + events.Count - TailCapacity);
+        return [.. keep.Skip(skip), .. events.Skip(Math.Max(0, skip - keep.Length))];
     }
 
     private static RunCommit Seal(RunTransaction tx, CurrentRunGuard? guard)

@@ -30,9 +30,18 @@ public sealed class TaskQueueManager(HistoryEngine engine, TimeProvider wall) : 
                 _ = MoveOffStickyAsync(task.Key.Run, task.TaskQueue);
                 continue;
             }
-            Queue(task.Queue).Add(new MatchedTask(task, null));
+            if (!Queue(task.Queue).Add(new MatchedTask(task, null)))
+            {
+                Unmatched?.Invoke(task.Queue);
+            }
         }
     }
+
+    /// <summary>
+    /// Told the queue of each committed task no poller here took at once, which pollers of other server processes on
+    /// the same store may want (a task handed to a poller here needs no announcement).
+    /// </summary>
+    public Action<TaskQueueKey>? Unmatched { get; set; }
 
     /// <summary>The worker of a sticky queue shut down: what waits there and what would go there moves to normal queues.</summary>
     public async Task RetireStickyAsync(TaskQueueKey sticky, Action<PendingQuery> requeueQuery)
@@ -128,7 +137,8 @@ public sealed class TaskQueueManager(HistoryEngine engine, TimeProvider wall) : 
             }
         }
 
-        public void Add(MatchedTask item)
+        /// <returns>Whether a waiting poller took it.</returns>
+        public bool Add(MatchedTask item)
         {
             lock (_lock)
             {
@@ -137,10 +147,11 @@ public sealed class TaskQueueManager(HistoryEngine engine, TimeProvider wall) : 
                     _waiters.RemoveFirst();
                     if (first.Value.TrySetResult(item))
                     {
-                        return;
+                        return true;
                     }
                 }
                 _backlog.Enqueue(item);
+                return false;
             }
         }
 

@@ -34,6 +34,35 @@ public sealed class HistoryEngineCommitTests : IDisposable
         return key;
     }
 
+    private static Task<int> SignalAsync(HistoryEngine engine, RunKey key) => engine.UpdateAsync(key, tx =>
+    {
+        ExecutionRequests.Signal(tx, "poke", null, null, "test", Guid.NewGuid().ToString());
+        return 0;
+    }, CancellationToken.None);
+
+    // Workflow tasks take the events since the worker's last task from what this process committed, not the store;
+    // only a dense run of events this engine committed itself may be served so.
+    [Fact]
+    public async Task RecentEvents_AnotherEngineCommittedBetween_ServesOnlyItsOwnDenseEvents()
+    {
+        var key = await StartRunAsync();
+        await SignalAsync(_engine, key);
+        var stored = await _engine.Store.ReadHistoryAsync(key, 1, 4, 10, reverse: false, CancellationToken.None);
+        _engine.RecentEvents(key, 1, 4).Should().Equal(stored, "events 1-3 were committed here");
+        _engine.RecentEvents(key, 2, 2).Should().BeEmpty();
+        _engine.RecentEvents(key, 1, 5).Should().BeNull("event 4 does not exist yet");
+
+        // Another server process on the same store appends event 4; this one, stale, retries and appends event 5.
+        var other = new HistoryEngine(_engine.Store, _clock, new CommitFeed()) { SharedStore = true };
+        _engine.SharedStore = true;
+        await SignalAsync(other, key);
+        await SignalAsync(_engine, key);
+
+        _engine.RecentEvents(key, 4, 6).Should().BeNull("event 4 was committed elsewhere");
+        var five = _engine.RecentEvents(key, 5, 6);
+        five.Should().ContainSingle().Which.Should().Be((await _engine.Store.ReadHistoryAsync(key, 5, 6, 10, reverse: false, CancellationToken.None)).Single());
+    }
+
     // A transfer task is queued during the publish and read the run from the cache; with the state from before its
     // commit it found no pending request and dropped the task (a child cancel never delivered, a parent never told).
     [Fact]

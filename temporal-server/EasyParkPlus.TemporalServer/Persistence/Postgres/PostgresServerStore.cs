@@ -9,8 +9,8 @@ namespace EasyParkPlus.TemporalServer.Persistence.Postgres;
 /// <summary>
 /// The store on PostgreSQL (schema "temporal", see <c>Migrations/</c>), safe with several server processes on one
 /// database: commits are version-guarded batches in one round trip, claims take rows with FOR UPDATE SKIP LOCKED and
-/// a lease, and the queues that got tasks are announced to other processes after the commit
-/// (<see cref="PostgresQueueNotifier"/>).
+/// a lease, and queues that got tasks no poller of this process took are announced to other processes after the commit
+/// (<see cref="PostgresQueueNotifier"/>, posted by <see cref="PostgresWorkSharing"/>).
 /// </summary>
 public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerStore
 {
@@ -120,13 +120,6 @@ public sealed class PostgresServerStore(NpgsqlDataSource dataSource) : IServerSt
             || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.TableName is "runs" or "current_runs"))
         {
             throw new CommitConflictException(e.MessageText);
-        }
-        foreach (var run in batch.Runs)
-        {
-            foreach (var task in run.AddedQueueTasks)
-            {
-                Notifier.Post(task.Queue);
-            }
         }
     }
 

@@ -42,6 +42,7 @@ public sealed partial class PostgresWorkSharing(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         engine.SharedStore = true;
+        matching.Unmatched = store.Notifier.Post;
         watchers.Recheck = TimeSpan.FromMilliseconds(500);
         await Task.WhenAll(
             Loop("notify", ct => store.Notifier.RunAsync(e => LogNotifyFailed(logger, e), ct), stoppingToken),

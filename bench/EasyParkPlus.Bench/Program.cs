@@ -1,22 +1,17 @@
-using EasyParkPlus.Bench.Engine;
 using EasyParkPlus.Bench.Gateway;
 using EasyParkPlus.Bench.Sandbox;
 using EasyParkPlus.Bench.TemporalServer;
 
 // The benchmark tool: measurements are made here, not in timed tests.
-//   engine  throughput, latency, commits per workflow and memory of the workflow engine
 //   gateway  1,000 simulated OCPP stations on the built gateway: memory, TransactionEvent -> signal latency, drops
 //   ocpp-schema  what checking a station CALL against its official OCPP 2.0.1 schema costs, per message
-//   worker  hosts an engine worker process (used by the crash-recovery test and by hand)
 //   temporal  our Temporal-compatible server on PostgreSQL under official SDK clients and workers
 //   temporal-worker  hosts an official-SDK worker process (used by the server's crash test and by hand)
 //   stripe-sandbox  serves the Stripe stand-in for ./easypark run (offline, test cards only)
 return args.FirstOrDefault() switch
 {
-    "engine" => await EngineBenchmark.RunAsync(args[1..]),
     "gateway" => await GatewayBenchmark.RunAsync(args[1..]),
     "ocpp-schema" => await OcppSchemaBenchmark.RunAsync(args[1..]),
-    "worker" => await WorkerProcess.RunAsync(args[1..]),
     "temporal" => await TemporalServerBenchmark.RunAsync(args[1..]),
     "temporal-worker" => await TemporalWorkerProcess.RunAsync(args[1..]),
     "stripe-sandbox" => await StripeSandbox.RunAsync(),
@@ -25,6 +20,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: EasyParkPlus.Bench engine [options] | gateway [options] | ocpp-schema [options] | worker [options] | temporal [options] | temporal-worker [options]   (see bench/README.md)");
+    Console.Error.WriteLine("usage: EasyParkPlus.Bench gateway [options] | ocpp-schema [options] | temporal [options] | temporal-worker [options] | stripe-sandbox   (see the README, Performance)");
     return 2;
 }

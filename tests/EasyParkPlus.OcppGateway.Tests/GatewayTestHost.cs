@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Seeding;
-using EasyParkPlus.Engine.Testing;
 using EasyParkPlus.OcppGateway.Devices;
 using EasyParkPlus.OcppGateway.Gates;
 using EasyParkPlus.OcppGateway.Ocpp;

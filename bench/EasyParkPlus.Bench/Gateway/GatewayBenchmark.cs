@@ -2,7 +2,6 @@ extern alias Gateway;
 
 using System.Diagnostics;
 using System.Globalization;
-using EasyParkPlus.Bench.Engine;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Seeding;
 using Npgsql;
@@ -125,7 +124,7 @@ internal static class GatewayBenchmark
         foreach (var (action, times) in stats.RoundTrips.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var list = times.ToList();
-            Console.WriteLine($"CALL round trip {action}: {list.Count} calls, p50 {EngineBenchmark.Percentile(list, 0.50):0.00} ms, p99 {EngineBenchmark.Percentile(list, 0.99):0.00} ms, max {list.Max():0.00} ms");
+            Console.WriteLine($"CALL round trip {action}: {list.Count} calls, p50 {Statistics.Percentile(list, 0.50):0.00} ms, p99 {Statistics.Percentile(list, 0.99):0.00} ms, max {list.Max():0.00} ms");
         }
         Console.WriteLine($"CALLs: {stats.Sent} sent, {stats.Answered} answered with a CALLRESULT, {stats.CallErrors.Values.Sum()} not " +
             $"({(stats.CallErrors.IsEmpty ? "none" : string.Join(", ", stats.CallErrors.Select(p => $"{p.Key}: {p.Value}")))}); " +
@@ -148,16 +147,16 @@ internal static class GatewayBenchmark
         foreach (var group in latencies.GroupBy(l => l.EventType).Prepend(latencies.GroupBy(_ => "all").Single()))
         {
             var list = group.Select(l => l.Ms).ToList();
-            Console.WriteLine($"  {group.Key,-8} {list.Count,6} events: p50 {EngineBenchmark.Percentile(list, 0.50):0.0} ms, p95 {EngineBenchmark.Percentile(list, 0.95):0.0} ms, " +
-                $"p99 {EngineBenchmark.Percentile(list, 0.99):0.0} ms, max {list.Max():0.0} ms");
+            Console.WriteLine($"  {group.Key,-8} {list.Count,6} events: p50 {Statistics.Percentile(list, 0.50):0.0} ms, p95 {Statistics.Percentile(list, 0.95):0.0} ms, " +
+                $"p99 {Statistics.Percentile(list, 0.99):0.0} ms, max {list.Max():0.0} ms");
         }
         if (warmUpLatencies.Count > 0)
         {
             var list = warmUpLatencies.Select(l => l.Ms).ToList();
             Console.WriteLine($"  (not counted above: {list.Count} warm-up events, one short transaction of each of {warmUp.Count} stations at once before the load, " +
-                $"the gateway's first: p50 {EngineBenchmark.Percentile(list, 0.50):0.0} ms, max {list.Max():0.0} ms)");
+                $"the gateway's first: p50 {Statistics.Percentile(list, 0.50):0.0} ms, max {list.Max():0.0} ms)");
         }
-        var p99 = EngineBenchmark.Percentile([.. latencies.Select(l => l.Ms)], 0.99);
+        var p99 = Statistics.Percentile([.. latencies.Select(l => l.Ms)], 0.99);
         var dropped = stats.Sent - stats.Answered + missing + duplicates;
         Console.WriteLine($"target p99 < 100 ms and no dropped message: {(p99 < 100 && dropped == 0 ? "met" : "NOT met")} (p99 {p99:0.0} ms, {dropped} dropped, duplicated or unanswered); " +
             $"load average at the end {LoadAverage()}");

@@ -3,7 +3,6 @@ extern alias Gateway;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using EasyParkPlus.Bench.Engine;
 using Microsoft.Extensions.Options;
 using OcppCall = Gateway::EasyParkPlus.OcppGateway.Ocpp.OcppCall;
 using OcppFraming = Gateway::EasyParkPlus.OcppGateway.Ocpp.OcppFraming;

@@ -20,7 +20,7 @@ internal static class TemporalServerBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var arguments = new Engine.Arguments(args);
+        var arguments = new Arguments(args);
         var command = "./easypark bench temporal " + string.Join(' ', args);
         var port = FreePort();
         using var server = StartServer(arguments.ConnectionString, port);

@@ -13,7 +13,7 @@ internal static class TemporalWorkerProcess
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var arguments = new Engine.Arguments(args);
+        var arguments = new Arguments(args);
         var address = arguments.Text("address", "127.0.0.1:7233");
         var name = arguments.Text("name", $"worker-{Environment.ProcessId}");
         await using var effects = arguments.Text("effects", "") is { Length: > 0 } connection ? NpgsqlDataSource.Create(connection) : null;

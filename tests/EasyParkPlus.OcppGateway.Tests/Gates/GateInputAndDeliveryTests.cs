@@ -163,7 +163,7 @@ public sealed class GateInputAndDeliveryTests(GatewayDatabaseFixture db) : IClas
         Assert.Equal([delivered], firstSink.GateEvents.Select(e => e.EventId));
 
         // A new process on the same database: no controller reconnects, yet the pending event goes out.
-        await using var second = await GatewayHost.StartAsync(db.ConnectionString, clock: new Engine.Testing.VirtualTimeProvider(GatewayHost.Start.AddMinutes(5)));
+        await using var second = await GatewayHost.StartAsync(db.ConnectionString, clock: new EasyParkPlus.TestSupport.VirtualTimeProvider(GatewayHost.Start.AddMinutes(5)));
         await second.Sink.WaitForGateEventsAsync(pending);
         await GateSocketTests.DeliveredAsync(db, [pending]);
         Assert.DoesNotContain(second.Sink.GateEvents, e => e.EventId == delivered);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EasyParkPlus.Bench.Engine;
+namespace EasyParkPlus.Bench;
 
 /// <summary>"--name value" pairs, with the connection string defaulting to EASYPARK_POSTGRES.</summary>
 internal sealed class Arguments(string[] args)

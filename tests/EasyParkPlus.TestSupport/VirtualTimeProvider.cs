@@ -1,4 +1,4 @@
-namespace EasyParkPlus.Engine.Testing;
+namespace EasyParkPlus.TestSupport;
 
 /// <summary>
 /// A clock that only moves when told to. Timers created on it (by <c>Task.Delay(…, timeProvider)</c>, timeouts,

@@ -1,124 +1,102 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using EasyParkPlus.Data.GatewayApi;
 using Microsoft.Extensions.Logging;
+using Refit;
 
 namespace EasyParkPlus.Activities.Gateway;
 
 /// <summary>
-/// <see cref="IGatewayClient"/> over the ocpp-gateway's internal command API (<c>/internal/v1</c>, JSON camelCase,
-/// header <c>X-EasyPark-Internal-Key</c>). Failures are only classified, never retried here: the activity retry policy
-/// of the workflow engine owns retries. 503/504/other 5xx, timeouts and unreachable gateway →
-/// <see cref="GatewayUnavailableException"/>; 4xx (400 invalid, 401 key, 404 unknown device, 409 rejected) →
-/// <see cref="GatewayRejectedException"/>.
+/// <see cref="IGatewayClient"/> over the ocpp-gateway's internal command API, sent by Refit (<see cref="IGatewayApi"/>).
+/// Failures are only classified, never retried here: the workflow's activity retry policy owns retries.
+/// 503/504/other 5xx, 408/429, timeouts and an unreachable gateway → <see cref="GatewayUnavailableException"/>;
+/// other 4xx (400 invalid, 401 key, 404 unknown device, 409 rejected) → <see cref="GatewayRejectedException"/>.
 /// </summary>
-public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient> logger) : IGatewayClient
+public sealed partial class GatewayClient(IGatewayApi api, ILogger<GatewayClient> logger) : IGatewayClient
 {
     public const string KeyHeader = "X-EasyPark-Internal-Key";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public async Task<StartTransactionResult> StartTransactionAsync(string stationId, int evseId, string idToken, int remoteStartId, CancellationToken cancellationToken)
     {
-        var reply = await SendAsync<StatusReply>(
-            $"internal/v1/stations/{Escape(stationId)}/start-transaction", new { evseId, idToken, remoteStartId }, cancellationToken);
+        var reply = await CallAsync("start-transaction", ct => api.StartTransactionAsync(Id(stationId), new StartTransactionRequest(evseId, idToken, remoteStartId), ct), cancellationToken);
         return new StartTransactionResult(IsAccepted(reply.Status), reply.TransactionId);
     }
 
-    public async Task<bool> StopTransactionAsync(string stationId, string transactionId, CancellationToken cancellationToken)
+    public async Task<bool> StopTransactionAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
+        IsAccepted((await CallAsync("stop-transaction", ct => api.StopTransactionAsync(Id(stationId), new StopTransactionRequest(transactionId), ct), cancellationToken)).Status);
+
+    public async Task<int> ReservePowerAsync(string facilityId, PowerRequest request, CancellationToken cancellationToken) =>
+        (await CallAsync("power/reserve", ct => api.ReservePowerAsync(Id(facilityId),
+            new ReservePowerRequest(request.SessionId, request.StationId, request.EvseId, request.RequestedW), ct), cancellationToken)).AllocatedW;
+
+    public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken) =>
+        CallAsync("power/release", async ct =>
+        {
+            await api.ReleasePowerAsync(Id(facilityId), new ReleasePowerRequest(sessionId), ct);
+            return true;
+        }, cancellationToken);
+
+    public async Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken) =>
+        EnsureAcknowledged(await CallAsync("gates/open", ct => api.OpenGateAsync(Id(gateId), new OpenGateRequest(sessionId, message), ct), cancellationToken), gateId);
+
+    public async Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken) =>
+        EnsureAcknowledged(await CallAsync("gates/message", ct => api.ShowGateMessageAsync(Id(gateId), new GateMessageRequest(text), ct), cancellationToken), gateId);
+
+    public async Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
+        (await CallAsync("chargers/transaction-events", ct => api.ReadTransactionEventsAsync(new TransactionEventsRequest(stationId, transactionId), ct), cancellationToken)).Events;
+
+    private async Task<T> CallAsync<T>(string command, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        var reply = await SendAsync<StatusReply>(
-            $"internal/v1/stations/{Escape(stationId)}/stop-transaction", new { transactionId }, cancellationToken);
-        return IsAccepted(reply.Status);
-    }
-
-    public async Task<int> ReservePowerAsync(string facilityId, PowerRequest request, CancellationToken cancellationToken)
-    {
-        var reply = await SendAsync<PowerReply>(
-            $"internal/v1/facilities/{Escape(facilityId)}/power/reserve",
-            new { request.SessionId, request.StationId, request.EvseId, request.RequestedW }, cancellationToken);
-        return reply.AllocatedW;
-    }
-
-    public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken)
-        => SendAsync<NoReply>($"internal/v1/facilities/{Escape(facilityId)}/power/release", new { sessionId }, cancellationToken);
-
-    public async Task OpenGateAsync(string gateId, string sessionId, string? message, CancellationToken cancellationToken)
-        => EnsureAcknowledged(await SendAsync<AckReply>($"internal/v1/gates/{Escape(gateId)}/open", new { sessionId, message }, cancellationToken), gateId);
-
-    public async Task ShowGateMessageAsync(string gateId, string text, CancellationToken cancellationToken)
-        => EnsureAcknowledged(await SendAsync<AckReply>($"internal/v1/gates/{Escape(gateId)}/message", new { text }, cancellationToken), gateId);
-
-    public async Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken)
-    {
-        var reply = await SendAsync<TransactionEventsResponse>(
-            "internal/v1/chargers/transaction-events", new TransactionEventsRequest(stationId, transactionId), cancellationToken);
-        return reply.Events;
-    }
-
-    private async Task<T> SendAsync<T>(string path, object body, CancellationToken cancellationToken)
-        where T : class
-    {
-        HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(path, body, Json, cancellationToken);
+            return await call(cancellationToken) ?? throw new GatewayUnavailableException($"The gateway sent an empty answer ({command}).");
+        }
+        catch (ApiException ex)
+        {
+            var status = (int)ex.StatusCode;
+            var detail = ProblemText(ex.Content) ?? ex.ReasonPhrase;
+            Failed(logger, command, status, detail ?? "no detail");
+            if (status >= 500 || ex.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
+            {
+                throw new GatewayUnavailableException($"Gateway {status} for {command}: {detail}", ex);
+            }
+            throw new GatewayRejectedException($"Gateway {status} for {command}: {detail}");
         }
         catch (HttpRequestException ex)
         {
-            Unreachable(logger, path, ex.Message);
-            throw new GatewayUnavailableException($"The gateway could not be reached ({path}): {ex.Message}", ex);
+            Unreachable(logger, command, ex.Message);
+            throw new GatewayUnavailableException($"The gateway could not be reached ({command}): {ex.Message}", ex);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             // HttpClient.Timeout elapsed (not the caller's cancellation).
-            Unreachable(logger, path, "timeout");
-            throw new GatewayUnavailableException($"The gateway did not answer in time ({path}).", ex);
-        }
-
-        using (response)
-        {
-            if (response.IsSuccessStatusCode)
-            {
-                if (typeof(T) == typeof(NoReply) || response.StatusCode == HttpStatusCode.NoContent)
-                {
-                    return (NoReply.Instance as T)!;
-                }
-                return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
-                    ?? throw new GatewayUnavailableException($"The gateway sent an empty answer ({path}).");
-            }
-
-            var detail = await ReadProblemAsync(response, cancellationToken);
-            var status = (int)response.StatusCode;
-            Failed(logger, path, status, detail);
-            if (status >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout || response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                throw new GatewayUnavailableException($"Gateway {status} for {path}: {detail}");
-            }
-            throw new GatewayRejectedException($"Gateway {status} for {path}: {detail}");
+            Unreachable(logger, command, "timeout");
+            throw new GatewayUnavailableException($"The gateway did not answer in time ({command}).", ex);
         }
     }
 
-    private static async Task<string> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    // The gateway's problem details: their detail (else title), so the failure says what the device or gateway refused.
+    private static string? ProblemText(string? content)
     {
+        if (string.IsNullOrEmpty(content))
+        {
+            return null;
+        }
         try
         {
-            var problem = await response.Content.ReadFromJsonAsync<Problem>(Json, cancellationToken);
-            return problem?.Detail ?? problem?.Title ?? response.ReasonPhrase ?? "no detail";
+            using var problem = JsonDocument.Parse(content);
+            return problem.RootElement.ValueKind != JsonValueKind.Object ? null
+                : problem.RootElement.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String ? detail.GetString()
+                : problem.RootElement.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String ? title.GetString()
+                : null;
         }
         catch (JsonException)
         {
-            return response.ReasonPhrase ?? "no detail";
+            return null;
         }
     }
 
-    private static void EnsureAcknowledged(AckReply reply, string gateId)
+    private static void EnsureAcknowledged(GateCommandResponse reply, string gateId)
     {
         if (!reply.Acknowledged)
         {
@@ -128,23 +106,11 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
 
     private static bool IsAccepted(string? status) => string.Equals(status, "Accepted", StringComparison.Ordinal);
 
-    private static string Escape(string id)
+    // Refit escapes path values; an empty one would change the route.
+    private static string Id(string id)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        return Uri.EscapeDataString(id);
-    }
-
-    private sealed record StatusReply(string? Status, string? TransactionId);
-
-    private sealed record PowerReply(int AllocatedW);
-
-    private sealed record AckReply(bool Acknowledged);
-
-    private sealed record Problem(string? Title, string? Detail);
-
-    private sealed class NoReply
-    {
-        public static readonly NoReply Instance = new();
+        return id;
     }
 
     [LoggerMessage(EventId = 4600, Level = LogLevel.Warning, Message = "Gateway call {Path} failed: {Reason}")]

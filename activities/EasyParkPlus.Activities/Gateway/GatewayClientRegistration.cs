@@ -1,8 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using EasyParkPlus.Data.GatewayApi;
+using Refit;
 
 namespace EasyParkPlus.Activities.Gateway;
 
@@ -13,7 +17,7 @@ public sealed class GatewayClientOptions
 
     // env EASYPARK_GATEWAY_URL (mapped by ServiceDefaults).
     [Required]
-    [Url]
+    [System.ComponentModel.DataAnnotations.Url]
     public string BaseUrl { get; set; } = "";
 
     // env EASYPARK_GATEWAY_INTERNAL_KEY (mapped by the builder overload of AddGatewayClient).
@@ -47,10 +51,11 @@ public static class GatewayClientRegistration
     public static IServiceCollection AddGatewayClient(this IServiceCollection services)
     {
         services.AddOptions<GatewayClientOptions>().BindConfiguration(GatewayClientOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpClient<IGatewayClient, GatewayClient>((provider, http) =>
+        services.AddRefitGeneratedClient<IGatewayApi>(GatewayApiJson.Default)
+            .ConfigureHttpClient((provider, http) =>
             {
                 var options = provider.GetRequiredService<IOptions<GatewayClientOptions>>().Value;
-                http.BaseAddress = new Uri(options.BaseUrl.TrimEnd('/') + "/");
+                http.BaseAddress = new Uri(options.BaseUrl.TrimEnd('/'));
                 http.Timeout = options.RequestTimeout;
                 http.DefaultRequestHeaders.Add(GatewayClient.KeyHeader, options.InternalApiKey);
             })
@@ -60,6 +65,22 @@ public static class GatewayClientRegistration
             })
             // Request logging must never print the internal key.
             .RedactLoggedHeaders([GatewayClient.KeyHeader]);
+        services.AddTransient<IGatewayClient, GatewayClient>();
         return services;
     }
 }
+
+/// <summary>The internal API's JSON, generated at build time for Refit's generated client: camelCase, nulls left out.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(StartTransactionRequest))]
+[JsonSerializable(typeof(StopTransactionRequest))]
+[JsonSerializable(typeof(StationCommandResponse))]
+[JsonSerializable(typeof(ReservePowerRequest))]
+[JsonSerializable(typeof(ReservePowerResponse))]
+[JsonSerializable(typeof(ReleasePowerRequest))]
+[JsonSerializable(typeof(OpenGateRequest))]
+[JsonSerializable(typeof(GateMessageRequest))]
+[JsonSerializable(typeof(GateCommandResponse))]
+[JsonSerializable(typeof(TransactionEventsRequest))]
+[JsonSerializable(typeof(TransactionEventsResponse))]
+internal sealed partial class GatewayApiJson : JsonSerializerContext;

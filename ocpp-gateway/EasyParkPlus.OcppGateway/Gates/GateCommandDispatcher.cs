@@ -1,3 +1,4 @@
+using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.OcppGateway.Devices;
 using System.Net;
 using Microsoft.Extensions.Options;

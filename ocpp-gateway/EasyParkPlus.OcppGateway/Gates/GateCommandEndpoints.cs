@@ -1,13 +1,8 @@
+using EasyParkPlus.Data.GatewayApi;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EasyParkPlus.OcppGateway.Gates;
-
-public sealed record OpenGateRequest(string? SessionId, string? Message);
-
-public sealed record GateMessageRequest(string? Text);
-
-public sealed record GateCommandResponse(bool Acknowledged);
 
 // POST /internal/v1/gates/{gateId}/open and /message, mapped onto the internal group (which checks
 // the internal API key). Errors are problem details: 400 invalid, 404 unknown gate, 409 the

@@ -1,16 +1,9 @@
+using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.OcppGateway.Devices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EasyParkPlus.OcppGateway.Ocpp;
-
-public sealed record StartTransactionBody(int? EvseId, string? IdToken, int? RemoteStartId);
-
-public sealed record StopTransactionBody(string? TransactionId);
-
-public sealed record ReservePowerBody(string? SessionId, string? StationId, int? EvseId, int? RequestedW);
-
-public sealed record ReleasePowerBody(string? SessionId);
 
 // The charger half of /internal/v1 (key-checked by the group): commands become CALLs to the station.
 // Station unknown → 404, not connected → 503 at once, no answer within Ocpp:CallTimeout → 504,
@@ -60,7 +53,7 @@ public static class OcppCommandEndpoints
     private static string Status(CallOutcome outcome) =>
         outcome.Payload.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String ? status.GetString()! : "Rejected";
 
-    private static async Task<IResult> StartAsync(string stationId, StartTransactionBody? body, OcppStore store, StationCaller caller, CancellationToken ct)
+    private static async Task<IResult> StartAsync(string stationId, StartTransactionRequest? body, OcppStore store, StationCaller caller, CancellationToken ct)
     {
         if (body is not { EvseId: > 0, IdToken.Length: > 0 and <= 36, RemoteStartId: { } remoteStartId })
         {
@@ -81,10 +74,10 @@ public static class OcppCommandEndpoints
             return failed;
         }
         var transactionId = outcome.Payload.TryGetProperty("transactionId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
-        return TypedResults.Json(new { status = Status(outcome), transactionId }, OcppFraming.Json);
+        return TypedResults.Json(new StationCommandResponse(Status(outcome), transactionId), OcppFraming.Json);
     }
 
-    private static async Task<IResult> StopAsync(string stationId, StopTransactionBody? body, OcppStore store, StationCaller caller, CancellationToken ct)
+    private static async Task<IResult> StopAsync(string stationId, StopTransactionRequest? body, OcppStore store, StationCaller caller, CancellationToken ct)
     {
         if (body is not { TransactionId.Length: > 0 and <= 36 })
         {
@@ -95,7 +88,7 @@ public static class OcppCommandEndpoints
             return unknown;
         }
         var outcome = await caller.CallAsync(stationId, "RequestStopTransaction", new { transactionId = body.TransactionId }, ct);
-        return Failure(outcome, stationId, "RequestStopTransaction") ?? TypedResults.Json(new { status = Status(outcome) }, OcppFraming.Json);
+        return Failure(outcome, stationId, "RequestStopTransaction") ?? TypedResults.Json(new StationCommandResponse(Status(outcome)), OcppFraming.Json);
     }
 
     private static async Task<IResult> GenericAsync(string stationId, string action, JsonElement body, OcppStore store, StationCaller caller, CancellationToken ct)
@@ -117,7 +110,7 @@ public static class OcppCommandEndpoints
         return Failure(outcome, stationId, action) ?? TypedResults.Json(outcome.Payload);
     }
 
-    private static async Task<IResult> ReserveAsync(string facilityId, ReservePowerBody? body, OcppStore store, StationCaller caller,
+    private static async Task<IResult> ReserveAsync(string facilityId, ReservePowerRequest? body, OcppStore store, StationCaller caller,
         IDeviceOwnership ownership, PowerBudget budget, CancellationToken ct)
     {
         if (body is not { SessionId.Length: > 0 and <= 100, StationId.Length: > 0, EvseId: > 0, RequestedW: > 0 })
@@ -137,10 +130,10 @@ public static class OcppCommandEndpoints
         var outcome = await budget.ReserveAsync(facilityId, new PowerReservation(body.SessionId, body.StationId, body.EvseId.Value, body.RequestedW.Value), ct);
         return outcome.Failure is { } failure
             ? Failure(failure, body.StationId, "SetChargingProfile")!
-            : TypedResults.Ok(new { allocatedW = outcome.AllocatedW });
+            : TypedResults.Ok(new ReservePowerResponse(outcome.AllocatedW));
     }
 
-    private static async Task<IResult> ReleaseAsync(string facilityId, ReleasePowerBody? body, PowerBudget budget, CancellationToken ct)
+    private static async Task<IResult> ReleaseAsync(string facilityId, ReleasePowerRequest? body, PowerBudget budget, CancellationToken ct)
     {
         if (body is not { SessionId.Length: > 0 and <= 100 })
         {

@@ -56,7 +56,8 @@ public sealed class ParkingSystem : IAsyncDisposable
     // runWorker: false when other processes (the worker process) run the workflows; this host then only reads, waits
     // for results and calls activities directly. Its activities are registered all the same, on a task queue no
     // workflow uses, so they are composed exactly as the worker composes them.
-    public static async Task<ParkingSystem> StartAsync(WholeSystemServer server, string prefix, SeedOptions? seed = null, bool runWorker = true)
+    public static async Task<ParkingSystem> StartAsync(WholeSystemServer server, string prefix, SeedOptions? seed = null, bool runWorker = true,
+        RecordingGatewayClient? gates = null)
     {
         var database = await TestPostgres.CreateDatabaseAsync(prefix);
         // Hundreds of workflows at once each hold a connection for a moment.
@@ -66,7 +67,7 @@ public sealed class ParkingSystem : IAsyncDisposable
         var stripe = await StripeStandIn.StartAsync();
         var temporal = server.Temporal;
         var taskQueue = $"{prefix}-{Guid.NewGuid():N}";
-        var gates = new RecordingGatewayClient();
+        gates ??= new RecordingGatewayClient();
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -130,18 +131,21 @@ public sealed class RecordingGatewayClient : IGatewayClient
         return Task.CompletedTask;
     }
 
+    /// <summary>Where charger commands go; none by default (parking tests send none).</summary>
+    public IGatewayClient? Chargers { get; init; }
+
     public Task<StartTransactionResult> StartTransactionAsync(string stationId, int evseId, string idToken, int remoteStartId, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Parking tests send no charger commands.");
+        (Chargers ?? throw new NotSupportedException("Parking tests send no charger commands.")).StartTransactionAsync(stationId, evseId, idToken, remoteStartId, cancellationToken);
 
     public Task<bool> StopTransactionAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Parking tests send no charger commands.");
+        (Chargers ?? throw new NotSupportedException("Parking tests send no charger commands.")).StopTransactionAsync(stationId, transactionId, cancellationToken);
 
     public Task<int> ReservePowerAsync(string facilityId, PowerRequest request, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Parking tests send no charger commands.");
+        (Chargers ?? throw new NotSupportedException("Parking tests send no charger commands.")).ReservePowerAsync(facilityId, request, cancellationToken);
 
     public Task ReleasePowerAsync(string facilityId, string sessionId, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Parking tests send no charger commands.");
+        (Chargers ?? throw new NotSupportedException("Parking tests send no charger commands.")).ReleasePowerAsync(facilityId, sessionId, cancellationToken);
 
     public Task<IReadOnlyList<TransactionEventReading>> ReadTransactionEventsAsync(string stationId, string transactionId, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Parking tests read no charger transactions.");
+        (Chargers ?? throw new NotSupportedException("Parking tests read no charger transactions.")).ReadTransactionEventsAsync(stationId, transactionId, cancellationToken);
 }

@@ -16,7 +16,8 @@ public sealed class WholeSystemServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestPostgres.CreateDatabaseAsync("temporal_e2e");
-        Temporal = await TemporalDevServer.StartAsync(_database);
+        // With its Web UI, which the browser journey (WebUiJourneyTests) opens.
+        Temporal = await TemporalDevServer.StartAsync(_database, webUi: true);
     }
 
     public async Task DisposeAsync()

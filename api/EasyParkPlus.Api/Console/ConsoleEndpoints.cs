@@ -6,7 +6,6 @@ using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Parking;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
-using EasyParkPlus.Api.Endpoints;
 using EasyParkPlus.ServiceDefaults.Temporal;
 using EasyParkPlus.Workflows;
 using Temporalio.Client;
@@ -44,7 +43,7 @@ public sealed record DashboardResponse(
 
 /// <summary>
 /// The operator console: its static pages under /console and the dashboard figures under /api/v1/console (Operator).
-/// Workflow search, detail and actions use the api's /api/v1/workflows endpoints, which already audit every action.
+/// A workflow's own page is the Temporal Web UI's (Console:TemporalUiUrl): the console links the sessions and charges it shows there.
 /// </summary>
 public static class ConsoleEndpoints
 {
@@ -66,8 +65,6 @@ public static class ConsoleEndpoints
             .WithSummary("Where the console links workflows to: the Temporal Web UI's base URL and namespace (Operator).");
         group.MapGet("/sessions", SessionsAsync)
             .WithSummary("Parking sessions in progress, oldest first: plate, space, time parked and the amount so far or due (Operator).");
-        group.MapGet("/workflow-types", (WorkflowCatalog catalog) => TypedResults.Ok(catalog.Names.ToArray()))
-            .WithSummary("The workflow types this api knows, for the console's search (Operator).");
 
         // The pages themselves are public (they hold no data); every figure they show comes from an Operator endpoint.
         app.MapGet("/console/{**path}", (string? path, IWebHostEnvironment env, HttpContext http) => ServeFile(path, env, http)).ExcludeFromDescription();

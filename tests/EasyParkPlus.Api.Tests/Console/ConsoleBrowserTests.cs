@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
 using EasyParkPlus.Domain;
 using EasyParkPlus.Workflows;
-using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
+using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Xunit.Abstractions;
 
@@ -14,11 +12,13 @@ namespace EasyParkPlus.Api.Tests.Console;
 /// <summary>
 /// The operator console in Debian's headless Chromium, driven by playwright-core (console-journey.mjs), against the real api
 /// on a loopback port and PostgreSQL, with a real ParkingSession workflow that has left and waits for payment at the pay station.
+/// The console's own workflow pages retired (issue 13): the session links to its page in the Temporal Web UI, whose journey
+/// (signal, terminate, history) is WebUiJourneyTests in EasyParkPlus.Workflows.Tests.
 /// </summary>
 public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHelper output) : IClassFixture<ApiWithParkingFixture>
 {
     [Fact]
-    public async Task Operator_LogsIn_FindsRunningParkingSessionOnDashboard_SignalsPaymentAtBooth_SeesItComplete()
+    public async Task Operator_LogsIn_FindsRunningParkingSessionOnDashboard_LinkedToItsTemporalUiPage_OrByIdWithoutOne()
     {
         var plate = "CON" + Random.Shared.Next(1000, 9999);
         var sessionId = Guid.NewGuid();
@@ -35,7 +35,7 @@ public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHe
         var scriptDir = ScriptDirectory();
         var artifacts = Path.Combine(Environment.GetEnvironmentVariable("EASYPARK_TEST_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(RepoRoot(scriptDir), "artifacts", "test"), "console");
         Directory.CreateDirectory(artifacts);
-        foreach (var old in new[] { "dashboard.png", "workflow-detail.png" })
+        foreach (var old in new[] { "dashboard.png", "dashboard-without-temporal-ui.png", "workflow-detail.png" })
         {
             File.Delete(Path.Combine(artifacts, old));
         }
@@ -47,9 +47,6 @@ public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHe
             ["CONSOLE_PASSWORD"] = ApiFixture.DevelopmentPassword,
             ["CONSOLE_PLATE"] = plate,
             ["CONSOLE_WORKFLOW_ID"] = id,
-            ["CONSOLE_SIGNAL"] = "PaymentReceivedAtBooth",
-            ["CONSOLE_WAIT_STATE"] = ParkingStates.AwaitingPayment,
-            ["CONSOLE_SIGNAL_INPUT"] = $$"""{ "amountCents": {amountDueCents}, "reference": "BOS-BOOTH-1", "paidAt": "{{exitAt.AddMinutes(1):O}}" }""",
             ["CONSOLE_ARTIFACTS"] = artifacts,
             ["CONSOLE_TEMPORAL_LINK"] = $"{ApiFixture.TemporalUiUrl}namespaces/default/workflows/{id}",
             ["EASYPARK_CHROMIUM"] = Chromium(),
@@ -58,17 +55,10 @@ public sealed class ConsoleBrowserTests(ApiWithParkingFixture api, ITestOutputHe
 
         Assert.True(exitCode == 0, $"the browser journey failed:\n{log}");
         Assert.Contains("console journey: ok", log, StringComparison.Ordinal);
-        // What the browser saw is what happened: Temporal has the result of the signal the page sent, and the audit has the operator.
-        var result = await session.GetResultAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(ParkingOutcome.Completed, result.Outcome);
-        Assert.Equal(PaymentChannel.PayStation, result.Channel);
-        Assert.True(result.TotalCents > 0, "two hours of parking cost something");
-        Assert.Equal(result.TotalCents, result.PaidCents);
-        using var ops = await api.OperatorClientAsync();
-        var audit = await ops.GetFromJsonAsync<JsonElement>($"api/v1/workflows/{id}/audit");
-        var entry = Assert.Single(audit.EnumerateArray());
-        Assert.Equal("driver paid cash at the booth", entry.GetProperty("detail").GetProperty("reason").GetString());
-        foreach (var shot in new[] { "dashboard.png", "workflow-detail.png" })
+        // The console only read: the session still waits at the pay station.
+        (await session.DescribeAsync()).Status.Should().Be(WorkflowExecutionStatus.Running);
+        await session.TerminateAsync("the console journey is over");
+        foreach (var shot in new[] { "dashboard.png", "dashboard-without-temporal-ui.png" })
         {
             var bytes = await File.ReadAllBytesAsync(Path.Combine(artifacts, shot));
             Assert.True(bytes.Length > 10_000, $"{shot} is only {bytes.Length} bytes");

@@ -55,6 +55,19 @@ public sealed class ConsoleEndpointTests(ApiWithTestWorkflowsFixture api) : ICla
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 
+    // The console's workflow search retired with its workflow pages (the Temporal Web UI has them); /api/v1/workflows stays.
+    [Fact]
+    public async Task WorkflowTypes_AfterTheConsoleWorkflowPagesRetired_Returns404()
+    {
+        using var operatorClient = await api.OperatorClientAsync();
+
+        using var retired = await operatorClient.GetAsync("api/v1/console/workflow-types");
+        using var kept = await operatorClient.GetAsync("api/v1/workflows?pageSize=1");
+
+        retired.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        kept.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task Dashboard_AsOperator_ShowsOccupancyChargerPowerRunningSessionsAndRevenueFromTheDatabaseAndEngine()
     {

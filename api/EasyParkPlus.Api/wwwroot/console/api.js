@@ -36,7 +36,3 @@ export async function api(path, { method = 'GET', body, idempotencyKey } = {}) {
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
-
-export function newKey() {
-  return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(16).slice(2)}`;
-}

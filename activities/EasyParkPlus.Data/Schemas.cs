@@ -1,6 +1,7 @@
 namespace EasyParkPlus.Data;
 
-// One PostgreSQL schema per bounded context. The workflow engine's "engine" schema is not ours.
+// One PostgreSQL schema per bounded context that the EF model maps; the gateway's (gateway, gates), the api's (api) and
+// our Temporal server's (temporal) are written with plain SQL and are not in it.
 public static class Schemas
 {
     public const string Parking = "parking";

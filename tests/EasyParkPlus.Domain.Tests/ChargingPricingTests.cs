@@ -10,11 +10,11 @@ public class ChargingPricingTests
     {
         var price = ChargingPricing.Price(20_000, TimeSpan.FromMinutes(12), ChargingTariff.Default);
 
-        Assert.Equal(Money.FromCents(1250), price.Total);
-        Assert.Collection(price.Lines,
-            line => Assert.Equal((PriceLineCodes.ChargingSessionFee, 1m, Money.FromCents(200)), (line.Code, line.Quantity, line.Amount)),
-            line => Assert.Equal((PriceLineCodes.ChargingEnergy, 20m, PriceUnits.KilowattHour, Money.FromCents(700)), (line.Code, line.Quantity, line.Unit, line.Amount)),
-            line => Assert.Equal((PriceLineCodes.ChargingIdle, 7m, Money.FromCents(350)), (line.Code, line.Quantity, line.Amount)));
+        price.Total.Should().Be(Money.FromCents(1250));
+        price.Lines.Should().SatisfyRespectively(
+            line => (line.Code, line.Quantity, line.Amount).Should().Be((PriceLineCodes.ChargingSessionFee, 1m, Money.FromCents(200))),
+            line => (line.Code, line.Quantity, line.Unit, line.Amount).Should().Be((PriceLineCodes.ChargingEnergy, 20m, PriceUnits.KilowattHour, Money.FromCents(700))),
+            line => (line.Code, line.Quantity, line.Amount).Should().Be((PriceLineCodes.ChargingIdle, 7m, Money.FromCents(350))));
     }
 
     [Theory]
@@ -26,7 +26,7 @@ public class ChargingPricingTests
     [InlineData(12_345, 432)] // 432.075 ¢
     [InlineData(20_000, 700)]
     public void EnergyCharge_RoundsHalfUpToTheCent(long wattHours, long expectedCents) =>
-        Assert.Equal(Money.FromCents(expectedCents), ChargingPricing.EnergyCharge(wattHours, ChargingTariff.Default.EnergyPerKwh));
+        ChargingPricing.EnergyCharge(wattHours, ChargingTariff.Default.EnergyPerKwh).Should().Be(Money.FromCents(expectedCents));
 
     [Fact]
     public void EnergyCharge_IsRoundedOncePerSessionNotPerReading()
@@ -34,9 +34,9 @@ public class ChargingPricingTests
         // Three readings of 100 Wh would be 4 ¢ each if rounded one by one (12 ¢); the session is 10.5 → 11 ¢.
         var price = ChargingPricing.Price(300, TimeSpan.Zero, ChargingTariff.Default);
 
-        var energy = Assert.Single(price.Lines, line => line.Code == PriceLineCodes.ChargingEnergy);
-        Assert.Equal(Money.FromCents(11), energy.Amount);
-        Assert.Equal(0.3m, energy.Quantity);
+        var energy = price.Lines.Should().ContainSingle(line => line.Code == PriceLineCodes.ChargingEnergy).Which;
+        energy.Amount.Should().Be(Money.FromCents(11));
+        energy.Quantity.Should().Be(0.3m);
     }
 
     [Fact]
@@ -44,8 +44,8 @@ public class ChargingPricingTests
     {
         var price = ChargingPricing.Price(10_000, TimeSpan.FromMinutes(5), ChargingTariff.Default);
 
-        Assert.DoesNotContain(price.Lines, line => line.Code == PriceLineCodes.ChargingIdle);
-        Assert.Equal(Money.FromCents(550), price.Total);
+        price.Lines.Should().NotContain(line => line.Code == PriceLineCodes.ChargingIdle);
+        price.Total.Should().Be(Money.FromCents(550));
     }
 
     [Fact]
@@ -53,8 +53,8 @@ public class ChargingPricingTests
     {
         var price = ChargingPricing.Price(10_000, TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1), ChargingTariff.Default);
 
-        var idle = Assert.Single(price.Lines, line => line.Code == PriceLineCodes.ChargingIdle);
-        Assert.Equal((1m, Money.FromCents(50)), (idle.Quantity, idle.Amount));
+        var idle = price.Lines.Should().ContainSingle(line => line.Code == PriceLineCodes.ChargingIdle).Which;
+        (idle.Quantity, idle.Amount).Should().Be((1m, Money.FromCents(50)));
     }
 
     [Fact]
@@ -62,13 +62,13 @@ public class ChargingPricingTests
     {
         var price = ChargingPricing.Price(0, TimeSpan.FromMinutes(8), ChargingTariff.Default);
 
-        Assert.Equal(PriceLineCodes.ChargingIdle, Assert.Single(price.Lines).Code);
-        Assert.Equal(Money.FromCents(150), price.Total);
+        price.Lines.Should().ContainSingle().Which.Code.Should().Be(PriceLineCodes.ChargingIdle);
+        price.Total.Should().Be(Money.FromCents(150));
     }
 
     [Fact]
     public void Price_NothingDeliveredAndNoIdle_IsFree() =>
-        Assert.Equal(Money.Zero, ChargingPricing.Price(0, TimeSpan.Zero, ChargingTariff.Default).Total);
+        ChargingPricing.Price(0, TimeSpan.Zero, ChargingTariff.Default).Total.Should().Be(Money.Zero);
 
     [Fact]
     public void Price_CustomTariff_AppliesItsRatesAndGrace()
@@ -83,12 +83,12 @@ public class ChargingPricingTests
 
         var price = ChargingPricing.Price(10_000, TimeSpan.FromMinutes(4), tariff);
 
-        Assert.Equal(Money.FromCents(100 + 400 + 100), price.Total);
+        price.Total.Should().Be(Money.FromCents(100 + 400 + 100));
     }
 
     [Fact]
     public void Price_NegativeEnergy_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => ChargingPricing.Price(-1, TimeSpan.Zero, ChargingTariff.Default));
+        FluentActions.Invoking(() => ChargingPricing.Price(-1, TimeSpan.Zero, ChargingTariff.Default)).Should().ThrowExactly<ArgumentOutOfRangeException>();
 
     [Theory]
     [InlineData(0, 0)]
@@ -98,5 +98,5 @@ public class ChargingPricingTests
     [InlineData(361, 2)]
     [InlineData(720, 7)]
     public void BillableIdleMinutes_CountsStartedMinutesBeyondTheGrace(int idleSeconds, long expected) =>
-        Assert.Equal(expected, ChargingPricing.BillableIdleMinutes(TimeSpan.FromSeconds(idleSeconds), TimeSpan.FromMinutes(5)));
+        ChargingPricing.BillableIdleMinutes(TimeSpan.FromSeconds(idleSeconds), TimeSpan.FromMinutes(5)).Should().Be(expected);
 }

@@ -15,8 +15,8 @@ public class IdleClockTests
 
         var idle = IdleClock.Measure(changes, T0.AddMinutes(72));
 
-        Assert.Equal(TimeSpan.FromMinutes(12), idle.Total);
-        Assert.Equal(new IdlePeriod(T0.AddMinutes(60), T0.AddMinutes(72)), Assert.Single(idle.Periods));
+        idle.Total.Should().Be(TimeSpan.FromMinutes(12));
+        idle.Periods.Should().ContainSingle().Which.Should().Be(new IdlePeriod(T0.AddMinutes(60), T0.AddMinutes(72)));
     }
 
     [Fact]
@@ -24,7 +24,7 @@ public class IdleClockTests
     {
         var changes = new[] { At(0, ChargingState.EVConnected), At(10, ChargingState.Charging), At(30, ChargingState.Idle) };
 
-        Assert.Equal(TimeSpan.Zero, IdleClock.Measure(changes, T0.AddMinutes(30)).Total);
+        IdleClock.Measure(changes, T0.AddMinutes(30)).Total.Should().Be(TimeSpan.Zero);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public class IdleClockTests
     {
         var changes = new[] { At(0, ChargingState.EVConnected), At(1, ChargingState.Charging), At(41, ChargingState.EVConnected) };
 
-        Assert.Equal(TimeSpan.FromMinutes(9), IdleClock.Measure(changes, T0.AddMinutes(50)).Total);
+        IdleClock.Measure(changes, T0.AddMinutes(50)).Total.Should().Be(TimeSpan.FromMinutes(9));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public class IdleClockTests
     {
         var changes = new[] { At(0, ChargingState.Charging), At(10, ChargingState.SuspendedEVSE), At(50, ChargingState.Charging), At(55, ChargingState.SuspendedEVSE) };
 
-        Assert.Equal(TimeSpan.Zero, IdleClock.Measure(changes, T0.AddMinutes(90)).Total);
+        IdleClock.Measure(changes, T0.AddMinutes(90)).Total.Should().Be(TimeSpan.Zero);
     }
 
     [Fact]
@@ -54,11 +54,11 @@ public class IdleClockTests
 
         var idle = IdleClock.Measure(changes, T0.AddMinutes(60));
 
-        Assert.Equal(2, idle.Periods.Count);
-        Assert.Equal(TimeSpan.FromMinutes(8), idle.Total);
-        Assert.False(idle.IsIdleAtEnd);
+        idle.Periods.Count.Should().Be(2);
+        idle.Total.Should().Be(TimeSpan.FromMinutes(8));
+        idle.IsIdleAtEnd.Should().BeFalse();
         // One grace per session on the summed idle time: 8 − 5 = 3 billed minutes, not 0 + 0.
-        Assert.Equal(3, ChargingPricing.BillableIdleMinutes(idle.Total, ChargingTariff.Default.IdleGrace));
+        ChargingPricing.BillableIdleMinutes(idle.Total, ChargingTariff.Default.IdleGrace).Should().Be(3);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public class IdleClockTests
 
         var idle = IdleClock.Measure(changes, T0.AddMinutes(40));
 
-        Assert.Equal(new IdlePeriod(T0.AddMinutes(20), T0.AddMinutes(40)), Assert.Single(idle.Periods));
+        idle.Periods.Should().ContainSingle().Which.Should().Be(new IdlePeriod(T0.AddMinutes(20), T0.AddMinutes(40)));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public class IdleClockTests
     {
         var changes = new[] { At(0, ChargingState.Charging), At(20, ChargingState.SuspendedEV), At(27, ChargingState.Idle) };
 
-        Assert.Equal(TimeSpan.FromMinutes(7), IdleClock.Measure(changes, T0.AddMinutes(90)).Total);
+        IdleClock.Measure(changes, T0.AddMinutes(90)).Total.Should().Be(TimeSpan.FromMinutes(7));
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public class IdleClockTests
     {
         var changes = new[] { At(60, ChargingState.SuspendedEV), At(0, ChargingState.Charging), At(70, ChargingState.Charging), At(65, ChargingState.EVConnected) };
 
-        Assert.Equal(TimeSpan.FromMinutes(10), IdleClock.Measure(changes, T0.AddMinutes(80)).Total);
+        IdleClock.Measure(changes, T0.AddMinutes(80)).Total.Should().Be(TimeSpan.FromMinutes(10));
     }
 
     [Fact]
@@ -94,8 +94,8 @@ public class IdleClockTests
 
         var idle = IdleClock.Measure(changes, T0.AddMinutes(33));
 
-        Assert.True(idle.IsIdleAtEnd);
-        Assert.Equal(TimeSpan.FromMinutes(3), idle.Total);
+        idle.IsIdleAtEnd.Should().BeTrue();
+        idle.Total.Should().Be(TimeSpan.FromMinutes(3));
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public class IdleClockTests
     {
         var idle = IdleClock.Measure([], T0);
 
-        Assert.Empty(idle.Periods);
-        Assert.False(idle.IsIdleAtEnd);
+        idle.Periods.Should().BeEmpty();
+        idle.IsIdleAtEnd.Should().BeFalse();
     }
 }

@@ -7,7 +7,7 @@ public class LicensePlateTests
     [InlineData("abc-123", "ABC123")]
     [InlineData(" 7 XYZ 89 ", "7XYZ89")]
     [InlineData("ma.1234", "MA1234")]
-    public void Normalize_VariousSpellings_GiveOneForm(string raw, string expected) => Assert.Equal(expected, LicensePlate.Normalize(raw));
+    public void Normalize_VariousSpellings_GiveOneForm(string raw, string expected) => LicensePlate.Normalize(raw).Should().Be(expected);
 
     [Theory]
     [InlineData("")]
@@ -17,7 +17,7 @@ public class LicensePlateTests
     [InlineData("ÄBC123")]
     public void TryNormalize_NotAPlate_IsRejected(string raw)
     {
-        Assert.False(LicensePlate.TryNormalize(raw, out _));
-        Assert.Throws<ArgumentException>(() => LicensePlate.Normalize(raw));
+        LicensePlate.TryNormalize(raw, out _).Should().BeFalse();
+        FluentActions.Invoking(() => LicensePlate.Normalize(raw)).Should().ThrowExactly<ArgumentException>();
     }
 }

@@ -11,20 +11,20 @@ public class MoneyTests
     [InlineData(0, "$0.00")]
     [InlineData(-300, "-$3.00")]
     [InlineData(123456, "$1,234.56")]
-    public void ToString_FormatsDollarsAndCents(long cents, string expected) => Assert.Equal(expected, Money.FromCents(cents).ToString());
+    public void ToString_FormatsDollarsAndCents(long cents, string expected) => Money.FromCents(cents).ToString().Should().Be(expected);
 
     [Fact]
     public void Arithmetic_WorksInWholeCents()
     {
-        Assert.Equal(Money.FromCents(1250), Money.FromDollars(2) + Money.FromCents(700) + (Money.FromCents(50) * 7));
-        Assert.Equal(Money.FromCents(-50), Money.FromCents(50) - Money.FromCents(100));
-        Assert.True(Money.FromDollars(3) < Money.FromDollars(5));
-        Assert.Equal(Money.FromDollars(3), Money.Min(Money.FromDollars(3), Money.FromDollars(5)));
+        (Money.FromDollars(2) + Money.FromCents(700) + (Money.FromCents(50) * 7)).Should().Be(Money.FromCents(1250));
+        (Money.FromCents(50) - Money.FromCents(100)).Should().Be(Money.FromCents(-50));
+        (Money.FromDollars(3) < Money.FromDollars(5)).Should().BeTrue();
+        Money.Min(Money.FromDollars(3), Money.FromDollars(5)).Should().Be(Money.FromDollars(3));
     }
 
     [Fact]
     public void Arithmetic_Overflow_ThrowsInsteadOfWrapping() =>
-        Assert.Throws<OverflowException>(() => Money.FromCents(long.MaxValue) + Money.FromCents(1));
+        FluentActions.Invoking(() => Money.FromCents(long.MaxValue) + Money.FromCents(1)).Should().ThrowExactly<OverflowException>();
 
     [Theory]
     [InlineData(5, 10, 1)]
@@ -33,7 +33,7 @@ public class MoneyTests
     [InlineData(-5, 10, -1)]
     [InlineData(-4, 10, 0)]
     public void RoundHalfUp_RoundsTiesAwayFromZero(long numerator, long denominator, long expected) =>
-        Assert.Equal(Money.FromCents(expected), Money.RoundHalfUp(numerator, denominator));
+        Money.RoundHalfUp(numerator, denominator).Should().Be(Money.FromCents(expected));
 
     [Fact]
     public void Json_BreakdownRoundTrips_AsWorkflowHistoryStoresIt()
@@ -42,7 +42,7 @@ public class MoneyTests
 
         var copy = JsonSerializer.Deserialize<PriceBreakdown>(JsonSerializer.Serialize(price));
 
-        Assert.Equal(price, copy);
-        Assert.Equal(Money.FromDollars(60), copy!.Total);
+        copy.Should().Be(price);
+        copy!.Total.Should().Be(Money.FromDollars(60));
     }
 }

@@ -13,10 +13,10 @@ public class ParkingPricingTests
     {
         var price = ParkingPricing.Price(SpaceType.Regular, Hours(3) + TimeSpan.FromMinutes(10), ParkingTariff.Default);
 
-        Assert.Equal(Money.FromDollars(14), price.Total);
-        Assert.Collection(price.Lines,
-            line => Assert.Equal((PriceLineCodes.ParkingFirstHours, 3m, Money.FromDollars(3), Money.FromDollars(9)), (line.Code, line.Quantity, line.UnitPrice, line.Amount)),
-            line => Assert.Equal((PriceLineCodes.ParkingHours, 1m, Money.FromDollars(5), Money.FromDollars(5)), (line.Code, line.Quantity, line.UnitPrice, line.Amount)));
+        price.Total.Should().Be(Money.FromDollars(14));
+        price.Lines.Should().SatisfyRespectively(
+            line => (line.Code, line.Quantity, line.UnitPrice, line.Amount).Should().Be((PriceLineCodes.ParkingFirstHours, 3m, Money.FromDollars(3), Money.FromDollars(9))),
+            line => (line.Code, line.Quantity, line.UnitPrice, line.Amount).Should().Be((PriceLineCodes.ParkingHours, 1m, Money.FromDollars(5), Money.FromDollars(5))));
     }
 
     [Fact]
@@ -24,24 +24,24 @@ public class ParkingPricingTests
     {
         var price = ParkingPricing.Price(SpaceType.Regular, Hours(30), ParkingTariff.Default);
 
-        Assert.Equal(Money.FromDollars(60), price.Total);
-        Assert.Collection(price.Lines,
-            line => Assert.Equal((PriceLineCodes.ParkingDailyMaximum, 1m, Money.FromDollars(30)), (line.Code, line.Quantity, line.Amount)),
-            line => Assert.Equal((PriceLineCodes.ParkingHours, 6m, Money.FromDollars(30)), (line.Code, line.Quantity, line.Amount)));
+        price.Total.Should().Be(Money.FromDollars(60));
+        price.Lines.Should().SatisfyRespectively(
+            line => (line.Code, line.Quantity, line.Amount).Should().Be((PriceLineCodes.ParkingDailyMaximum, 1m, Money.FromDollars(30))),
+            line => (line.Code, line.Quantity, line.Amount).Should().Be((PriceLineCodes.ParkingHours, 6m, Money.FromDollars(30))));
     }
 
     [Fact]
-    public void Price_ZeroStay_IsFree() => Assert.Equal(Money.Zero, PriceOf(SpaceType.Regular, TimeSpan.Zero));
+    public void Price_ZeroStay_IsFree() => PriceOf(SpaceType.Regular, TimeSpan.Zero).Should().Be(Money.Zero);
 
     [Fact]
     public void Price_ExactlyTenMinutes_IsFreeWithAGraceLine()
     {
         var price = ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromMinutes(10), ParkingTariff.Default);
 
-        Assert.Equal(Money.Zero, price.Total);
-        var line = Assert.Single(price.Lines);
-        Assert.Equal(PriceLineCodes.ParkingGrace, line.Code);
-        Assert.Contains("10-minute", line.Description, StringComparison.Ordinal);
+        price.Total.Should().Be(Money.Zero);
+        var line = price.Lines.Should().ContainSingle().Which;
+        line.Code.Should().Be(PriceLineCodes.ParkingGrace);
+        line.Description.Should().Contain("10-minute");
     }
 
     [Theory]
@@ -49,82 +49,82 @@ public class ParkingPricingTests
     [InlineData(SpaceType.Accessible, 300)]
     [InlineData(SpaceType.Ev, 400)]
     public void Price_TenMinutesOneSecond_IsBilledFromEntryAsOneHour(SpaceType type, long cents) =>
-        Assert.Equal(Money.FromCents(cents), PriceOf(type, TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1)));
+        PriceOf(type, TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1)).Should().Be(Money.FromCents(cents));
 
     [Fact]
-    public void Price_ExactlyThreeHoursRegular_Is9Dollars() => Assert.Equal(Money.FromDollars(9), PriceOf(SpaceType.Regular, Hours(3)));
+    public void Price_ExactlyThreeHoursRegular_Is9Dollars() => PriceOf(SpaceType.Regular, Hours(3)).Should().Be(Money.FromDollars(9));
 
     [Fact]
     public void Price_ThreeHoursOneSecondRegular_Is14Dollars() =>
-        Assert.Equal(Money.FromDollars(14), PriceOf(SpaceType.Regular, Hours(3) + TimeSpan.FromSeconds(1)));
+        PriceOf(SpaceType.Regular, Hours(3) + TimeSpan.FromSeconds(1)).Should().Be(Money.FromDollars(14));
 
     [Fact]
-    public void Price_SevenHoursRegular_Is29DollarsUnderTheCap() => Assert.Equal(Money.FromDollars(29), PriceOf(SpaceType.Regular, Hours(7)));
+    public void Price_SevenHoursRegular_Is29DollarsUnderTheCap() => PriceOf(SpaceType.Regular, Hours(7)).Should().Be(Money.FromDollars(29));
 
     [Fact]
-    public void Price_EightHoursRegular_IsCappedAt30Dollars() => Assert.Equal(Money.FromDollars(30), PriceOf(SpaceType.Regular, Hours(8)));
+    public void Price_EightHoursRegular_IsCappedAt30Dollars() => PriceOf(SpaceType.Regular, Hours(8)).Should().Be(Money.FromDollars(30));
 
     [Fact]
     public void Price_TwentyFourHoursRegular_IsCappedAt30Dollars()
     {
         var price = ParkingPricing.Price(SpaceType.Regular, Hours(24), ParkingTariff.Default);
 
-        Assert.Equal(Money.FromDollars(30), price.Total);
-        Assert.Equal(PriceLineCodes.ParkingDailyMaximum, Assert.Single(price.Lines).Code);
+        price.Total.Should().Be(Money.FromDollars(30));
+        price.Lines.Should().ContainSingle().Which.Code.Should().Be(PriceLineCodes.ParkingDailyMaximum);
     }
 
     [Fact]
     public void Price_TwentyFourHoursOneMinuteRegular_Is35DollarsAtTheLaterRate() =>
-        Assert.Equal(Money.FromDollars(35), PriceOf(SpaceType.Regular, Hours(24) + TimeSpan.FromMinutes(1)));
+        PriceOf(SpaceType.Regular, Hours(24) + TimeSpan.FromMinutes(1)).Should().Be(Money.FromDollars(35));
 
     [Fact]
     public void Price_FortyEightHoursRegular_Is60Dollars()
     {
         var price = ParkingPricing.Price(SpaceType.Regular, Hours(48), ParkingTariff.Default);
 
-        Assert.Equal(Money.FromDollars(60), price.Total);
-        var line = Assert.Single(price.Lines);
-        Assert.Equal((PriceLineCodes.ParkingDailyMaximum, 2m, Money.FromDollars(30)), (line.Code, line.Quantity, line.UnitPrice));
+        price.Total.Should().Be(Money.FromDollars(60));
+        var line = price.Lines.Should().ContainSingle().Which;
+        (line.Code, line.Quantity, line.UnitPrice).Should().Be((PriceLineCodes.ParkingDailyMaximum, 2m, Money.FromDollars(30)));
     }
 
     [Fact]
     public void Price_FortyEightHoursOneSecondRegular_Is65Dollars() =>
-        Assert.Equal(Money.FromDollars(65), PriceOf(SpaceType.Regular, Hours(48) + TimeSpan.FromSeconds(1)));
+        PriceOf(SpaceType.Regular, Hours(48) + TimeSpan.FromSeconds(1)).Should().Be(Money.FromDollars(65));
 
     [Fact]
     public void Price_ThirtyDaysRegular_IsThirtyDailyMaximumsOnOneLine()
     {
         var price = ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromDays(30), ParkingTariff.Default);
 
-        Assert.Equal(Money.FromDollars(900), price.Total);
-        Assert.Equal(30m, Assert.Single(price.Lines).Quantity);
+        price.Total.Should().Be(Money.FromDollars(900));
+        price.Lines.Should().ContainSingle().Which.Quantity.Should().Be(30m);
     }
 
     [Fact]
-    public void Price_OneHourEv_Is4Dollars() => Assert.Equal(Money.FromDollars(4), PriceOf(SpaceType.Ev, Hours(1)));
+    public void Price_OneHourEv_Is4Dollars() => PriceOf(SpaceType.Ev, Hours(1)).Should().Be(Money.FromDollars(4));
 
     [Fact]
-    public void Price_EightHoursEv_Is32DollarsUnderTheCap() => Assert.Equal(Money.FromDollars(32), PriceOf(SpaceType.Ev, Hours(8)));
+    public void Price_EightHoursEv_Is32DollarsUnderTheCap() => PriceOf(SpaceType.Ev, Hours(8)).Should().Be(Money.FromDollars(32));
 
     [Fact]
-    public void Price_NineHoursEv_IsCappedAt35Dollars() => Assert.Equal(Money.FromDollars(35), PriceOf(SpaceType.Ev, Hours(9)));
+    public void Price_NineHoursEv_IsCappedAt35Dollars() => PriceOf(SpaceType.Ev, Hours(9)).Should().Be(Money.FromDollars(35));
 
     [Fact]
-    public void Price_TwentyFourHoursEv_IsCappedAt35Dollars() => Assert.Equal(Money.FromDollars(35), PriceOf(SpaceType.Ev, Hours(24)));
+    public void Price_TwentyFourHoursEv_IsCappedAt35Dollars() => PriceOf(SpaceType.Ev, Hours(24)).Should().Be(Money.FromDollars(35));
 
     [Fact]
-    public void Price_TwentyFiveHoursEv_Is39Dollars() => Assert.Equal(Money.FromDollars(39), PriceOf(SpaceType.Ev, Hours(25)));
+    public void Price_TwentyFiveHoursEv_Is39Dollars() => PriceOf(SpaceType.Ev, Hours(25)).Should().Be(Money.FromDollars(39));
 
     [Fact]
-    public void Price_FortyEightHoursEv_Is70Dollars() => Assert.Equal(Money.FromDollars(70), PriceOf(SpaceType.Ev, Hours(48)));
+    public void Price_FortyEightHoursEv_Is70Dollars() => PriceOf(SpaceType.Ev, Hours(48)).Should().Be(Money.FromDollars(70));
 
     [Fact]
     public void Price_ThreeHoursTenMinutesEv_Is16DollarsWithNoIntroductoryRate()
     {
         var price = ParkingPricing.Price(SpaceType.Ev, Hours(3) + TimeSpan.FromMinutes(10), ParkingTariff.Default);
 
-        Assert.Equal(Money.FromDollars(16), price.Total);
-        Assert.Equal((PriceLineCodes.ParkingHours, 4m), (Assert.Single(price.Lines).Code, price.Lines[0].Quantity));
+        price.Total.Should().Be(Money.FromDollars(16));
+        (price.Lines.Should().ContainSingle().Which.Code, price.Lines[0].Quantity).Should().Be((PriceLineCodes.ParkingHours, 4m));
     }
 
     [Theory]
@@ -135,7 +135,7 @@ public class ParkingPricingTests
     [InlineData(30)]
     [InlineData(100)]
     public void Price_Accessible_UsesTheRegularRate(double hours) =>
-        Assert.Equal(PriceOf(SpaceType.Regular, Hours(hours)), PriceOf(SpaceType.Accessible, Hours(hours)));
+        PriceOf(SpaceType.Accessible, Hours(hours)).Should().Be(PriceOf(SpaceType.Regular, Hours(hours)));
 
     [Fact]
     public void Price_EntryAndExitTimes_BillTheDurationBetweenThem()
@@ -144,7 +144,7 @@ public class ParkingPricingTests
 
         var price = ParkingPricing.Price(SpaceType.Regular, entry, entry.AddHours(3).AddMinutes(10), ParkingTariff.Default);
 
-        Assert.Equal(Money.FromDollars(14), price.Total);
+        price.Total.Should().Be(Money.FromDollars(14));
     }
 
     [Fact]
@@ -156,9 +156,9 @@ public class ParkingPricingTests
             Grace = TimeSpan.FromMinutes(15),
         };
 
-        Assert.Equal(Money.Zero, ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromMinutes(15), tariff).Total);
-        Assert.Equal(Money.FromDollars(14), ParkingPricing.Price(SpaceType.Regular, Hours(3), tariff).Total);
-        Assert.Equal(Money.FromDollars(20), ParkingPricing.Price(SpaceType.Regular, Hours(4), tariff).Total);
+        ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromMinutes(15), tariff).Total.Should().Be(Money.Zero);
+        ParkingPricing.Price(SpaceType.Regular, Hours(3), tariff).Total.Should().Be(Money.FromDollars(14));
+        ParkingPricing.Price(SpaceType.Regular, Hours(4), tariff).Total.Should().Be(Money.FromDollars(20));
     }
 
     [Fact]
@@ -166,19 +166,19 @@ public class ParkingPricingTests
     {
         var tariff = ParkingTariff.Default with { Grace = TimeSpan.Zero };
 
-        Assert.Equal(Money.FromDollars(3), ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromSeconds(1), tariff).Total);
+        ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromSeconds(1), tariff).Total.Should().Be(Money.FromDollars(3));
     }
 
     [Fact]
     public void Price_NegativeStay_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromSeconds(-1), ParkingTariff.Default));
+        FluentActions.Invoking(() => ParkingPricing.Price(SpaceType.Regular, TimeSpan.FromSeconds(-1), ParkingTariff.Default)).Should().ThrowExactly<ArgumentOutOfRangeException>();
 
     [Fact]
     public void Price_NegativeRate_Throws()
     {
         var tariff = ParkingTariff.Default with { Ev = ParkingRate.Flat(Money.FromCents(-1), Money.FromDollars(35)) };
 
-        Assert.Throws<ArgumentException>(() => ParkingPricing.Price(SpaceType.Ev, Hours(1), tariff));
+        FluentActions.Invoking(() => ParkingPricing.Price(SpaceType.Ev, Hours(1), tariff)).Should().ThrowExactly<ArgumentException>();
     }
 
     [Theory]
@@ -189,5 +189,5 @@ public class ParkingPricingTests
     [InlineData(86400, 24)]
     [InlineData(86401, 25)]
     public void StartedHours_CountsEveryStartedHour(int seconds, long expected) =>
-        Assert.Equal(expected, ParkingPricing.StartedHours(TimeSpan.FromSeconds(seconds)));
+        ParkingPricing.StartedHours(TimeSpan.FromSeconds(seconds)).Should().Be(expected);
 }

@@ -12,44 +12,44 @@ public class ReservationPricingTests
 
     [Fact]
     public void Prepayment_ThreeHoursTenMinutesRegularSlot_Is14Dollars() =>
-        Assert.Equal(Money.FromDollars(14), ReservationPricing.Prepayment(SpaceType.Regular, SlotStart, SlotStart.AddMinutes(190), ParkingTariff.Default).Total);
+        ReservationPricing.Prepayment(SpaceType.Regular, SlotStart, SlotStart.AddMinutes(190), ParkingTariff.Default).Total.Should().Be(Money.FromDollars(14));
 
     [Fact]
     public void Prepayment_TwoHourEvSlot_Is8Dollars() =>
-        Assert.Equal(Money.FromDollars(8), ReservationPricing.Prepayment(SpaceType.Ev, SlotStart, SlotStart.AddHours(2), ParkingTariff.Default).Total);
+        ReservationPricing.Prepayment(SpaceType.Ev, SlotStart, SlotStart.AddHours(2), ParkingTariff.Default).Total.Should().Be(Money.FromDollars(8));
 
     [Fact]
     public void Prepayment_SlotEndingBeforeItStarts_Throws() =>
-        Assert.Throws<ArgumentException>(() => ReservationPricing.Prepayment(SpaceType.Regular, SlotStart, SlotStart, ParkingTariff.Default));
+        FluentActions.Invoking(() => ReservationPricing.Prepayment(SpaceType.Regular, SlotStart, SlotStart, ParkingTariff.Default)).Should().ThrowExactly<ArgumentException>();
 
     [Fact]
     public void ArrivalDeadline_IsFifteenMinutesAfterSlotStart() =>
-        Assert.Equal(SlotStart.AddMinutes(15), ReservationPricing.ArrivalDeadline(SlotStart, ReservationPolicy.Default));
+        ReservationPricing.ArrivalDeadline(SlotStart, ReservationPolicy.Default).Should().Be(SlotStart.AddMinutes(15));
 
     [Fact]
     public void Refund_CancelledTwoHoursBefore_RefundsEverything() =>
-        Assert.Equal(new ReservationRefund(100, Money.FromCents(1400)), RefundAt(TimeSpan.FromHours(2)));
+        RefundAt(TimeSpan.FromHours(2)).Should().Be(new ReservationRefund(100, Money.FromCents(1400)));
 
     [Fact]
     public void Refund_CancelledOneHourAndOneSecondBefore_RefundsEverything() =>
-        Assert.Equal(100, RefundAt(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1)).Percent);
+        RefundAt(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1)).Percent.Should().Be(100);
 
     [Fact]
     public void Refund_CancelledExactlyOneHourBefore_RefundsHalf() =>
-        Assert.Equal(new ReservationRefund(50, Money.FromCents(700)), RefundAt(TimeSpan.FromHours(1)));
+        RefundAt(TimeSpan.FromHours(1)).Should().Be(new ReservationRefund(50, Money.FromCents(700)));
 
     [Fact]
-    public void Refund_CancelledOneSecondBeforeStart_RefundsHalf() => Assert.Equal(50, RefundAt(TimeSpan.FromSeconds(1)).Percent);
+    public void Refund_CancelledOneSecondBeforeStart_RefundsHalf() => RefundAt(TimeSpan.FromSeconds(1)).Percent.Should().Be(50);
 
     [Fact]
-    public void Refund_CancelledAtStart_RefundsNothing() => Assert.Equal(new ReservationRefund(0, Money.Zero), RefundAt(TimeSpan.Zero));
+    public void Refund_CancelledAtStart_RefundsNothing() => RefundAt(TimeSpan.Zero).Should().Be(new ReservationRefund(0, Money.Zero));
 
     [Fact]
-    public void Refund_CancelledAfterStart_RefundsNothing() => Assert.Equal(Money.Zero, RefundAt(TimeSpan.FromMinutes(-5)).Amount);
+    public void Refund_CancelledAfterStart_RefundsNothing() => RefundAt(TimeSpan.FromMinutes(-5)).Amount.Should().Be(Money.Zero);
 
     [Fact]
     public void Refund_HalfOfAnOddAmount_RoundsHalfUpToTheCent() =>
-        Assert.Equal(Money.FromCents(701), RefundAt(TimeSpan.FromMinutes(30), prepaidCents: 1401).Amount);
+        RefundAt(TimeSpan.FromMinutes(30), prepaidCents: 1401).Amount.Should().Be(Money.FromCents(701));
 
     [Fact]
     public void Refund_CustomPolicy_UsesItsTiers()
@@ -59,9 +59,9 @@ public class ReservationPricingTests
             RefundTiers = [new(TimeSpan.FromHours(24), 100), new(TimeSpan.FromHours(2), 25)],
         };
 
-        Assert.Equal(100, ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-25), policy).Percent);
-        Assert.Equal(Money.FromCents(250), ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-3), policy).Amount);
-        Assert.Equal(0, ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-1), policy).Percent);
+        ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-25), policy).Percent.Should().Be(100);
+        ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-3), policy).Amount.Should().Be(Money.FromCents(250));
+        ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-1), policy).Percent.Should().Be(0);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public class ReservationPricingTests
     {
         var policy = ReservationPolicy.Default with { RefundTiers = [new(TimeSpan.Zero, 120)] };
 
-        Assert.Throws<ArgumentException>(() => ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-1), policy));
+        FluentActions.Invoking(() => ReservationPricing.Refund(Money.FromDollars(10), SlotStart, SlotStart.AddHours(-1), policy)).Should().ThrowExactly<ArgumentException>();
     }
 
     [Fact]
@@ -79,9 +79,9 @@ public class ReservationPricingTests
 
         var due = ReservationPricing.SettleArrival(actual, Money.FromDollars(9));
 
-        Assert.Equal(Money.FromDollars(5), due.Total);
+        due.Total.Should().Be(Money.FromDollars(5));
         var credit = due.Lines[^1];
-        Assert.Equal((PriceLineCodes.ReservationCredit, Money.FromDollars(-9)), (credit.Code, credit.Amount));
+        (credit.Code, credit.Amount).Should().Be((PriceLineCodes.ReservationCredit, Money.FromDollars(-9)));
     }
 
     [Fact]
@@ -91,8 +91,8 @@ public class ReservationPricingTests
 
         var due = ReservationPricing.SettleArrival(actual, Money.FromDollars(9));
 
-        Assert.Equal(Money.Zero, due.Total);
-        Assert.Equal(Money.FromDollars(-3), due.Lines[^1].Amount);
+        due.Total.Should().Be(Money.Zero);
+        due.Lines[^1].Amount.Should().Be(Money.FromDollars(-3));
     }
 
     [Fact]
@@ -100,6 +100,6 @@ public class ReservationPricingTests
     {
         var actual = ParkingPricing.Price(SpaceType.Ev, TimeSpan.FromHours(2), ParkingTariff.Default);
 
-        Assert.Equal(actual, ReservationPricing.SettleArrival(actual, Money.Zero));
+        ReservationPricing.SettleArrival(actual, Money.Zero).Should().Be(actual);
     }
 }

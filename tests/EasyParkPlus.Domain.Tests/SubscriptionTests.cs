@@ -10,10 +10,10 @@ public class SubscriptionTests
     {
         var plans = SubscriptionPlans.Defaults(Money.FromDollars(420)).ToDictionary(plan => plan.Code);
 
-        Assert.Equal((Money.FromDollars(250), FacilityCodes.Boston), (plans[SubscriptionPlans.BostonMonthly].MonthlyPrice, plans[SubscriptionPlans.BostonMonthly].FacilityCode));
-        Assert.Equal((Money.FromDollars(200), FacilityCodes.Philadelphia), (plans[SubscriptionPlans.PhiladelphiaMonthly].MonthlyPrice, plans[SubscriptionPlans.PhiladelphiaMonthly].FacilityCode));
-        Assert.Equal(Money.FromDollars(420), plans[SubscriptionPlans.AllFacilitiesMonthly].MonthlyPrice);
-        Assert.True(plans[SubscriptionPlans.AllFacilitiesMonthly].CoversAllFacilities);
+        (plans[SubscriptionPlans.BostonMonthly].MonthlyPrice, plans[SubscriptionPlans.BostonMonthly].FacilityCode).Should().Be((Money.FromDollars(250), FacilityCodes.Boston));
+        (plans[SubscriptionPlans.PhiladelphiaMonthly].MonthlyPrice, plans[SubscriptionPlans.PhiladelphiaMonthly].FacilityCode).Should().Be((Money.FromDollars(200), FacilityCodes.Philadelphia));
+        plans[SubscriptionPlans.AllFacilitiesMonthly].MonthlyPrice.Should().Be(Money.FromDollars(420));
+        plans[SubscriptionPlans.AllFacilitiesMonthly].CoversAllFacilities.Should().BeTrue();
     }
 
     [Fact]
@@ -21,9 +21,9 @@ public class SubscriptionTests
     {
         var plans = SubscriptionPlans.Defaults(SubscriptionPlans.DefaultAllFacilitiesPrice).ToDictionary(plan => plan.Code);
 
-        Assert.True(plans[SubscriptionPlans.BostonMonthly].Covers(FacilityCodes.Boston));
-        Assert.False(plans[SubscriptionPlans.BostonMonthly].Covers(FacilityCodes.Philadelphia));
-        Assert.True(plans[SubscriptionPlans.AllFacilitiesMonthly].Covers(FacilityCodes.Philadelphia));
+        plans[SubscriptionPlans.BostonMonthly].Covers(FacilityCodes.Boston).Should().BeTrue();
+        plans[SubscriptionPlans.BostonMonthly].Covers(FacilityCodes.Philadelphia).Should().BeFalse();
+        plans[SubscriptionPlans.AllFacilitiesMonthly].Covers(FacilityCodes.Philadelphia).Should().BeTrue();
     }
 
     [Fact]
@@ -34,9 +34,9 @@ public class SubscriptionTests
 
         var price = SubscriptionPlans.Renewal(plan, period);
 
-        var line = Assert.Single(price.Lines);
-        Assert.Equal((PriceLineCodes.Subscription, Money.FromDollars(250)), (line.Code, price.Total));
-        Assert.Contains("2026-12-01 to 2027-01-01", line.Description, StringComparison.Ordinal);
+        var line = price.Lines.Should().ContainSingle().Which;
+        (line.Code, price.Total).Should().Be((PriceLineCodes.Subscription, Money.FromDollars(250)));
+        line.Description.Should().Contain("2026-12-01 to 2027-01-01");
     }
 
     [Fact]
@@ -44,9 +44,9 @@ public class SubscriptionTests
     {
         var anchor = new DateTimeOffset(2026, 1, 31, 8, 0, 0, TimeSpan.Zero);
 
-        Assert.Equal(new DateTimeOffset(2026, 2, 28, 8, 0, 0, TimeSpan.Zero), BillingPeriod.Monthly(anchor, 1).Start);
-        Assert.Equal(new DateTimeOffset(2026, 3, 31, 8, 0, 0, TimeSpan.Zero), BillingPeriod.Monthly(anchor, 2).Start);
-        Assert.Equal(BillingPeriod.Monthly(anchor, 2).Start, BillingPeriod.Monthly(anchor, 1).End);
+        BillingPeriod.Monthly(anchor, 1).Start.Should().Be(new DateTimeOffset(2026, 2, 28, 8, 0, 0, TimeSpan.Zero));
+        BillingPeriod.Monthly(anchor, 2).Start.Should().Be(new DateTimeOffset(2026, 3, 31, 8, 0, 0, TimeSpan.Zero));
+        BillingPeriod.Monthly(anchor, 1).End.Should().Be(BillingPeriod.Monthly(anchor, 2).Start);
     }
 
     [Fact]
@@ -56,18 +56,17 @@ public class SubscriptionTests
 
         var attempts = DunningSchedule.Default.Attempts(due);
 
-        Assert.Equal([due, due.AddDays(1), due.AddDays(3), due.AddDays(5)], attempts.Select(attempt => attempt.At));
-        Assert.Equal([SubscriptionStatus.PastDue, SubscriptionStatus.PastDue, SubscriptionStatus.PastDue, SubscriptionStatus.Suspended],
-            attempts.Select(attempt => attempt.StatusOnFailure));
-        Assert.False(attempts[0].IsRetry);
-        Assert.True(attempts[3].IsRetry);
+        attempts.Select(attempt => attempt.At).Should().Equal([due, due.AddDays(1), due.AddDays(3), due.AddDays(5)]);
+        attempts.Select(attempt => attempt.StatusOnFailure).Should().Equal([SubscriptionStatus.PastDue, SubscriptionStatus.PastDue, SubscriptionStatus.PastDue, SubscriptionStatus.Suspended]);
+        attempts[0].IsRetry.Should().BeFalse();
+        attempts[3].IsRetry.Should().BeTrue();
     }
 
     [Fact]
     public void Attempts_NoRetries_SuspendsAfterTheFirstFailure()
     {
-        var attempt = Assert.Single(new DunningSchedule([]).Attempts(DateTimeOffset.UnixEpoch));
+        var attempt = (new DunningSchedule([]).Attempts(DateTimeOffset.UnixEpoch)).Should().ContainSingle().Which;
 
-        Assert.Equal(SubscriptionStatus.Suspended, attempt.StatusOnFailure);
+        attempt.StatusOnFailure.Should().Be(SubscriptionStatus.Suspended);
     }
 }

@@ -122,7 +122,7 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         const string workflowId = "charging-capture-twice";
         var hold = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest(workflowId, customer, 5000, "EV charging")));
         var again = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest(workflowId, customer, 5000, "EV charging")));
-        Assert.Equal(hold, again);
+        again.Should().Be(hold);
         var invoice = await InScopeAsync<BillingActivities, IssuedInvoice>(b => b.IssueInvoiceAsync(new InvoiceRequest(workflowId, BillableKind.Charging, "session", customer, "BOS",
             [new BillingLine("CHARGING_SESSION_FEE", "fee", 1, "each", 200, 200), new BillingLine("CHARGING_ENERGY", "energy", 20, "kWh", 35, 700),
              new BillingLine("CHARGING_IDLE", "idle", 7, "min", 50, 350)], DateTimeOffset.UtcNow)));
@@ -132,21 +132,21 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         var afterFirst = await SnapshotAsync();
         var second = await InScopeAsync<ChargingActivities, HoldCaptured>(a => a.CaptureHoldAsync(capture));
 
-        Assert.Equal((1250L, 1250L), (first.CapturedCents, second.CapturedCents));
-        Assert.Equal(afterFirst, await SnapshotAsync());
-        var intent = Assert.Single(await _stripe.GetPaymentIntentsAsync());
-        Assert.Equal(("succeeded", 1250L, "manual", 5000L), (intent.Status, intent.AmountReceived, intent.CaptureMethod, intent.Amount));
-        Assert.Contains("paid:", afterFirst, StringComparison.Ordinal);
+        (first.CapturedCents, second.CapturedCents).Should().Be((1250L, 1250L));
+        (await SnapshotAsync()).Should().Be(afterFirst);
+        var intent = (await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle().Which;
+        (intent.Status, intent.AmountReceived, intent.CaptureMethod, intent.Amount).Should().Be(("succeeded", 1250L, "manual", 5000L));
+        afterFirst.Should().Contain("paid:");
 
         // A crash after Stripe captured but before the row was written: the retry sends the same key and Stripe replays.
         await ExecuteAsync("UPDATE billing.payments SET status = 'requires_capture', amount_captured_cents = 0 WHERE id = $1", hold.PaymentId);
         var replay = await InScopeAsync<ChargingActivities, HoldCaptured>(a => a.CaptureHoldAsync(capture));
-        Assert.Equal(1250L, replay.CapturedCents);
+        replay.CapturedCents.Should().Be(1250L);
         var captures = _stripe.Requests.Where(r => r.Path.EndsWith("/capture", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, captures.Count);
-        Assert.All(captures, r => Assert.Equal($"{workflowId}/capture", r.IdempotencyKey));
-        Assert.True(captures[1].Replayed);
-        Assert.Equal(1250L, Assert.Single(await _stripe.GetPaymentIntentsAsync()).AmountReceived);
+        captures.Count.Should().Be(2);
+        captures.Should().AllSatisfy(r => r.IdempotencyKey.Should().Be($"{workflowId}/capture"));
+        captures[1].Replayed.Should().BeTrue();
+        ((await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle().Which.AmountReceived).Should().Be(1250L);
     }
 
     [Fact]
@@ -162,9 +162,9 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         var afterFirst = await SnapshotAsync();
         var second = await InScopeAsync<BillingActivities, PaymentRecorded>(b => b.ChargeSavedCardAsync(charge));
 
-        Assert.Equal(first, second);
-        Assert.Equal(afterFirst, await SnapshotAsync());
-        Assert.Equal(250L, Assert.Single(await _stripe.GetPaymentIntentsAsync()).AmountReceived);
+        second.Should().Be(first);
+        (await SnapshotAsync()).Should().Be(afterFirst);
+        ((await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle().Which.AmountReceived).Should().Be(250L);
     }
 
     [Fact]
@@ -202,34 +202,34 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         var afterFirst = await SnapshotAsync();
         await InScopeAsync<ChargingActivities>(a => a.CancelHoldAsync(release));
 
-        Assert.Equal(afterFirst, await SnapshotAsync());
-        var intent = Assert.Single(await _stripe.GetPaymentIntentsAsync());
-        Assert.Equal(("canceled", 0L), (intent.Status, intent.AmountReceived));
-        Assert.Single(_stripe.Requests, r => r.Path.EndsWith("/cancel", StringComparison.Ordinal));
+        (await SnapshotAsync()).Should().Be(afterFirst);
+        var intent = (await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle().Which;
+        (intent.Status, intent.AmountReceived).Should().Be(("canceled", 0L));
+        _stripe.Requests.Should().ContainSingle(r => r.Path.EndsWith("/cancel", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task AuthoriseHoldAsync_DeclinedCard_FailsNonRetryably_ServerErrorStaysRetryable()
     {
         var declining = await RegisterDriverAsync("pm_card_chargeCustomerFail");
-        var declined = await Assert.ThrowsAsync<ApplicationFailureException>(() =>
-            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-declined", declining, 5000, "EV charging"))));
-        Assert.Equal((BillingErrors.CardDeclined, true), (declined.ErrorType, declined.NonRetryable));
+        var declined = (await FluentActions.Awaiting(() =>
+            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-declined", declining, 5000, "EV charging")))).Should().ThrowExactlyAsync<ApplicationFailureException>()).Which;
+        (declined.ErrorType, declined.NonRetryable).Should().Be((BillingErrors.CardDeclined, true));
 
         var customer = await RegisterDriverAsync();
         _stripe.FailNext("/v1/payment_intents", 500);
-        var outage = await Assert.ThrowsAsync<ApplicationFailureException>(() =>
-            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging"))));
+        var outage = (await FluentActions.Awaiting(() =>
+            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging")))).Should().ThrowExactlyAsync<ApplicationFailureException>()).Which;
         (outage.ErrorType, outage.NonRetryable).Should().Be((StripeFailure.UnavailableErrorType, false));
         _stripe.FailNext("/v1/payment_intents", 429);
-        var limited = await Assert.ThrowsAsync<ApplicationFailureException>(() =>
-            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging"))));
+        var limited = (await FluentActions.Awaiting(() =>
+            InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging")))).Should().ThrowExactlyAsync<ApplicationFailureException>()).Which;
         (limited.ErrorType, limited.NonRetryable).Should().Be((StripeFailure.UnavailableErrorType, false));
 
         // The engine's retry with the same key then succeeds, with one hold at Stripe.
         var hold = await InScopeAsync<ChargingActivities, HoldAuthorised>(a => a.AuthoriseHoldAsync(new HoldRequest("charging-outage", customer, 5000, "EV charging")));
-        Assert.Equal(5000L, hold.AmountCents);
-        Assert.Single(await _stripe.GetPaymentIntentsAsync(), i => i.Customer is not null && i.Status == "requires_capture");
+        hold.AmountCents.Should().Be(5000L);
+        (await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle(i => i.Customer != null && i.Status == "requires_capture");
     }
 
     [Fact]
@@ -261,15 +261,15 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(closed));
         await InScopeAsync<ChargingActivities>(a => a.RecordSessionAsync(record with { WorkflowId = "charging-nowhere", EvseId = 9 }));
 
-        Assert.Equal($"active|TX-REC-1|{customerId}|1250000||0|0|", active);
-        Assert.Equal($"completed|TX-REC-1|{customerId}|1250000|1270000|20000|1250|EVDisconnected", await RowAsync(record.WorkflowId));
-        Assert.Equal("", await RowAsync("charging-nowhere"));
+        active.Should().Be($"active|TX-REC-1|{customerId}|1250000||0|0|");
+        (await RowAsync(record.WorkflowId)).Should().Be($"completed|TX-REC-1|{customerId}|1250000|1270000|20000|1250|EVDisconnected");
+        (await RowAsync("charging-nowhere")).Should().Be("");
         // The readings and state changes sit next to the session once each, although it was recorded three times.
-        Assert.Equal("0:1250000,1:1270000,2:1270000|0:charging,1:ev_connected,2:idle", await ScalarTextAsync("""
+        (await ScalarTextAsync("""
             SELECT (SELECT string_agg(r.seq_no || ':' || r.energy_wh, ',' ORDER BY r.seq_no) FROM charging.energy_readings r WHERE r.charging_session_id = s.id)
                 || '|' || (SELECT string_agg(e.seq_no || ':' || e.state, ',' ORDER BY e.seq_no) FROM charging.charging_state_events e WHERE e.charging_session_id = s.id)
             FROM charging.charging_sessions s WHERE s.workflow_id = $1
-            """, record.WorkflowId));
+            """, record.WorkflowId)).Should().Be("0:1250000,1:1270000,2:1270000|0:charging,1:ev_connected,2:idle");
         _gateway.Commands.Should().Equal(Enumerable.Repeat($"events:{record.StationId}/TX-REC-1", 3), "each recording of the known EVSE asks the gateway once");
     }
 
@@ -319,7 +319,7 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
         await InScopeAsync<ChargingActivities>(a => a.RaiseOperatorAlertAsync(alert));
         await InScopeAsync<ChargingActivities>(a => a.RaiseOperatorAlertAsync(alert));
 
-        Assert.Equal("1", (await SnapshotAsync()).Split('|')[2]);
+        ((await SnapshotAsync()).Split('|')[2]).Should().Be("1");
     }
 
     [Fact]
@@ -327,16 +327,16 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
     {
         var session = Guid.NewGuid();
         var allocated = await InScopeAsync<ChargingActivities, int>(a => a.ReservePowerAsync(new PowerReservation("BOS", session, "BOS-CH-01", 1, 150_000)));
-        Assert.Equal(150_000, allocated);
+        allocated.Should().Be(150_000);
         await InScopeAsync<ChargingActivities>(a => a.ReleasePowerAsync(new PowerRelease("BOS", session)));
-        Assert.Equal([$"reserve:{session}", $"release:{session}"], _gateway.Commands);
+        _gateway.Commands.Should().Equal([$"reserve:{session}", $"release:{session}"]);
 
         _gateway.RejectStarts = true;
         var start = await InScopeAsync<ChargingActivities, RemoteStartOutcome>(a => a.StartTransactionAsync(new RemoteStart("BOS-CH-01", 1, "TOKEN", 7)));
-        Assert.False(start.Accepted);
+        start.Accepted.Should().BeFalse();
         _gateway.Offline = true;
-        await Assert.ThrowsAsync<GatewayUnavailableException>(() =>
-            InScopeAsync<ChargingActivities, RemoteStartOutcome>(a => a.StartTransactionAsync(new RemoteStart("BOS-CH-01", 1, "TOKEN", 7))));
+        await FluentActions.Awaiting(() =>
+            InScopeAsync<ChargingActivities, RemoteStartOutcome>(a => a.StartTransactionAsync(new RemoteStart("BOS-CH-01", 1, "TOKEN", 7)))).Should().ThrowExactlyAsync<GatewayUnavailableException>();
     }
 
     [Fact]
@@ -344,9 +344,9 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
     {
         var boston = await InScopeAsync<SubscriptionActivities, PlanQuote>(a => a.GetPlanAsync(SubscriptionPlans.BostonMonthly));
         var philly = await InScopeAsync<SubscriptionActivities, PlanQuote>(a => a.GetPlanAsync(SubscriptionPlans.PhiladelphiaMonthly));
-        Assert.Equal((25_000L, "BOS", 20_000L, "PHL"), (boston.MonthlyPriceCents, boston.FacilityCode, philly.MonthlyPriceCents, philly.FacilityCode));
-        var unknown = await Assert.ThrowsAsync<ApplicationFailureException>(() => InScopeAsync<SubscriptionActivities, PlanQuote>(a => a.GetPlanAsync("NOPE")));
-        Assert.True(unknown.NonRetryable);
+        (boston.MonthlyPriceCents, boston.FacilityCode, philly.MonthlyPriceCents, philly.FacilityCode).Should().Be((25_000L, "BOS", 20_000L, "PHL"));
+        var unknown = (await FluentActions.Awaiting(() => InScopeAsync<SubscriptionActivities, PlanQuote>(a => a.GetPlanAsync("NOPE"))).Should().ThrowExactlyAsync<ApplicationFailureException>()).Which;
+        unknown.NonRetryable.Should().BeTrue();
 
         var customer = await RegisterDriverAsync();
         var id = Guid.NewGuid();
@@ -355,12 +355,12 @@ public sealed class ChargingActivitiesTests : IAsyncLifetime
             start, start, start.AddMonths(1), null, null, start);
         await InScopeAsync<SubscriptionActivities>(a => a.UpdateSubscriptionAsync(update));
         await InScopeAsync<SubscriptionActivities>(a => a.UpdateSubscriptionAsync(update));
-        Assert.Contains("active:BOS-MONTHLY", await SnapshotAsync(), StringComparison.Ordinal);
+        (await SnapshotAsync()).Should().Contain("active:BOS-MONTHLY");
 
         await InScopeAsync<SubscriptionActivities>(a => a.UpdateSubscriptionAsync(update with { Status = SubscriptionStatus.Suspended, PastDueSince = start }));
         var snapshot = await SnapshotAsync();
-        Assert.Contains("suspended:BOS-MONTHLY", snapshot, StringComparison.Ordinal);
-        Assert.DoesNotContain("active:", snapshot, StringComparison.Ordinal);
+        snapshot.Should().Contain("suspended:BOS-MONTHLY");
+        snapshot.Should().NotContain("active:");
     }
 }
 

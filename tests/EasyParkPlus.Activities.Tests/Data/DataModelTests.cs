@@ -55,17 +55,16 @@ public class DataModelTests
         await using (var context = database.CreateContext())
         {
             var customer = await context.Customers.Include(c => c.Vehicles).Include(c => c.PaymentMethods).SingleAsync(c => c.Id == customerId);
-            Assert.Equal("dana@example.com", customer.Email);
-            Assert.Equal(("EV123", FuelType.Ev), (customer.Vehicles.Single().Plate, customer.Vehicles.Single().Fuel));
-            Assert.NotEqual(default, customer.CreatedAt);
+            customer.Email.Should().Be("dana@example.com");
+            (customer.Vehicles.Single().Plate, customer.Vehicles.Single().Fuel).Should().Be(("EV123", FuelType.Ev));
+            customer.CreatedAt.Should().NotBe(default);
             var invoice = await context.Invoices.Include(i => i.LineItems).SingleAsync(i => i.Id == invoiceId);
-            Assert.Equal(Money.FromDollars(60), invoice.Total);
-            Assert.Equal(price.Lines.Select(line => (line.Code, line.Quantity, line.Amount)),
-                invoice.LineItems.OrderBy(line => line.Position).Select(line => (line.Code, line.Quantity, line.Amount)));
-            Assert.True((await context.Receipts.SingleAsync()).Number > 0);
+            invoice.Total.Should().Be(Money.FromDollars(60));
+            invoice.LineItems.OrderBy(line => line.Position).Select(line => (line.Code, line.Quantity, line.Amount)).Should().Equal(price.Lines.Select(line => (line.Code, line.Quantity, line.Amount)));
+            ((await context.Receipts.SingleAsync()).Number > 0).Should().BeTrue();
         }
-        Assert.Equal(6000L, await database.ScalarAsync<long>("SELECT total_cents FROM billing.invoices"));
-        Assert.Equal("parking", await database.ScalarAsync<string>("SELECT kind FROM billing.invoices"));
+        (await database.ScalarAsync<long>("SELECT total_cents FROM billing.invoices")).Should().Be(6000L);
+        (await database.ScalarAsync<string>("SELECT kind FROM billing.invoices")).Should().Be("parking");
     }
 
     [Fact]
@@ -95,9 +94,8 @@ public class DataModelTests
         var states = await context.ChargingStateEvents.Where(e => e.ChargingSessionId == session.Id).Select(e => e.ToChange()).ToListAsync();
         var idle = IdleClock.Measure(states, Entry.AddMinutes(62));
 
-        Assert.Equal(TimeSpan.FromMinutes(12), idle.Total);
-        Assert.Equal("charging,suspended_ev,ev_connected",
-            await database.ScalarAsync<string>("SELECT string_agg(state, ',' ORDER BY seq_no) FROM charging.charging_state_events"));
+        idle.Total.Should().Be(TimeSpan.FromMinutes(12));
+        (await database.ScalarAsync<string>("SELECT string_agg(state, ',' ORDER BY seq_no) FROM charging.charging_state_events")).Should().Be("charging,suspended_ev,ev_connected");
     }
 
     [Fact]
@@ -130,9 +128,9 @@ public class DataModelTests
         await first.SaveChangesAsync();
         b.Status = ParkingSessionStatus.Cancelled;
 
-        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => second.SaveChangesAsync());
-        Assert.Equal("exited", await database.ScalarAsync<string>("SELECT status FROM parking.parking_sessions"));
-        Assert.Equal(1400L, await database.ScalarAsync<long>("SELECT amount_due_cents FROM parking.parking_sessions"));
+        await FluentActions.Awaiting(() => second.SaveChangesAsync()).Should().ThrowExactlyAsync<DbUpdateConcurrencyException>();
+        (await database.ScalarAsync<string>("SELECT status FROM parking.parking_sessions")).Should().Be("exited");
+        (await database.ScalarAsync<long>("SELECT amount_due_cents FROM parking.parking_sessions")).Should().Be(1400L);
     }
 
     [Fact]
@@ -157,8 +155,8 @@ public class DataModelTests
 
         await using var retry = database.CreateContext();
         retry.Invoices.Add(NewInvoice("2026-12"));
-        var error = await Assert.ThrowsAsync<DbUpdateException>(() => retry.SaveChangesAsync());
+        var error = (await FluentActions.Awaiting(() => retry.SaveChangesAsync()).Should().ThrowExactlyAsync<DbUpdateException>()).Which;
 
-        Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(error.InnerException).SqlState);
+        (error.InnerException.Should().BeOfType<PostgresException>().Which.SqlState).Should().Be(PostgresErrorCodes.UniqueViolation);
     }
 }

@@ -27,8 +27,8 @@ public class DataRegistrationTests
         var allocation = await provider.GetRequiredService<SpaceAllocator>()
             .AllocateAsync(FacilityCodes.Boston, SpaceType.Ev, Guid.NewGuid(), DateTimeOffset.UnixEpoch);
 
-        Assert.Equal(4, await context.Chargers.CountAsync());
-        Assert.True(allocation.IsAllocated);
-        Assert.Equal(7, provider.GetRequiredService<IOptions<SeedOptions>>().Value.ChargersPerFacility);
+        (await context.Chargers.CountAsync()).Should().Be(4);
+        allocation.IsAllocated.Should().BeTrue();
+        (provider.GetRequiredService<IOptions<SeedOptions>>().Value.ChargersPerFacility).Should().Be(7);
     }
 }

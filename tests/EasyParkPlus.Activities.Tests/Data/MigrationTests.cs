@@ -11,13 +11,13 @@ public class MigrationTests
 
         var applied = await EasyParkDatabase.MigrateAsync(database.ConnectionString);
 
-        Assert.Equal(EasyParkDatabase.MigrationIds, applied);
-        Assert.NotEmpty(applied);
+        applied.Should().Equal(EasyParkDatabase.MigrationIds);
+        applied.Should().NotBeEmpty();
         foreach (var schema in Schemas.All)
         {
-            Assert.True(await database.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = $1)", schema), schema);
+            (await database.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = $1)", schema)).Should().BeTrue(schema);
         }
-        Assert.False(await database.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = 'engine')"));
+        (await database.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = 'engine')")).Should().BeFalse();
     }
 
     [Fact]
@@ -29,10 +29,10 @@ public class MigrationTests
 
         var applied = await EasyParkDatabase.MigrateAsync(database.DataSource);
 
-        Assert.Empty(applied);
-        Assert.Equal(tablesBefore, await database.ScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_schema = ANY($1)", (object)Schemas.All.ToArray()));
-        Assert.Equal(historyBefore, await database.ScalarAsync<DateTime>($"SELECT max(applied_at) FROM {EasyParkDatabase.HistoryTable}"));
-        Assert.Equal(EasyParkDatabase.MigrationIds.Count, await database.ScalarAsync<long>($"SELECT count(*) FROM {EasyParkDatabase.HistoryTable}"));
+        applied.Should().BeEmpty();
+        (await database.ScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_schema = ANY($1)", (object)Schemas.All.ToArray())).Should().Be(tablesBefore);
+        (await database.ScalarAsync<DateTime>($"SELECT max(applied_at) FROM {EasyParkDatabase.HistoryTable}")).Should().Be(historyBefore);
+        (await database.ScalarAsync<long>($"SELECT count(*) FROM {EasyParkDatabase.HistoryTable}")).Should().Be(EasyParkDatabase.MigrationIds.Count);
     }
 
     [Fact]
@@ -44,8 +44,8 @@ public class MigrationTests
         var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(process =>
             Task.Run(() => EasyParkDatabase.MigrateAsync($"{database.ConnectionString};Application Name=process{process}"))));
 
-        Assert.Equal(EasyParkDatabase.MigrationIds.Order(), results.SelectMany(applied => applied).Order());
-        Assert.Equal(EasyParkDatabase.MigrationIds.Count, await database.ScalarAsync<long>($"SELECT count(*) FROM {EasyParkDatabase.HistoryTable}"));
+        results.SelectMany(applied => applied).Order().Should().Equal(EasyParkDatabase.MigrationIds.Order());
+        (await database.ScalarAsync<long>($"SELECT count(*) FROM {EasyParkDatabase.HistoryTable}")).Should().Be(EasyParkDatabase.MigrationIds.Count);
     }
 
     [Fact]
@@ -54,8 +54,8 @@ public class MigrationTests
         await using var database = await DataTestDatabase.CreateAsync();
         await database.ExecuteAsync($"UPDATE {EasyParkDatabase.HistoryTable} SET checksum = 'edited'");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => EasyParkDatabase.MigrateAsync(database.DataSource));
+        var error = (await FluentActions.Awaiting(() => EasyParkDatabase.MigrateAsync(database.DataSource)).Should().ThrowExactlyAsync<InvalidOperationException>()).Which;
 
-        Assert.Contains("was changed after it was applied", error.Message, StringComparison.Ordinal);
+        error.Message.Should().Contain("was changed after it was applied");
     }
 }

@@ -26,9 +26,9 @@ public class SeedTests
 
         await EasyParkSeeder.SeedAsync(database.ConnectionString, new SeedOptions());
 
-        Assert.Equal(before, await database.ScalarAsync<string>(RowSnapshotSql));
-        Assert.Equal(counts, await CountsAsync(database));
-        Assert.Equal((2L, 6L, 600L, 40L, 40L, 40L, 3L), counts);
+        (await database.ScalarAsync<string>(RowSnapshotSql)).Should().Be(before);
+        (await CountsAsync(database)).Should().Be(counts);
+        counts.Should().Be((2L, 6L, 600L, 40L, 40L, 40L, 3L));
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public class SeedTests
         await Task.WhenAll(Enumerable.Range(0, 3).Select(process =>
             Task.Run(() => EasyParkSeeder.SeedAsync($"{database.ConnectionString};Application Name=seed{process}", new SeedOptions()))));
 
-        Assert.Equal((2L, 6L, 600L, 40L, 40L, 40L, 3L), await CountsAsync(database));
+        (await CountsAsync(database)).Should().Be((2L, 6L, 600L, 40L, 40L, 40L, 3L));
     }
 
     [Fact]
@@ -50,30 +50,28 @@ public class SeedTests
 
         var boston = await context.Spaces.Where(space => space.FacilityId == FacilityCodes.Boston)
             .GroupBy(space => space.SpaceType).Select(group => new { group.Key, Count = group.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
-        Assert.Equal(new Dictionary<SpaceType, int> { [SpaceType.Regular] = 268, [SpaceType.Ev] = 20, [SpaceType.Accessible] = 12 }, boston);
+        boston.Should().Equal(new Dictionary<SpaceType, int> { [SpaceType.Regular] = 268, [SpaceType.Ev] = 20, [SpaceType.Accessible] = 12 });
         var expectedLabels = Enumerable.Range(1, 3).SelectMany(level => Enumerable.Range(1, 100).Select(n => $"L{level}-{n:000}"));
-        Assert.Equal(expectedLabels,
-            await context.Spaces.Where(s => s.FacilityId == FacilityCodes.Philadelphia).Select(s => s.Label).OrderBy(l => l).ToListAsync());
+        (await context.Spaces.Where(s => s.FacilityId == FacilityCodes.Philadelphia).Select(s => s.Label).OrderBy(l => l).ToListAsync()).Should().Equal(expectedLabels);
 
         var chargers = await context.Chargers.Include(c => c.Evses).ThenInclude(e => e.Connectors)
             .Where(c => c.FacilityId == FacilityCodes.Boston).OrderBy(c => c.StationId).ToListAsync();
-        Assert.Equal(Enumerable.Range(1, 20).Select(n => $"BOS-CH-{n:00}"), chargers.Select(c => c.StationId));
-        Assert.All(chargers, charger =>
+        chargers.Select(c => c.StationId).Should().Equal(Enumerable.Range(1, 20).Select(n => $"BOS-CH-{n:00}"));
+        chargers.Should().AllSatisfy(charger =>
         {
-            Assert.Equal(150_000, charger.MaxPowerW);
-            var evse = Assert.Single(charger.Evses);
-            Assert.Equal(1, evse.EvseNumber);
-            Assert.Equal(1, Assert.Single(evse.Connectors).ConnectorNumber);
+            charger.MaxPowerW.Should().Be(150_000);
+            var evse = charger.Evses.Should().ContainSingle().Which;
+            evse.EvseNumber.Should().Be(1);
+            evse.Connectors.Should().ContainSingle().Which.ConnectorNumber.Should().Be(1);
         });
         var servedSpaces = chargers.Select(c => c.Evses[0].SpaceId).ToList();
-        Assert.Equal(20, servedSpaces.Distinct().Count());
-        Assert.True(await context.Spaces.Where(s => servedSpaces.Contains(s.Id)).AllAsync(s => s.SpaceType == SpaceType.Ev));
+        servedSpaces.Distinct().Count().Should().Be(20);
+        (await context.Spaces.Where(s => servedSpaces.Contains(s.Id)).AllAsync(s => s.SpaceType == SpaceType.Ev)).Should().BeTrue();
 
         var plans = await context.SubscriptionPlans.ToDictionaryAsync(plan => plan.Code);
-        Assert.Equal(Money.FromDollars(250), plans[SubscriptionPlans.BostonMonthly].MonthlyPrice);
-        Assert.Equal(Money.FromDollars(200), plans[SubscriptionPlans.PhiladelphiaMonthly].MonthlyPrice);
-        Assert.Equal((Money.FromDollars(400), (string?)null),
-            (plans[SubscriptionPlans.AllFacilitiesMonthly].MonthlyPrice, plans[SubscriptionPlans.AllFacilitiesMonthly].FacilityId));
+        plans[SubscriptionPlans.BostonMonthly].MonthlyPrice.Should().Be(Money.FromDollars(250));
+        plans[SubscriptionPlans.PhiladelphiaMonthly].MonthlyPrice.Should().Be(Money.FromDollars(200));
+        (plans[SubscriptionPlans.AllFacilitiesMonthly].MonthlyPrice, plans[SubscriptionPlans.AllFacilitiesMonthly].FacilityId).Should().Be((Money.FromDollars(400), (string?)null));
     }
 
     [Fact]
@@ -83,7 +81,7 @@ public class SeedTests
 
         await EasyParkSeeder.SeedAsync(database.DataSource, new SeedOptions { AllFacilitiesPassPriceCents = 37_500 });
 
-        Assert.Equal(37_500L, await database.ScalarAsync<long>("SELECT monthly_price_cents FROM billing.subscription_plans WHERE code = $1", SubscriptionPlans.AllFacilitiesMonthly));
+        (await database.ScalarAsync<long>("SELECT monthly_price_cents FROM billing.subscription_plans WHERE code = $1", SubscriptionPlans.AllFacilitiesMonthly)).Should().Be(37_500L);
     }
 
     [Fact]
@@ -91,9 +89,9 @@ public class SeedTests
     {
         await using var database = await DataTestDatabase.CreateAsync();
 
-        await Assert.ThrowsAsync<ValidationException>(() =>
-            EasyParkSeeder.SeedAsync(database.DataSource, new SeedOptions { SpacesPerFacility = 10, EvSpacesPerFacility = 11 }));
-        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM parking.facilities"));
+        await FluentActions.Awaiting(() =>
+            EasyParkSeeder.SeedAsync(database.DataSource, new SeedOptions { SpacesPerFacility = 10, EvSpacesPerFacility = 11 })).Should().ThrowExactlyAsync<ValidationException>();
+        (await database.ScalarAsync<long>("SELECT count(*) FROM parking.facilities")).Should().Be(0L);
     }
 
     private static async Task<(long, long, long, long, long, long, long)> CountsAsync(DataTestDatabase database) => (

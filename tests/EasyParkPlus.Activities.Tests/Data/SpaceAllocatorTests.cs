@@ -51,14 +51,14 @@ public class SpaceAllocatorTests
         var results = await Task.WhenAll(attempts);
 
         var allocated = results.Where(result => result.IsAllocated).ToList();
-        Assert.Equal(150, allocated.Count);
-        Assert.Equal(150, allocated.Select(result => result.SpaceId).Distinct().Count());
+        allocated.Count.Should().Be(150);
+        allocated.Select(result => result.SpaceId).Distinct().Count().Should().Be(150);
         var denied = results.Where(result => !result.IsAllocated).ToList();
-        Assert.Equal(50, denied.Count);
-        Assert.All(denied, result => Assert.Equal((SpaceAllocationOutcome.Full, "BOS has no free regular space."), (result.Outcome, result.DenialReason)));
-        Assert.Equal(150L, await database.ScalarAsync<long>("SELECT count(DISTINCT parking_session_id) FROM parking.spaces WHERE facility_id = 'BOS' AND status = 'occupied'"));
-        Assert.Equal(150L, await database.ScalarAsync<long>("SELECT count(*) FROM analytics.occupancy_events WHERE kind = 'occupied'"));
-        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM parking.spaces WHERE facility_id = 'PHL' AND status <> 'available'"));
+        denied.Count.Should().Be(50);
+        denied.Should().AllSatisfy(result => (result.Outcome, result.DenialReason).Should().Be((SpaceAllocationOutcome.Full, "BOS has no free regular space.")));
+        (await database.ScalarAsync<long>("SELECT count(DISTINCT parking_session_id) FROM parking.spaces WHERE facility_id = 'BOS' AND status = 'occupied'")).Should().Be(150L);
+        (await database.ScalarAsync<long>("SELECT count(*) FROM analytics.occupancy_events WHERE kind = 'occupied'")).Should().Be(150L);
+        (await database.ScalarAsync<long>("SELECT count(*) FROM parking.spaces WHERE facility_id = 'PHL' AND status <> 'available'")).Should().Be(0L);
     }
 
     [Fact]
@@ -72,11 +72,11 @@ public class SpaceAllocatorTests
             Task.Run(() => allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, session, Now))));
         var retry = await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, session, Now.AddMinutes(1));
 
-        Assert.All(results, result => Assert.Equal(results[0], result));
-        Assert.Equal(results[0], retry);
-        Assert.Equal("L1-001", retry.SpaceLabel);
-        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM parking.spaces WHERE status = 'occupied'"));
-        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM analytics.occupancy_events"));
+        results.Should().AllSatisfy(result => result.Should().Be(results[0]));
+        retry.Should().Be(results[0]);
+        retry.SpaceLabel.Should().Be("L1-001");
+        (await database.ScalarAsync<long>("SELECT count(*) FROM parking.spaces WHERE status = 'occupied'")).Should().Be(1L);
+        (await database.ScalarAsync<long>("SELECT count(*) FROM analytics.occupancy_events")).Should().Be(1L);
     }
 
     [Fact]
@@ -86,15 +86,15 @@ public class SpaceAllocatorTests
         var allocator = new SpaceAllocator(database.DataSource);
         var first = Guid.NewGuid();
         var firstSpace = await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, first, Now);
-        Assert.False((await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now)).IsAllocated);
+        ((await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now)).IsAllocated).Should().BeFalse();
 
-        Assert.True(await allocator.ReleaseAsync(first, Now.AddHours(2)));
-        Assert.False(await allocator.ReleaseAsync(first, Now.AddHours(2)));
+        (await allocator.ReleaseAsync(first, Now.AddHours(2))).Should().BeTrue();
+        (await allocator.ReleaseAsync(first, Now.AddHours(2))).Should().BeFalse();
         var next = await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now.AddHours(3));
 
-        Assert.Equal(firstSpace.SpaceId, next.SpaceId);
-        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM analytics.occupancy_events WHERE kind = 'vacated'"));
-        Assert.False(await allocator.ReleaseAsync(Guid.NewGuid(), Now));
+        next.SpaceId.Should().Be(firstSpace.SpaceId);
+        (await database.ScalarAsync<long>("SELECT count(*) FROM analytics.occupancy_events WHERE kind = 'vacated'")).Should().Be(1L);
+        (await allocator.ReleaseAsync(Guid.NewGuid(), Now)).Should().BeFalse();
     }
 
     [Fact]
@@ -115,9 +115,9 @@ public class SpaceAllocatorTests
         var secondRegular = await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now);
         var ev = await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Ev, Guid.NewGuid(), Now);
 
-        Assert.Equal("L1-004", regular.SpaceLabel);
-        Assert.False(secondRegular.IsAllocated);
-        Assert.Equal("L1-002", ev.SpaceLabel);
+        regular.SpaceLabel.Should().Be("L1-004");
+        secondRegular.IsAllocated.Should().BeFalse();
+        ev.SpaceLabel.Should().Be("L1-002");
     }
 
     [Fact]
@@ -137,9 +137,9 @@ public class SpaceAllocatorTests
         start.SetResult();
         var results = await Task.WhenAll(bookings);
 
-        Assert.Equal(9, results.Count(result => result.IsHeld));
-        Assert.All(results.Where(result => !result.IsHeld), result => Assert.Equal(CapacityHoldOutcome.Full, result.Outcome));
-        Assert.Equal(9L, await database.ScalarAsync<long>("SELECT count(*) FROM reservation.capacity_holds"));
+        results.Count(result => result.IsHeld).Should().Be(9);
+        results.Where(result => !result.IsHeld).Should().AllSatisfy(result => result.Outcome.Should().Be(CapacityHoldOutcome.Full));
+        (await database.ScalarAsync<long>("SELECT count(*) FROM reservation.capacity_holds")).Should().Be(9L);
     }
 
     [Fact]
@@ -153,10 +153,10 @@ public class SpaceAllocatorTests
         var across = await allocator.HoldAsync(Guid.NewGuid(), FacilityCodes.Boston, SpaceType.Regular, Now.AddHours(1), Now.AddHours(3), BookedInAdvance);
         var otherFacility = await allocator.HoldAsync(Guid.NewGuid(), FacilityCodes.Philadelphia, SpaceType.Regular, Now.AddHours(1), Now.AddHours(3), BookedInAdvance);
 
-        Assert.True(morning.IsHeld);
-        Assert.True(noon.IsHeld);
-        Assert.Equal(CapacityHoldOutcome.Full, across.Outcome);
-        Assert.True(otherFacility.IsHeld);
+        morning.IsHeld.Should().BeTrue();
+        noon.IsHeld.Should().BeTrue();
+        across.Outcome.Should().Be(CapacityHoldOutcome.Full);
+        otherFacility.IsHeld.Should().BeTrue();
     }
 
     [Fact]
@@ -166,13 +166,13 @@ public class SpaceAllocatorTests
         var allocator = new SpaceAllocator(database.DataSource);
         var reservation = Guid.NewGuid();
 
-        Assert.True((await allocator.HoldAsync(reservation, FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).IsHeld);
-        Assert.True((await allocator.HoldAsync(reservation, FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).IsHeld);
-        Assert.True(await allocator.ReleaseHoldAsync(reservation));
-        Assert.False(await allocator.ReleaseHoldAsync(reservation));
+        ((await allocator.HoldAsync(reservation, FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).IsHeld).Should().BeTrue();
+        ((await allocator.HoldAsync(reservation, FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).IsHeld).Should().BeTrue();
+        (await allocator.ReleaseHoldAsync(reservation)).Should().BeTrue();
+        (await allocator.ReleaseHoldAsync(reservation)).Should().BeFalse();
 
-        Assert.Equal(CapacityHoldOutcome.Released, (await allocator.HoldAsync(reservation, FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).Outcome);
-        Assert.True((await allocator.HoldAsync(Guid.NewGuid(), FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).IsHeld);
+        ((await allocator.HoldAsync(reservation, FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).Outcome).Should().Be(CapacityHoldOutcome.Released);
+        ((await allocator.HoldAsync(Guid.NewGuid(), FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance)).IsHeld).Should().BeTrue();
     }
 
     [Fact]
@@ -190,13 +190,13 @@ public class SpaceAllocatorTests
         var availability = await allocator.GetAvailabilityAsync(FacilityCodes.Boston, Now);
         var reservedCar = await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now.AddMinutes(35), reservation);
 
-        Assert.True(early.IsAllocated);
-        Assert.True(walkIn.IsAllocated);
-        Assert.False(turnedAway.IsAllocated);
+        early.IsAllocated.Should().BeTrue();
+        walkIn.IsAllocated.Should().BeTrue();
+        turnedAway.IsAllocated.Should().BeFalse();
         var regular = availability.Single(a => a.SpaceType == SpaceType.Regular);
-        Assert.Equal((3, 0, 2, 1), (regular.Total, regular.Available, regular.Occupied, regular.HeldForReservations));
-        Assert.True(reservedCar.IsAllocated);
-        Assert.Equal("consumed", await database.ScalarAsync<string>("SELECT status FROM reservation.capacity_holds"));
+        (regular.Total, regular.Available, regular.Occupied, regular.HeldForReservations).Should().Be((3, 0, 2, 1));
+        reservedCar.IsAllocated.Should().BeTrue();
+        (await database.ScalarAsync<string>("SELECT status FROM reservation.capacity_holds")).Should().Be("consumed");
     }
 
     [Fact]
@@ -214,14 +214,14 @@ public class SpaceAllocatorTests
         var session = Guid.NewGuid();
         var arrival = await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, session, Now.AddMinutes(5), reservation);
 
-        Assert.Equal((HoldPromotionOutcome.Promoted, "L1-001"), (promoted.Outcome, promoted.SpaceLabel));
-        Assert.Equal(promoted, again);
-        Assert.Equal("L1-002", walkIn.SpaceLabel);
-        Assert.False(secondWalkIn.IsAllocated);
-        Assert.Equal(promoted.SpaceId, arrival.SpaceId);
+        (promoted.Outcome, promoted.SpaceLabel).Should().Be((HoldPromotionOutcome.Promoted, "L1-001"));
+        again.Should().Be(promoted);
+        walkIn.SpaceLabel.Should().Be("L1-002");
+        secondWalkIn.IsAllocated.Should().BeFalse();
+        arrival.SpaceId.Should().Be(promoted.SpaceId);
         await using var context = database.CreateContext();
         var space = await context.Spaces.SingleAsync(s => s.Id == promoted.SpaceId);
-        Assert.Equal((SpaceStatus.Occupied, session, reservation), (space.Status, space.ParkingSessionId, space.ReservationId));
+        (space.Status, space.ParkingSessionId, space.ReservationId).Should().Be((SpaceStatus.Occupied, session, reservation));
     }
 
     [Fact]
@@ -232,13 +232,13 @@ public class SpaceAllocatorTests
         var reservation = Guid.NewGuid();
         await allocator.HoldAsync(reservation, FacilityCodes.Boston, SpaceType.Regular, Now, Now.AddHours(2), BookedInAdvance);
         await allocator.PromoteHoldAsync(reservation);
-        Assert.False((await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now)).IsAllocated);
+        ((await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now)).IsAllocated).Should().BeFalse();
 
-        Assert.True(await allocator.ReleaseHoldAsync(reservation));
+        (await allocator.ReleaseHoldAsync(reservation)).Should().BeTrue();
 
-        Assert.Equal(HoldPromotionOutcome.HoldReleased, (await allocator.PromoteHoldAsync(reservation)).Outcome);
-        Assert.True((await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now)).IsAllocated);
-        Assert.Equal(HoldPromotionOutcome.HoldNotFound, (await allocator.PromoteHoldAsync(Guid.NewGuid())).Outcome);
+        ((await allocator.PromoteHoldAsync(reservation)).Outcome).Should().Be(HoldPromotionOutcome.HoldReleased);
+        ((await allocator.AllocateAsync(FacilityCodes.Boston, SpaceType.Regular, Guid.NewGuid(), Now)).IsAllocated).Should().BeTrue();
+        ((await allocator.PromoteHoldAsync(Guid.NewGuid())).Outcome).Should().Be(HoldPromotionOutcome.HoldNotFound);
     }
 
     [Fact]
@@ -254,13 +254,11 @@ public class SpaceAllocatorTests
 
         var availability = await allocator.GetAvailabilityAsync(FacilityCodes.Philadelphia, Now);
 
-        Assert.Equal(
-            [
+        availability.Should().Equal([
                 new SpaceAvailability(SpaceType.Regular, 268, 266, 0, 0, 2, 0),
                 new SpaceAvailability(SpaceType.Ev, 20, 19, 1, 0, 0, 0),
                 new SpaceAvailability(SpaceType.Accessible, 12, 11, 0, 1, 0, 0),
-            ],
-            availability);
+            ]);
     }
 
     [Fact]
@@ -273,7 +271,7 @@ public class SpaceAllocatorTests
         var soon = await allocator.HoldAsync(Guid.NewGuid(), FacilityCodes.Boston, SpaceType.Regular, Now.AddMinutes(30), Now.AddHours(2), Now);
         var tomorrow = await allocator.HoldAsync(Guid.NewGuid(), FacilityCodes.Boston, SpaceType.Regular, Now.AddDays(1), Now.AddDays(1).AddHours(2), Now);
 
-        Assert.Equal(CapacityHoldOutcome.Full, soon.Outcome);
-        Assert.True(tomorrow.IsHeld);
+        soon.Outcome.Should().Be(CapacityHoldOutcome.Full);
+        tomorrow.IsHeld.Should().BeTrue();
     }
 }

@@ -62,11 +62,11 @@ public sealed class EntryValidationTests
         var philadelphia = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-2", "PHL", "PASS 1", Entry, null, null));
         var afterPeriod = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-3", "BOS", "PASS1", Entry.AddDays(21), null, null));
 
-        Assert.Equal((true, "PASS1", (Guid?)customerId), (boston.Allowed, boston.Plate, boston.CustomerId));
-        Assert.NotNull(boston.SubscriptionId);
-        Assert.Equal((true, (Guid?)customerId, (Guid?)null), (philadelphia.Allowed, philadelphia.CustomerId, philadelphia.SubscriptionId));
-        Assert.Null(afterPeriod.SubscriptionId);
-        Assert.False(boston.HasSavedCard);
+        (boston.Allowed, boston.Plate, boston.CustomerId).Should().Be((true, "PASS1", (Guid?)customerId));
+        boston.SubscriptionId.Should().NotBeNull();
+        (philadelphia.Allowed, philadelphia.CustomerId, philadelphia.SubscriptionId).Should().Be((true, (Guid?)customerId, (Guid?)null));
+        afterPeriod.SubscriptionId.Should().BeNull();
+        boston.HasSavedCard.Should().BeFalse();
     }
 
     // Issue 16, point 1: the deployment's ceiling for charging without an operator reaches the workflow with the validation.
@@ -89,8 +89,8 @@ public sealed class EntryValidationTests
         var badPlate = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-1", "BOS", "??", Entry, null, null));
         var badFacility = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-2", "NYC", "ABC123", Entry, null, null));
 
-        Assert.Equal((false, "'??' is not a readable licence plate."), (badPlate.Allowed, badPlate.DenialReason));
-        Assert.Equal((false, "Unknown facility 'NYC'."), (badFacility.Allowed, badFacility.DenialReason));
+        (badPlate.Allowed, badPlate.DenialReason).Should().Be((false, "'??' is not a readable licence plate."));
+        (badFacility.Allowed, badFacility.DenialReason).Should().Be((false, "Unknown facility 'NYC'."));
     }
 
     [Fact]
@@ -125,9 +125,9 @@ public sealed class EntryValidationTests
         var refused = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-2", "BOS", "RES1", Entry, cancelled, null));
         var elsewhere = await Activities(database).ValidateEntryAsync(new EntryValidationRequest("parking-3", "PHL", "RES1", Entry, booked, null));
 
-        Assert.Equal((true, 600L, (Guid?)customerId), (arriving.Allowed, arriving.ReservationCreditCents, arriving.CustomerId));
-        Assert.Equal((false, $"Reservation {cancelled} is cancelled."), (refused.Allowed, refused.DenialReason));
-        Assert.Equal((false, $"Reservation {booked} is for BOS, not PHL."), (elsewhere.Allowed, elsewhere.DenialReason));
+        (arriving.Allowed, arriving.ReservationCreditCents, arriving.CustomerId).Should().Be((true, 600L, (Guid?)customerId));
+        (refused.Allowed, refused.DenialReason).Should().Be((false, $"Reservation {cancelled} is cancelled."));
+        (elsewhere.Allowed, elsewhere.DenialReason).Should().Be((false, $"Reservation {booked} is for BOS, not PHL."));
     }
 
     private sealed class NoGateway : IGatewayClient

@@ -31,10 +31,10 @@ public sealed class StripeStandInTests : IAsyncLifetime
         var first = await PostAsync("v1/payment_intents", "amount=700&currency=usd&payment_method=pm_card_visa&allowed_payment_method_types[]=card&confirm=true", "k-1");
         var second = await PostAsync("v1/payment_intents", "amount=700&currency=usd&payment_method=pm_card_visa&allowed_payment_method_types[]=card&confirm=true", "k-1");
 
-        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, second.Status));
-        Assert.Equal(first.Body, second.Body);
-        Assert.Equal((false, true), (first.Replayed, second.Replayed));
-        Assert.Single(await _stripe.GetPaymentIntentsAsync());
+        (first.Status, second.Status).Should().Be((HttpStatusCode.OK, HttpStatusCode.OK));
+        second.Body.Should().Be(first.Body);
+        (first.Replayed, second.Replayed).Should().Be((false, true));
+        (await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle();
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class StripeStandInTests : IAsyncLifetime
         var first = await PostAsync("v1/customers", "email=a%40example.com&metadata[driver_id]=1", "k-2");
         var second = await PostAsync("v1/customers", "metadata%5Bdriver_id%5D=1&email=a@example.com", "k-2");
 
-        Assert.Equal((first.Body, true), (second.Body, second.Replayed));
+        (second.Body, second.Replayed).Should().Be((first.Body, true));
     }
 
     [Fact]
@@ -54,13 +54,12 @@ public sealed class StripeStandInTests : IAsyncLifetime
         var first = await PostAsync("v1/payment_intents", Form, "k-3");
         var second = await PostAsync("v1/payment_intents", Form, "k-3");
 
-        Assert.Equal(HttpStatusCode.PaymentRequired, first.Status);
+        first.Status.Should().Be(HttpStatusCode.PaymentRequired);
         var error = JsonDocument.Parse(first.Body).RootElement.GetProperty("error");
-        Assert.Equal(("card_error", "card_declined", "generic_decline"),
-            (error.GetProperty("type").GetString(), error.GetProperty("code").GetString(), error.GetProperty("decline_code").GetString()));
-        Assert.Equal("requires_payment_method", error.GetProperty("payment_intent").GetProperty("status").GetString());
-        Assert.Equal((HttpStatusCode.PaymentRequired, first.Body, true), (second.Status, second.Body, second.Replayed));
-        Assert.Single(await _stripe.GetPaymentIntentsAsync());
+        (error.GetProperty("type").GetString(), error.GetProperty("code").GetString(), error.GetProperty("decline_code").GetString()).Should().Be(("card_error", "card_declined", "generic_decline"));
+        error.GetProperty("payment_intent").GetProperty("status").GetString().Should().Be("requires_payment_method");
+        (second.Status, second.Body, second.Replayed).Should().Be((HttpStatusCode.PaymentRequired, first.Body, true));
+        (await _stripe.GetPaymentIntentsAsync()).Should().ContainSingle();
     }
 
     [Fact]
@@ -69,10 +68,10 @@ public sealed class StripeStandInTests : IAsyncLifetime
         var typo = await PostAsync("v1/payment_intents", "amout=700&currency=usd", "k-4");
         var corrected = await PostAsync("v1/payment_intents", "amount=700&currency=usd", "k-4");
 
-        Assert.Equal(HttpStatusCode.BadRequest, typo.Status);
-        Assert.Contains("\"parameter_unknown\"", typo.Body, StringComparison.Ordinal);
-        Assert.Equal((HttpStatusCode.OK, false), (corrected.Status, corrected.Replayed));
-        Assert.Equal("requires_payment_method", JsonDocument.Parse(corrected.Body).RootElement.GetProperty("status").GetString());
+        typo.Status.Should().Be(HttpStatusCode.BadRequest);
+        typo.Body.Should().Contain("\"parameter_unknown\"");
+        (corrected.Status, corrected.Replayed).Should().Be((HttpStatusCode.OK, false));
+        JsonDocument.Parse(corrected.Body).RootElement.GetProperty("status").GetString().Should().Be("requires_payment_method");
     }
 
     [Fact]
@@ -82,8 +81,8 @@ public sealed class StripeStandInTests : IAsyncLifetime
         var id = JsonDocument.Parse(created.Body).RootElement.GetProperty("id").GetString();
         var confirmed = await PostAsync($"v1/payment_intents/{id}/confirm", "", "k-6");
 
-        Assert.Equal("requires_confirmation", JsonDocument.Parse(created.Body).RootElement.GetProperty("status").GetString());
-        Assert.Equal("succeeded", JsonDocument.Parse(confirmed.Body).RootElement.GetProperty("status").GetString());
+        JsonDocument.Parse(created.Body).RootElement.GetProperty("status").GetString().Should().Be("requires_confirmation");
+        JsonDocument.Parse(confirmed.Body).RootElement.GetProperty("status").GetString().Should().Be("succeeded");
     }
 
     [Fact]
@@ -91,8 +90,8 @@ public sealed class StripeStandInTests : IAsyncLifetime
     {
         var response = await PostAsync("v1/payment_intents", "amount=900&currency=usd&payment_method=pm_card_visa&confirm=true", "k-7");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Contains("return_url", response.Body, StringComparison.Ordinal);
+        response.Status.Should().Be(HttpStatusCode.BadRequest);
+        response.Body.Should().Contain("return_url");
     }
 
     [Fact]
@@ -131,9 +130,9 @@ public sealed class StripeStandInTests : IAsyncLifetime
 
         using var response = await anonymous.GetAsync(new Uri("v1/payment_intents/pi_1", UriKind.Relative));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
-        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        error.GetProperty("type").GetString().Should().Be("invalid_request_error");
     }
 
     [Fact]
@@ -143,8 +142,8 @@ public sealed class StripeStandInTests : IAsyncLifetime
 
         using var response = await _http.PostAsync(new Uri("v1/payment_intents", UriKind.Relative), content);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Empty(await _stripe.GetPaymentIntentsAsync());
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await _stripe.GetPaymentIntentsAsync()).Should().BeEmpty();
     }
 
     [Fact]
@@ -152,7 +151,7 @@ public sealed class StripeStandInTests : IAsyncLifetime
     {
         using var response = await _http.GetAsync(new Uri("v1/charges_typo", UriKind.Relative));
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
     private async Task<(HttpStatusCode Status, string Body, bool Replayed)> PostAsync(string path, string form, string idempotencyKey, string? stripeVersion = null)

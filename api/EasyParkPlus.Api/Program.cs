@@ -36,6 +36,8 @@ builder.AddEasyParkAuth();
 builder.Services.AddSingleton<ILoginFailureStore, RedisLoginFailureStore>();
 builder.Services.AddLoginThrottle();
 builder.Services.AddEasyParkProblemDetails();
+// Data annotations on the request records, checked before a handler runs (400 validation problem).
+builder.Services.AddValidation();
 builder.Services.AddEasyParkOpenApi();
 builder.Services.AddMemoryCache();
 // Availability is cached in memory and, when Redis is configured, in Redis on the process's one connection.

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using EasyParkPlus.Api.Infrastructure;
 using EasyParkPlus.Data;
 using EasyParkPlus.Data.Accounts;
@@ -9,51 +8,13 @@ using EasyParkPlus.ServiceDefaults.Security;
 
 namespace EasyParkPlus.Api.Auth;
 
-public sealed record RegisterRequest(string? Email, string? Password, string? Name) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        if (errors.Text("email", Email, 254) && !MailAddress.TryCreate(Email.Trim(), out _))
-        {
-            errors.Add("email", "'email' is not a valid e-mail address.");
-        }
-        if (Password is null || Password.Length < 10)
-        {
-            errors.Add("password", "'password' must be at least 10 characters.");
-        }
-        else if (Password.Length > 200)
-        {
-            errors.Add("password", "'password' must be at most 200 characters.");
-        }
-        errors.Text("name", Name, 200);
-    }
-}
+public sealed record RegisterRequest([Email] string? Email, [Password(MinLength = 10)] string? Password, [Text(200)] string? Name);
 
-public sealed record LoginRequest(string? Email, string? Password) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        errors.Text("email", Email, 254);
-        if (string.IsNullOrEmpty(Password) || Password.Length > 200)
-        {
-            errors.Add("password", "'password' is required (at most 200 characters).");
-        }
-    }
-}
+public sealed record LoginRequest([Text(254)] string? Email, [Password] string? Password);
 
-public sealed record RefreshRequest(string? RefreshToken) : IValidatable
-{
-    public void Validate(ValidationErrors errors) => errors.Text("refreshToken", RefreshToken, 200);
-}
+public sealed record RefreshRequest([Text(200)] string? RefreshToken);
 
-public sealed record DeviceTokenRequest(string? DeviceId, string? Secret) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        errors.Text("deviceId", DeviceId, 100);
-        errors.Text("secret", Secret, 200);
-    }
-}
+public sealed record DeviceTokenRequest([Text(100)] string? DeviceId, [Text(200)] string? Secret);
 
 public sealed record TokenResponse(string AccessToken, string RefreshToken, DateTimeOffset ExpiresAt);
 
@@ -75,17 +36,17 @@ public static class AuthEndpoints
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/auth").WithTags("Auth");
-        group.MapPost("/register", RegisterAsync).Validate<RegisterRequest>().AllowAnonymous()
+        group.MapPost("/register", RegisterAsync).AllowAnonymous()
             .WithSummary("Create a driver account (anyone).");
         // Answers carrying tokens must not be kept by browsers or proxies.
         var tokens = group.MapGroup("").AddEndpointFilter(NoStore);
-        tokens.MapPost("/login", LoginAsync).Validate<LoginRequest>().AllowAnonymous()
+        tokens.MapPost("/login", LoginAsync).AllowAnonymous()
             .WithSummary("Exchange e-mail and password for an access and a refresh token (anyone); 10 failures in 15 min per account or address answer 429.");
-        tokens.MapPost("/refresh", RefreshAsync).Validate<RefreshRequest>().AllowAnonymous()
+        tokens.MapPost("/refresh", RefreshAsync).AllowAnonymous()
             .WithSummary("Rotate a refresh token (anyone holding one); the same token again within 30 s gets the same pair, later it revokes the whole family.");
         tokens.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.Driver)
             .WithSummary("Sign out: revokes this access token's session and its refresh token family (signed-in users).");
-        tokens.MapPost("/device-token", DeviceTokenAsync).Validate<DeviceTokenRequest>().AllowAnonymous()
+        tokens.MapPost("/device-token", DeviceTokenAsync).AllowAnonymous()
             .WithSummary("Exchange a gate/charger device credential for a device access token (devices); throttled like login.");
         api.MapGet("/me", MeAsync).RequireAuthorization(Policies.Driver).WithTags("Auth")
             .WithSummary("The signed-in account (Driver policy).");

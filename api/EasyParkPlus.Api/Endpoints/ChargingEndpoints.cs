@@ -14,18 +14,7 @@ using Microsoft.Extensions.Options;
 
 namespace EasyParkPlus.Api.Endpoints;
 
-public sealed record StartChargingRequest(string? FacilityId, string? StationId, int? EvseId) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        errors.Text("facilityId", FacilityId, 16);
-        errors.Text("stationId", StationId, 64);
-        if (errors.Required("evseId", EvseId) && EvseId <= 0)
-        {
-            errors.Add("evseId", "'evseId' must be 1 or more.");
-        }
-    }
-}
+public sealed record StartChargingRequest([Text(16)] string? FacilityId, [Text(64)] string? StationId, [Present(Min = 1)] int? EvseId);
 
 public sealed record ChargingSessionStarted(Guid SessionId, string WorkflowId);
 
@@ -37,7 +26,7 @@ public static class ChargingEndpoints
     public static IEndpointRouteBuilder MapChargingEndpoints(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/charging/sessions").WithTags("Charging").RequireAuthorization(Policies.Driver);
-        group.MapPost("/", StartAsync).Validate<StartChargingRequest>().Idempotent()
+        group.MapPost("/", StartAsync).Idempotent()
             .WithSummary("Start charging at a facility's station and EVSE; starts ChargingSession for the signed-in driver (Driver).");
         group.MapGet("/{sessionId:guid}", GetAsync)
             .WithSummary("The charging session's Status query, and its result once closed (its driver or an operator).");

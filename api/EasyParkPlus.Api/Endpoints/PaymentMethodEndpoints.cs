@@ -9,17 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EasyParkPlus.Api.Endpoints;
 
-public sealed record AddPaymentMethodRequest(string? PaymentMethodId) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        if (errors.Text("paymentMethodId", PaymentMethodId, 100)
-            && (!PaymentMethodId.StartsWith("pm_", StringComparison.Ordinal) || !PaymentMethodId.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
-        {
-            errors.Add("paymentMethodId", "'paymentMethodId' must be a Stripe payment method id (pm_...).");
-        }
-    }
-}
+public sealed record AddPaymentMethodRequest([PaymentMethodId] string? PaymentMethodId);
 
 public sealed record PaymentMethodResponse(Guid Id, string Brand, string Last4, int? ExpMonth, int? ExpYear, bool IsDefault);
 
@@ -33,7 +23,7 @@ public static class PaymentMethodEndpoints
     {
         var group = api.MapGroup("/users/{userId:guid}/payment-methods").WithTags("Accounts").RequireAuthorization(Policies.Driver);
         group.MapGet("/", ListAsync).WithSummary("Saved cards of a user (the user themself, or an operator).");
-        group.MapPost("/", AddAsync).Validate<AddPaymentMethodRequest>().Idempotent()
+        group.MapPost("/", AddAsync).Idempotent()
             .WithSummary("Attach a card (pm_...) with Stripe and make it the default (the user themself).");
         return api;
     }

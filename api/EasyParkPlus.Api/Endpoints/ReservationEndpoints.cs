@@ -16,32 +16,12 @@ using Microsoft.Extensions.Options;
 
 namespace EasyParkPlus.Api.Endpoints;
 
-public sealed record CreateReservationRequest(string? FacilityId, string? SpaceType, DateTimeOffset? SlotStart, DateTimeOffset? SlotEnd, string? Plate) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        errors.Text("facilityId", FacilityId, 16);
-        errors.Enum<SpaceType>("spaceType", SpaceType, out _);
-        if (errors.Text("plate", Plate, 32, required: false) && !LicensePlate.TryNormalize(Plate, out _))
-        {
-            errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
-        }
-        // Whether the slot may be booked depends on the clock: CreateAsync answers that with 422.
-        errors.Required("slotStart", SlotStart);
-        errors.Required("slotEnd", SlotEnd);
-    }
-}
+// Whether the slot may be booked depends on the clock: CreateAsync answers that with 422.
+public sealed record CreateReservationRequest(
+    [Text(16)] string? FacilityId, [EnumName(typeof(SpaceType))] string? SpaceType, [Present] DateTimeOffset? SlotStart, [Present] DateTimeOffset? SlotEnd,
+    [Plate(Optional = true)] string? Plate);
 
-public sealed record ConfirmArrivalRequest(string? Plate) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        if (errors.Text("plate", Plate, 32) && !LicensePlate.TryNormalize(Plate, out _))
-        {
-            errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
-        }
-    }
-}
+public sealed record ConfirmArrivalRequest([Plate] string? Plate);
 
 public sealed record ReservationStarted(Guid ReservationId, string WorkflowId, string StatusUrl);
 
@@ -55,11 +35,11 @@ public static class ReservationEndpoints
     public static IEndpointRouteBuilder MapReservationEndpoints(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/reservations").WithTags("Reservations").RequireAuthorization(Policies.Driver);
-        group.MapPost("/", CreateAsync).Validate<CreateReservationRequest>().Idempotent()
+        group.MapPost("/", CreateAsync).Idempotent()
             .WithSummary("Reserve a space type for a slot; starts the Reservation workflow, which prepays with the saved card (drivers).");
         group.MapGet("/{reservationId:guid}", GetAsync).WithSummary("Reservation state from the workflow's Status query (its driver or an operator).");
         group.MapDelete("/{reservationId:guid}", CancelAsync).WithSummary("Cancel; the refund follows the policy (its driver or an operator).");
-        group.MapPost("/{reservationId:guid}/confirm", ConfirmAsync).Validate<ConfirmArrivalRequest>().Idempotent()
+        group.MapPost("/{reservationId:guid}/confirm", ConfirmAsync).Idempotent()
             .WithSummary("Confirm arrival: the reservation hands over to a new parking session (its driver or an operator).");
         return api;
     }

@@ -15,35 +15,11 @@ using Temporalio.Client;
 
 namespace EasyParkPlus.Api.Endpoints;
 
-public sealed record CheckInRequest(string? FacilityId, string? Plate, string? SpaceType, Guid? CustomerId) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        errors.Text("facilityId", FacilityId, 16);
-        if (errors.Text("plate", Plate, 32) && !LicensePlate.TryNormalize(Plate, out _))
-        {
-            errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
-        }
-        errors.Enum<SpaceType>("spaceType", SpaceType, out _, required: false);
-    }
-}
+public sealed record CheckInRequest([Text(16)] string? FacilityId, [Plate] string? Plate, [EnumName(typeof(SpaceType), Optional = true)] string? SpaceType, Guid? CustomerId);
 
-public sealed record CheckOutRequest(Guid? SessionId) : IValidatable
-{
-    public void Validate(ValidationErrors errors) => errors.Required("sessionId", SessionId);
-}
+public sealed record CheckOutRequest([Present] Guid? SessionId);
 
-public sealed record SessionChargingRequest(string? StationId, int? EvseId) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        errors.Text("stationId", StationId, 64);
-        if (errors.Required("evseId", EvseId) && EvseId <= 0)
-        {
-            errors.Add("evseId", "'evseId' must be 1 or more.");
-        }
-    }
-}
+public sealed record SessionChargingRequest([Text(64)] string? StationId, [Present(Min = 1)] int? EvseId);
 
 public sealed record SessionStarted(Guid SessionId, string WorkflowId, string StatusUrl);
 
@@ -56,12 +32,12 @@ public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/entry/checkin", CheckInAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver).Validate<CheckInRequest>().Idempotent()
+        api.MapPost("/entry/checkin", CheckInAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver).Idempotent()
             .WithSummary("Start a parking session (ParkingSession workflow) for a plate; drivers for themselves, operators for anyone (Driver).");
-        api.MapPost("/exit/checkout", CheckOutAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver).Validate<CheckOutRequest>().Idempotent()
+        api.MapPost("/exit/checkout", CheckOutAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver).Idempotent()
             .WithSummary("Signal VehicleExited to the session (its driver or an operator).");
         api.MapPost("/sessions/{sessionId:guid}/charging", RequestChargingAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
-            .Validate<SessionChargingRequest>().Idempotent()
+            .Idempotent()
             .WithSummary("Charge the car of a running EV-space stay at one of the facility's chargers: signals ChargingRequested, and the stay starts a child ChargingSession (its driver or an operator).");
         api.MapGet("/sessions/{sessionId:guid}", GetAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
             .WithSummary("Session details from the workflow's Status query, and its result once closed (its driver or an operator).");

@@ -13,21 +13,9 @@ using Microsoft.Extensions.Options;
 
 namespace EasyParkPlus.Api.Endpoints;
 
-public sealed record PlanRequest(string? PlanCode) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        if (errors.Text("planCode", PlanCode, 64) && !PlanCode.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-        {
-            errors.Add("planCode", "'planCode' may contain only letters, digits, '-' and '_'.");
-        }
-    }
-}
+public sealed record PlanRequest([Identifier(64, "-_")] string? PlanCode);
 
-public sealed record CancelSubscriptionRequest(string? Reason) : IValidatable
-{
-    public void Validate(ValidationErrors errors) => errors.Text("reason", Reason, 200, required: false);
-}
+public sealed record CancelSubscriptionRequest([Text(200, Optional = true)] string? Reason);
 
 public sealed record SubscriptionStarted(Guid SubscriptionId, string WorkflowId, string StatusUrl);
 
@@ -37,11 +25,11 @@ public static class SubscriptionCommandEndpoints
     public static IEndpointRouteBuilder MapSubscriptionCommandEndpoints(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.Driver);
-        group.MapPost("/", SubscribeAsync).Validate<PlanRequest>().Idempotent()
+        group.MapPost("/", SubscribeAsync).Idempotent()
             .WithSummary("Subscribe to a monthly plan; starts SubscriptionRenewal, which charges the saved card monthly (drivers).");
-        group.MapPost("/{subscriptionId:guid}/cancel", CancelAsync).Validate<CancelSubscriptionRequest>().Idempotent()
+        group.MapPost("/{subscriptionId:guid}/cancel", CancelAsync).Idempotent()
             .WithSummary("Cancel at the end of the period (its driver or an operator).");
-        group.MapPost("/{subscriptionId:guid}/change-plan", ChangePlanAsync).Validate<PlanRequest>().Idempotent()
+        group.MapPost("/{subscriptionId:guid}/change-plan", ChangePlanAsync).Idempotent()
             .WithSummary("Change plan from the next renewal (its driver or an operator).");
         return api;
     }

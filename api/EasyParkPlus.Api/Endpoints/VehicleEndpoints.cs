@@ -9,19 +9,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EasyParkPlus.Api.Endpoints;
 
-public sealed record AddVehicleRequest(string? Plate, string? Fuel, string? Kind, string? Nickname) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        if (errors.Text("plate", Plate, 32) && !LicensePlate.TryNormalize(Plate, out _))
-        {
-            errors.Add("plate", $"'plate' must have 2-{LicensePlate.MaxLength} letters or digits.");
-        }
-        errors.Enum<FuelType>("fuel", Fuel, out _);
-        errors.Enum<VehicleKind>("kind", Kind, out _, required: false);
-        errors.Text("nickname", Nickname, 60, required: false);
-    }
-}
+public sealed record AddVehicleRequest(
+    [Plate] string? Plate, [EnumName(typeof(FuelType))] string? Fuel, [EnumName(typeof(VehicleKind), Optional = true)] string? Kind,
+    [Text(60, Optional = true)] string? Nickname);
 
 public sealed record VehicleResponse(Guid Id, string Plate, string Fuel, string Kind, string? Nickname, DateTimeOffset CreatedAt);
 
@@ -32,7 +22,7 @@ public static class VehicleEndpoints
     {
         var group = api.MapGroup("/users/{userId:guid}/vehicles").WithTags("Accounts").RequireAuthorization(Policies.Driver);
         group.MapGet("/", ListAsync).WithSummary("Vehicles of a user (the user themself, or an operator).");
-        group.MapPost("/", AddAsync).Validate<AddVehicleRequest>().Idempotent().WithSummary("Add a vehicle (the user themself, or an operator).");
+        group.MapPost("/", AddAsync).Idempotent().WithSummary("Add a vehicle (the user themself, or an operator).");
         group.MapDelete("/{vehicleId:guid}", RemoveAsync).WithSummary("Remove a vehicle (the user themself, or an operator).");
         return api;
     }

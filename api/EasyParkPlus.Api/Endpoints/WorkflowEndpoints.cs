@@ -37,22 +37,9 @@ public sealed record WorkflowDetailResponse(
 
 public sealed record HistoryEventResponse(long EventId, DateTimeOffset Timestamp, string EventType, string Description, JsonElement Attributes);
 
-public sealed record SignalRequest(string? SignalName, JsonElement? Input, string? Reason) : IValidatable
-{
-    public void Validate(ValidationErrors errors)
-    {
-        if (errors.Text("signalName", SignalName, 100) && !SignalName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
-        {
-            errors.Add("signalName", "'signalName' may contain only letters, digits, '_', '.' and '-'.");
-        }
-        errors.Text("reason", Reason, 500, required: false);
-    }
-}
+public sealed record SignalRequest([Identifier(100, "_.-")] string? SignalName, JsonElement? Input, [Text(500, Optional = true)] string? Reason);
 
-public sealed record ReasonRequest(string? Reason) : IValidatable
-{
-    public void Validate(ValidationErrors errors) => errors.Text("reason", Reason, 500);
-}
+public sealed record ReasonRequest([Text(500)] string? Reason);
 
 public sealed record OperatorActionResponse(string WorkflowId, string Action, string Outcome);
 
@@ -71,10 +58,10 @@ public static class WorkflowEndpoints
         group.MapGet("/{workflowId}", DescribeAsync).WithSummary("Status, pending activities and timers, last task failure and the workflow's Status query (Operator).");
         group.MapGet("/{workflowId}/history", HistoryAsync).WithSummary("The run's full history (Operator).");
         group.MapGet("/{workflowId}/audit", AuditAsync).WithSummary("Operator actions taken on this workflow (Operator).");
-        group.MapPost("/{workflowId}/signal", SignalAsync).Validate<SignalRequest>().Idempotent()
+        group.MapPost("/{workflowId}/signal", SignalAsync).Idempotent()
             .WithSummary("Send a signal (e.g. PaymentReceivedAtBooth); the Idempotency-Key doubles as the signal's request id (Operator, audited).");
-        group.MapPost("/{workflowId}/cancel", CancelAsync).Validate<ReasonRequest>().Idempotent().WithSummary("Request cancellation (Operator, audited).");
-        group.MapPost("/{workflowId}/terminate", TerminateAsync).Validate<ReasonRequest>().Idempotent()
+        group.MapPost("/{workflowId}/cancel", CancelAsync).Idempotent().WithSummary("Request cancellation (Operator, audited).");
+        group.MapPost("/{workflowId}/terminate", TerminateAsync).Idempotent()
             .WithSummary("Terminate at once with a reason (Operator, audited).");
         return api;
     }

@@ -17,9 +17,25 @@ public static class ProblemDetailsSetup
                 context.ProblemDetails.Extensions["correlationId"] = correlationId;
             }
             context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+            if (context.ProblemDetails is HttpValidationProblemDetails validation)
+            {
+                JsonFieldNames(validation.Errors);
+            }
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
         return services;
+    }
+
+    // The built-in validation reports a field by its C# property name ("SlotStart"); clients know the JSON name ("slotStart").
+    private static void JsonFieldNames(IDictionary<string, string[]> errors)
+    {
+        foreach (var key in errors.Keys.Where(k => k.Length > 0 && char.IsUpper(k[0])).ToList())
+        {
+            var messages = errors[key];
+            errors.Remove(key);
+            var name = JsonNamingPolicy.CamelCase.ConvertName(key);
+            errors[name] = errors.TryGetValue(name, out var existing) ? [.. existing, .. messages] : messages;
+        }
     }
 }
 

@@ -2,13 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EasyParkPlus.Api.Infrastructure;
 
-/// <summary>A request body that can list its own field errors (field name → messages).</summary>
-public interface IValidatable
-{
-    void Validate(ValidationErrors errors);
-}
-
-/// <summary>Collects field-level messages for an RFC 7807 validation problem.</summary>
+/// <summary>Collects field-level messages for an RFC 7807 validation problem (query parameters and business rules; request bodies use the attributes in RequestValidation.cs).</summary>
 public sealed class ValidationErrors
 {
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
@@ -86,28 +80,4 @@ public sealed class ValidationErrors
         TypedResults.Problem(new HttpValidationProblemDetails(ToDictionary()) { Title = title, Status = StatusCodes.Status422UnprocessableEntity });
 
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
-}
-
-/// <summary>Runs <see cref="IValidatable.Validate"/> on the bound body and answers 400 with field errors.</summary>
-public sealed class ValidationFilter<T> : IEndpointFilter
-    where T : class, IValidatable
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var body = context.Arguments.OfType<T>().FirstOrDefault();
-        if (body is null)
-        {
-            return TypedResults.Problem(title: "A JSON request body is required.", statusCode: StatusCodes.Status400BadRequest);
-        }
-        var errors = new ValidationErrors();
-        body.Validate(errors);
-        return errors.IsEmpty ? await next(context) : TypedResults.ValidationProblem(errors.ToDictionary());
-    }
-}
-
-public static class ValidationExtensions
-{
-    public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder)
-        where T : class, IValidatable =>
-        builder.AddEndpointFilter<ValidationFilter<T>>();
 }

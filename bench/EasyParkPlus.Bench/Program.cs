@@ -1,5 +1,4 @@
 using EasyParkPlus.Bench.Gateway;
-using EasyParkPlus.Bench.Sandbox;
 using EasyParkPlus.Bench.TemporalServer;
 
 // The benchmark tool: measurements are made here, not in timed tests.
@@ -7,19 +6,17 @@ using EasyParkPlus.Bench.TemporalServer;
 //   ocpp-schema  what checking a station CALL against its official OCPP 2.0.1 schema costs, per message
 //   temporal  our Temporal-compatible server on PostgreSQL under official SDK clients and workers
 //   temporal-worker  hosts an official-SDK worker process (used by the server's crash test and by hand)
-//   stripe-sandbox  serves the Stripe stand-in for ./easypark run (offline, test cards only)
 return args.FirstOrDefault() switch
 {
     "gateway" => await GatewayBenchmark.RunAsync(args[1..]),
     "ocpp-schema" => await OcppSchemaBenchmark.RunAsync(args[1..]),
     "temporal" => await TemporalServerBenchmark.RunAsync(args[1..]),
     "temporal-worker" => await TemporalWorkerProcess.RunAsync(args[1..]),
-    "stripe-sandbox" => await StripeSandbox.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: EasyParkPlus.Bench gateway [options] | ocpp-schema [options] | temporal [options] | temporal-worker [options] | stripe-sandbox   (see the README, Performance)");
+    Console.Error.WriteLine("usage: EasyParkPlus.Bench gateway [options] | ocpp-schema [options] | temporal [options] | temporal-worker [options]   (see the README, Performance)");
     return 2;
 }

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EasyParkPlus.Api.Tests.Support;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 
 namespace EasyParkPlus.Api.Tests;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.DisasterRecovery.Tests.Support;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Xunit.Abstractions;
 
 namespace EasyParkPlus.DisasterRecovery.Tests;

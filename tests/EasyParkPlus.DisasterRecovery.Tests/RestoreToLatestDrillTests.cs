@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using EasyParkPlus.DisasterRecovery.Tests.Support;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Xunit.Abstractions;
 
 namespace EasyParkPlus.DisasterRecovery.Tests;

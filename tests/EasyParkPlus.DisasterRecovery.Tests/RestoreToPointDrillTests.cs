@@ -4,7 +4,7 @@ using System.Text.Json;
 using EasyParkPlus.DisasterRecovery.Tests.Support;
 using EasyParkPlus.TestSupport;
 using EasyParkPlus.TestSupport.Devices;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Xunit.Abstractions;
 
 namespace EasyParkPlus.DisasterRecovery.Tests;

@@ -9,7 +9,7 @@ using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.Domain.Subscriptions;
 using EasyParkPlus.TestSupport;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Charging;
 using EasyParkPlus.Workflows.Subscriptions;

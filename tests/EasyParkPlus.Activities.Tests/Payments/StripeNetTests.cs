@@ -1,5 +1,5 @@
 using EasyParkPlus.Activities.Payments;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Microsoft.Extensions.Options;
 using Stripe;
 

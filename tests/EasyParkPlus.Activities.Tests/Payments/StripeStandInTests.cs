@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 
 namespace EasyParkPlus.Activities.Tests.Payments;
 

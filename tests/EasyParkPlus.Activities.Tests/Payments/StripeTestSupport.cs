@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using EasyParkPlus.Activities.Payments;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using System.Net;
 using EasyParkPlus.Activities.Payments;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using EasyParkPlus.TestSupport;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

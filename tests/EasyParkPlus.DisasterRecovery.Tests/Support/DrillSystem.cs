@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EasyParkPlus.TestSupport;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 
 namespace EasyParkPlus.DisasterRecovery.Tests.Support;
 

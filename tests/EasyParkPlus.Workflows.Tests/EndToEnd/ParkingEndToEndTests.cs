@@ -8,7 +8,7 @@ using EasyParkPlus.Domain;
 using EasyParkPlus.Domain.Pricing;
 using EasyParkPlus.TestSupport;
 using EasyParkPlus.TestSupport.Devices;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using EasyParkPlus.Workflows.Billing;
 using EasyParkPlus.Workflows.Parking;
 using Microsoft.Extensions.DependencyInjection;

@@ -7,7 +7,7 @@ using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.Data.Seeding;
 using EasyParkPlus.ServiceDefaults.Temporal;
 using EasyParkPlus.TestSupport;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

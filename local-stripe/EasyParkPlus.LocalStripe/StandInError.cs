@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace EasyParkPlus.TestSupport.Stripe;
+namespace EasyParkPlus.LocalStripe;
 
 /// <summary>
 /// An error the stand-in answers with, in Stripe's shape. <see cref="BeforeExecution"/> marks failures

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace EasyParkPlus.TestSupport.Stripe;
+namespace EasyParkPlus.LocalStripe;
 
 /// <summary>
 /// Signs and delivers webhook events the way Stripe does: <c>Stripe-Signature: t={unix seconds},v1={hex}</c>,

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace EasyParkPlus.TestSupport.Stripe;
+namespace EasyParkPlus.LocalStripe;
 
 /// <summary>A request the stand-in received, with the answer it gave (status 0: the client gave up before one).</summary>
 public sealed record StripeRecordedRequest(
@@ -39,7 +39,7 @@ public sealed record StripeStandInPaymentIntent(
 public sealed record StripeStandInRefund(string Id, string PaymentIntent, long Amount, string? Reason, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>
-/// An in-process Stripe for tests, on a loopback port over real HTTP. It follows Stripe's documented
+/// A local Stripe for tests and offline development (`./easypark run` without a Stripe key), on a loopback port over real HTTP. It follows Stripe's documented
 /// behaviour for the endpoints EasyParkPlus uses: form-encoded parameters (unknown ones refused),
 /// <c>Bearer sk_test_...</c> keys, idempotency keys scoped per API key (replay byte-for-byte with
 /// <c>Idempotent-Replayed: true</c>; other parameters under the same key: 400 <c>idempotency_error</c>;

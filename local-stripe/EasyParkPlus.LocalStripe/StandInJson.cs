@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace EasyParkPlus.TestSupport.Stripe;
+namespace EasyParkPlus.LocalStripe;
 
 internal static class StandInJson
 {

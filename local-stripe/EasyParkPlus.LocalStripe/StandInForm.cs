@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EasyParkPlus.TestSupport.Stripe;
+namespace EasyParkPlus.LocalStripe;
 
 /// <summary>
 /// A request's parameters as Stripe reads them: <c>a=1&amp;b[c]=2&amp;d[]=x</c> from a form body (POST)

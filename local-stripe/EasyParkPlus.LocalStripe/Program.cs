@@ -1,21 +1,21 @@
-using EasyParkPlus.TestSupport.Stripe;
+using System.Runtime.InteropServices;
 
-namespace EasyParkPlus.Bench.Sandbox;
+namespace EasyParkPlus.LocalStripe;
 
 /// <summary>
-/// `stripe-sandbox`: serves the tests' Stripe stand-in on a loopback port until stopped, so `./easypark run` works
-/// offline with Stripe's test cards (pm_card_visa, pm_card_chargeDeclined, ...) and never moves real money.
-/// Prints "STRIPE_URL=..." once it listens.
+/// The stand-in as a program, for <c>./easypark run</c>: serves it on a loopback port until SIGTERM or Ctrl-C and prints
+/// <c>STRIPE_URL=...</c> and <c>STRIPE_API_KEY=...</c> once it listens. (Not a top-level program: the test projects
+/// that reference this one already see the api's and the gateway's <c>Program</c>.)
 /// </summary>
-internal static class StripeSandbox
+internal static class LocalStripeProgram
 {
-    public static async Task<int> RunAsync()
+    public static async Task Main()
     {
         await using var standIn = await StripeStandIn.StartAsync();
         Console.WriteLine($"STRIPE_URL={standIn.BaseUrl}");
         Console.WriteLine($"STRIPE_API_KEY={StripeStandIn.ApiKey}");
         using var stop = new CancellationTokenSource();
-        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
             stop.Cancel();
@@ -32,6 +32,5 @@ internal static class StripeSandbox
         catch (OperationCanceledException)
         {
         }
-        return 0;
     }
 }

@@ -1,4 +1,4 @@
-namespace EasyParkPlus.TestSupport.Stripe;
+namespace EasyParkPlus.LocalStripe;
 
 /// <summary>A decline as Stripe reports it: error code, decline code, message.</summary>
 internal sealed record StandInDecline(string Code, string DeclineCode, string Message);

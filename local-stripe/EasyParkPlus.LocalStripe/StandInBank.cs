@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace EasyParkPlus.TestSupport.Stripe;
+namespace EasyParkPlus.LocalStripe;
 
 /// <summary>
 /// The stand-in's objects and the rules Stripe applies to them. Not thread-safe: the server runs one

@@ -40,10 +40,10 @@ internal static class GatewayBenchmark
         var commitTimes = await ScalarAsync<string>(dataSource, "SELECT current_setting('track_commit_timestamp')", ct) == "on";
         Console.WriteLine($"# OCPP gateway benchmark ({Environment.ProcessorCount} cores, {await ScalarAsync<string>(dataSource,
             "SELECT 'PostgreSQL ' || current_setting('server_version') || ', fsync ' || current_setting('fsync')", ct)}, " +
-            $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average at start {LoadAverage()})");
+            $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average at start {Machine.Load()})");
         var stationIds = await PrepareDatabaseAsync(dataSource, stations, ct);
 
-        var dll = arguments.Text("gateway-dll", DefaultGatewayDll());
+        var dll = arguments.Text("gateway-dll", Machine.BuiltFile("ocpp-gateway", "EasyParkPlus.OcppGateway", "EasyParkPlus.OcppGateway.dll"));
         // Npgsql prepares the gateway's hot statements (the same setting the engine benchmark uses); a deployment sets it
         // in its connection string the same way.
         var gatewayConnection = new NpgsqlConnectionStringBuilder(connection) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 }.ConnectionString;
@@ -159,7 +159,7 @@ internal static class GatewayBenchmark
         var p99 = Statistics.Percentile([.. latencies.Select(l => l.Ms)], 0.99);
         var dropped = stats.Sent - stats.Answered + missing + duplicates;
         Console.WriteLine($"target p99 < 100 ms and no dropped message: {(p99 < 100 && dropped == 0 ? "met" : "NOT met")} (p99 {p99:0.0} ms, {dropped} dropped, duplicated or unanswered); " +
-            $"load average at the end {LoadAverage()}");
+            $"load average at the end {Machine.Load()}");
         return 0;
     }
 
@@ -240,17 +240,6 @@ internal static class GatewayBenchmark
         }
         return pending;
     }
-
-    private static string DefaultGatewayDll()
-    {
-        // bench/EasyParkPlus.Bench/bin/{Configuration}/{tfm}/ -> ocpp-gateway/EasyParkPlus.OcppGateway/bin/{Configuration}/{tfm}/
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = output.Parent!;
-        var root = configuration.Parent!.Parent!.Parent!.Parent!;
-        return Path.Combine(root.FullName, "ocpp-gateway", "EasyParkPlus.OcppGateway", "bin", configuration.Name, output.Name, "EasyParkPlus.OcppGateway.dll");
-    }
-
-    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, CancellationToken ct)
     {

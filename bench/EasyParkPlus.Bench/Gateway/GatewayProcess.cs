@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace EasyParkPlus.Bench.Gateway;
 
@@ -34,7 +32,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         {
             throw new FileNotFoundException($"The gateway is not built at {dll}; build bench/EasyParkPlus.Bench in Release (./easypark bench does).", dll);
         }
-        var port = FreePort();
+        var port = Machine.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
@@ -130,12 +128,6 @@ internal sealed class GatewayProcess : IAsyncDisposable
         return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

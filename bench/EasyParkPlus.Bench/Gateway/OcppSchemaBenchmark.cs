@@ -39,7 +39,7 @@ internal static class OcppSchemaBenchmark
         var schemas = new OcppSchemas(Options.Create(new OcppOptions()));
         var frames = Messages.Select((m, i) => (m.Action, Bytes: Encoding.UTF8.GetBytes($"[2,\"b{i}\",\"{m.Action}\",{m.Payload}]"))).ToArray();
         Console.WriteLine($"# OCPP schema check ({Environment.ProcessorCount} cores, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
-            $"load average at start {LoadAverage()}, schemas from {schemas.Directory})");
+            $"load average at start {Machine.Load()}, schemas from {schemas.Directory})");
 
         foreach (var (action, bytes) in frames)
         {
@@ -81,7 +81,7 @@ internal static class OcppSchemaBenchmark
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  schema check {action,-20} {Median(costs),8:F1} µs"));
         }
-        Console.WriteLine($"# load average at the end {LoadAverage()}");
+        Console.WriteLine($"# load average at the end {Machine.Load()}");
         return 0;
     }
 
@@ -112,7 +112,4 @@ internal static class OcppSchemaBenchmark
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

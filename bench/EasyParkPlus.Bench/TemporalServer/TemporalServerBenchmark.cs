@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using EasyParkPlus.TestSupport;
 using Npgsql;
 using Temporalio.Client;
 using Temporalio.Worker;
@@ -10,7 +9,7 @@ namespace EasyParkPlus.Bench.TemporalServer;
 
 /// <summary>
 /// Our Temporal-compatible server on PostgreSQL under official SDK clients and a worker:
-/// `temporal [--workflows 2000] [--concurrency 32] [--single 300] [--sleepers 0]`. It starts the built server as its
+/// `temporal [--workflows 2000] [--concurrency 32] [--single 300] [--signals 0 --signal-rate 200 --load-rate 0] [--sleepers 0]`. It starts the built server as its
 /// own process on the database EASYPARK_POSTGRES names (schema "temporal"), runs the worker in this process, and
 /// prints each figure with the command line and the machine's load average.
 /// </summary>
@@ -22,7 +21,7 @@ internal static class TemporalServerBenchmark
     {
         var arguments = new Arguments(args);
         var command = "./easypark bench temporal " + string.Join(' ', args);
-        var port = FreePort();
+        var port = Machine.FreePort();
         using var server = StartServer(arguments.ConnectionString, port);
         var client = await ConnectAsync($"127.0.0.1:{port}", server);
         using var worker = new TemporalWorker(client, new TemporalWorkerOptions(Queue) { MaxConcurrentActivities = 200, MaxConcurrentWorkflowTasks = 200 }
@@ -37,6 +36,10 @@ internal static class TemporalServerBenchmark
                 await RunWorkflowsAsync(client, "warmup", 200, 16);
                 await ThroughputAsync(client, database, command, "workflows", arguments.Int("workflows", 2_000), arguments.Int("concurrency", 32));
                 await ThroughputAsync(client, database, command, "single", arguments.Int("single", 300), 1);
+                if (arguments.Int("signals", 0) is > 0 and var signals)
+                {
+                    await SignalBenchmark.RunAsync(client, $"127.0.0.1:{port}", command, signals, arguments.Int("signal-rate", 200), arguments.Int("load-rate", 0));
+                }
                 if (arguments.Int("sleepers", 0) is > 0 and var sleepers)
                 {
                     await SleepersAsync(client, server, command, sleepers);
@@ -58,8 +61,8 @@ internal static class TemporalServerBenchmark
         var latencies = await RunWorkflowsAsync(client, prefix, count, concurrency);
         stopwatch.Stop();
         var commits = await CommitsAsync(database) - commitsBefore;
-        Console.WriteLine($"[{command}] [load {Load()}] three-activity workflows, {concurrency} concurrent starter(s): {count} in {stopwatch.Elapsed.TotalSeconds:0.00} s = "
-            + $"{count / stopwatch.Elapsed.TotalSeconds:0} workflows/s; start-to-completion p50 {Percentile(latencies, 0.50):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms; "
+        Console.WriteLine($"[{command}] [load {Machine.Load()}] three-activity workflows, {concurrency} concurrent starter(s): {count} in {stopwatch.Elapsed.TotalSeconds:0.00} s = "
+            + $"{count / stopwatch.Elapsed.TotalSeconds:0} workflows/s; start-to-completion p50 {Statistics.Percentile(latencies, 0.50):0.00} ms, p99 {Statistics.Percentile(latencies, 0.99):0.00} ms; "
             + $"{commits / (double)count:0.00} commits per workflow (pg_stat_database.xact_commit, whole database)");
     }
 
@@ -93,13 +96,13 @@ internal static class TemporalServerBenchmark
             }
         }));
         server.Refresh();
-        Console.WriteLine($"[{command}] [load {Load()}] idle workflows: {count} started in {stopwatch.Elapsed.TotalSeconds:0.0} s, each waiting on a 30-day timer; "
+        Console.WriteLine($"[{command}] [load {Machine.Load()}] idle workflows: {count} started in {stopwatch.Elapsed.TotalSeconds:0.0} s, each waiting on a 30-day timer; "
             + $"server resident memory {server.WorkingSet64 / 1024.0 / 1024.0:0} MiB");
     }
 
     private static Process StartServer(string connectionString, int port)
     {
-        var info = new ProcessStartInfo(TemporalServerExecutable.Path) { UseShellExecute = false };
+        var info = new ProcessStartInfo(ServerExecutable()) { UseShellExecute = false };
         foreach (var argument in new[] { "server", "start-dev", "--port", port.ToString(CultureInfo.InvariantCulture), "--headless", "--store", "postgres" })
         {
             info.ArgumentList.Add(argument);
@@ -130,22 +133,7 @@ internal static class TemporalServerBenchmark
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-        values.Sort();
-        return values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    // The server built beside this tool, unless EASYPARK_TEMPORAL_SERVER names another executable.
+    private static string ServerExecutable() => Environment.GetEnvironmentVariable("EASYPARK_TEMPORAL_SERVER") is { Length: > 0 } configured ? configured
+        : Machine.BuiltFile("temporal-server", "EasyParkPlus.TemporalServer", "EasyParkPlus.TemporalServer");
 }

@@ -7,7 +7,7 @@ using System.Text.Json;
 using EasyParkPlus.Activities.Gateway;
 using EasyParkPlus.Data.GatewayApi;
 using EasyParkPlus.TestSupport;
-using EasyParkPlus.TestSupport.Stripe;
+using EasyParkPlus.LocalStripe;
 using EasyParkPlus.Workflows.Parking;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Converters;

@@ -12,6 +12,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
+using Temporalio.Exceptions;
 
 namespace EasyParkPlus.Api.Endpoints;
 
@@ -39,6 +40,8 @@ public static class SessionEndpoints
         api.MapPost("/sessions/{sessionId:guid}/charging", RequestChargingAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
             .Idempotent()
             .WithSummary("Charge the car of a running EV-space stay at one of the facility's chargers: signals ChargingRequested, and the stay starts a child ChargingSession (its driver or an operator).");
+        api.MapPost("/sessions/{sessionId:guid}/exit-quote", QuoteExitAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
+            .WithSummary("The price at exit: the stay priced by its workflow now (QuoteExit update), what was paid and what is due; 409 once it is paid or closed (its driver or an operator).");
         api.MapGet("/sessions/{sessionId:guid}", GetAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
             .WithSummary("Session details from the workflow's Status query, and its result once closed (its driver or an operator).");
         api.MapGet("/sessions/active", ActiveAsync).WithTags("Sessions").RequireAuthorization(Policies.Driver)
@@ -112,6 +115,38 @@ public static class SessionEndpoints
         await client.GetWorkflowHandle<ParkingSession>(workflowId).SignalAsync(
             wf => wf.ChargingRequestedAsync(new ChargingRequest(stationId, request.EvseId.Value)), Signal(ct));
         return TypedResults.Accepted($"/api/v1/sessions/{sessionId}", new SessionStarted(sessionId, workflowId, $"/api/v1/sessions/{sessionId}"));
+    }
+
+    // An update rather than a query: the workflow prices the stay at its own time and its validator turns away a stay that
+    // is paid, and the answer comes in the same round trip.
+    internal static async Task<Results<Ok<ExitQuote>, NotFound, ProblemHttpResult>> QuoteExitAsync(
+        Guid sessionId, ClaimsPrincipal user, ITemporalClient client, CancellationToken ct)
+    {
+        var workflowId = ParkingWorkflowIds.ForSession(sessionId);
+        var description = await client.DescribeVisibleAsync(workflowId, user, ct);
+        if (description is null)
+        {
+            return TypedResults.NotFound();
+        }
+        if (description.Status != WorkflowExecutionStatus.Running)
+        {
+            return TypedResults.Problem(title: "The session is already closed.", statusCode: StatusCodes.Status409Conflict);
+        }
+        try
+        {
+            var quote = await client.GetWorkflowHandle<ParkingSession>(workflowId).ExecuteUpdateAsync(
+                wf => wf.QuoteExitAsync(), new WorkflowUpdateOptions { Rpc = new() { CancellationToken = ct } });
+            return TypedResults.Ok(quote);
+        }
+        catch (WorkflowUpdateFailedException failed) when (failed.InnerException is ApplicationFailureException { ErrorType: ParkingSession.ExitQuoteRejected } rejected)
+        {
+            return TypedResults.Problem(title: rejected.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (RpcException closed) when (closed.Code == RpcException.StatusCode.NotFound)
+        {
+            // The stay closed between the describe and the update.
+            return TypedResults.Problem(title: "The session is already closed.", statusCode: StatusCodes.Status409Conflict);
+        }
     }
 
     internal static async Task<Results<Ok<SessionResponse>, NotFound>> GetAsync(Guid sessionId, ClaimsPrincipal user, ITemporalClient client, CancellationToken ct)

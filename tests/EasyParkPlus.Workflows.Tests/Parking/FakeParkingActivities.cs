@@ -102,10 +102,23 @@ public sealed class FakeParkingWorld : IParkingActivities, IBillingActivities, I
         }
     }
 
-    public Task OpenGateAsync(GateOpening opening)
+    // A gate that opens only when the test says so (HeldGateId): its opening is recorded, GateHeld completes, and the
+    // activity waits for ReleaseGate, holding the workflow in the step that follows payment.
+    public string? HeldGateId { get; set; }
+
+    public TaskCompletionSource GateHeld { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource ReleaseGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task OpenGateAsync(GateOpening opening)
     {
         Record("gate", opening);
-        return Task.CompletedTask;
+        if (opening.GateId == HeldGateId)
+        {
+            GateHeld.TrySetResult();
+            // Cancellable, so a failed test's worker shutdown does not wait for a gate nobody will release.
+            await ReleaseGate.Task.WaitAsync(ActivityExecutionContext.Current.CancellationToken);
+        }
     }
 
     public Task ShowGateMessageAsync(GateMessage message)

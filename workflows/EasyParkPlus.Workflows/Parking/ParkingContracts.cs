@@ -86,6 +86,12 @@ public sealed record ChargeReview(long? AmountCents, string? Note);
 // chargers (the api checks that the station belongs to the facility before it signals).
 public sealed record ChargingRequest(string StationId, int EvseId);
 
+// Answer of the QuoteExit update: what the stay costs as the workflow prices it at its own time (the price at exit, or
+// the amount the exit priced once the car has left), what was paid, and what is still due. State is the session's state
+// when it answered (AwaitingReview: the amount may still change).
+public sealed record ExitQuote(
+    string State, DateTimeOffset EntryAt, DateTimeOffset PricedTo, long TotalCents, long PaidCents, long DueCents, IReadOnlyList<BillingLine> Lines);
+
 // Signal PaymentReceivedAtBooth: what the pay station or operator took.
 public sealed record BoothPayment(long AmountCents, string Reference, DateTimeOffset PaidAt);
 

@@ -11,7 +11,7 @@ namespace EasyParkPlus.Workflows.Parking;
 
 // One car's stay, from the entry gate to the paid exit (workflow id parking-{sessionId}).
 [Workflow]
-public sealed class ParkingSession
+public sealed partial class ParkingSession
 {
     private static ActivityOptions Quick => ActivityPresets.Quick;
 
@@ -24,6 +24,9 @@ public sealed class ParkingSession
     };
 
     private ParkingSessionInput? _input;
+    private ParkingSessionSettings? _settings;
+    private EntryValidation? _validation;
+    private PriceBreakdown? _price;
     private string _state = ParkingStates.Validating;
     private string? _spaceLabel;
     private string? _denial;
@@ -95,6 +98,7 @@ public sealed class ParkingSession
     {
         _input = input;
         var settings = input.Settings ?? ParkingSessionSettings.Default;
+        _settings = settings;
         var workflowId = Workflow.Info.WorkflowId;
         Workflow.UpsertTypedSearchAttributes(EasyParkSearchAttributes.Updates(
             (EasyParkSearchAttributes.FacilityId, input.FacilityId),
@@ -112,6 +116,7 @@ public sealed class ParkingSession
         {
             return await DenyAsync(validation.DenialReason ?? "Entry was not allowed.");
         }
+        _validation = validation;
         _customerId = validation.CustomerId ?? input.CustomerId;
         if (validation.CustomerId is { } customerId && input.CustomerId is null)
         {
@@ -145,6 +150,7 @@ public sealed class ParkingSession
 
         _state = ParkingStates.Pricing;
         var price = await PriceStayAsync(input, settings, validation, exit, workflowId);
+        _price = price;
         _amountDue = price.Total.Cents;
         var invoice = await Workflow.ExecuteActivityAsync((IBillingActivities b) => b.IssueInvoiceAsync(new InvoiceRequest(
             workflowId, BillableKind.Parking, "", validation.CustomerId, input.FacilityId, BillingLine.From(price), WorkflowTime.Now)), Quick);
@@ -316,6 +322,7 @@ public sealed class ParkingSession
         }
 
         _reviewReason = string.Join("; ", reasons);
+        _price = price;
         _amountDue = price.Total.Cents;
         await RaiseAlertAsync(input, workflowId, OperatorAlertKinds.ChargeReview,
             $"The charge of {price.Total} for plate {input.Plate} at {input.FacilityId} waits for an operator: {_reviewReason}. " +
